@@ -1,0 +1,5 @@
+import sys
+
+from garden.cli import main
+
+sys.exit(main())

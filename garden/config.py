@@ -1,0 +1,100 @@
+"""The site configuration: a small typed file, ``garden.yaml`` at the vault root or ``--config``.
+
+Every key is optional. Obsidian Publish's own ``site-options.json`` at the vault root is read for
+the site name and home note when the config file does not set them, so a vault published with
+Obsidian Publish builds with its own title and home page unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from garden.diagnostics import Diagnostic
+from garden.errors import ConfigError
+
+CONFIG_NAME = "garden.yaml"
+PUBLISH_OPTIONS_NAME = "site-options.json"
+
+
+@dataclass(frozen=True)
+class Config:
+    title: str = field(default="", metadata={"doc": "Site title; default: the vault folder's name."})
+    base_url: str = field(
+        default="", metadata={"doc": "Public URL of the site, e.g. https://example.org/notes/."}
+    )
+    home: str = field(
+        default="",
+        metadata={"doc": "Note shown as the home page (a link target such as 'Home' or 'index')."},
+    )
+    ignore: tuple[str, ...] = field(
+        default=(),
+        metadata={"doc": "Glob patterns of vault paths never published, e.g. 'Templates/**'."},
+    )
+    theme: str = field(default="default", metadata={"doc": "Theme folder name under themes/."})
+    language: str = field(default="en", metadata={"doc": "The lang attribute of every page."})
+
+
+def _coerce(name: str, value: Any) -> Any:
+    if name == "ignore":
+        if isinstance(value, str):
+            return (value,)
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return tuple(value)
+        raise ConfigError(f"config: 'ignore' must be a list of glob patterns, got {value!r}")
+    if not isinstance(value, str | int | float):
+        raise ConfigError(f"config: '{name}' must be text, got {value!r}")
+    return str(value)
+
+
+def load_config(vault: Path, config_path: Path | None) -> tuple[Config, list[Diagnostic]]:
+    """Read the config; a missing default file is fine, a broken one is fatal (nothing built)."""
+    diagnostics: list[Diagnostic] = []
+    path = config_path if config_path is not None else vault / CONFIG_NAME
+    raw: dict[str, Any] = {}
+    if path.is_file():
+        try:
+            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: cannot read config: {exc}") from exc
+        if loaded is None:
+            loaded = {}
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"{path}: config must be a mapping of keys to values")
+        raw = loaded
+    elif config_path is not None:
+        raise ConfigError(f"{path}: config file not found")
+
+    known = {f.name for f in fields(Config)}
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in known:
+            diagnostics.append(
+                Diagnostic("config", path.name, 0, f"unknown key {key!r} ignored")
+            )
+            continue
+        if value is not None:
+            values[key] = _coerce(key, value)
+
+    publish_options = _read_publish_options(vault, diagnostics)
+    if "title" not in values:
+        values["title"] = publish_options.get("siteName") or vault.resolve().name
+    if "home" not in values and isinstance(publish_options.get("indexFile"), str):
+        values["home"] = publish_options["indexFile"]
+    return Config(**values), diagnostics
+
+
+def _read_publish_options(vault: Path, diagnostics: list[Diagnostic]) -> dict[str, Any]:
+    path = vault / PUBLISH_OPTIONS_NAME
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        diagnostics.append(Diagnostic("config", PUBLISH_OPTIONS_NAME, 0, f"unreadable: {exc}"))
+        return {}
+    return data if isinstance(data, dict) else {}

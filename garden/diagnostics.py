@@ -1,0 +1,62 @@
+"""Warnings about the vault, collected during a build and reported at the end or as they come.
+
+A diagnostic names the file and line so the user can jump to it; the reporter deduplicates them and
+counts them per category, so `--strict` and the summary line can be computed from one place.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from typing import TextIO
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    category: str  # short, stable: "broken-link", "frontmatter", "embed", "image", ...
+    path: str  # vault-relative path, forward slashes ("" for the vault as a whole)
+    line: int  # 1-based; 0 when no line applies
+    message: str
+
+    def format(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else (self.path or "<vault>")
+        return f"{where}: warning: {self.category}: {self.message}"
+
+
+class Reporter:
+    """Collects diagnostics, drops exact duplicates, and optionally echoes each one once."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self._stream = stream
+        self._seen: set[Diagnostic] = set()
+        self.diagnostics: list[Diagnostic] = []
+
+    def warn(self, category: str, path: str, line: int, message: str) -> None:
+        self.add(Diagnostic(category, path, line, message))
+
+    def add(self, diagnostic: Diagnostic) -> None:
+        if diagnostic in self._seen:
+            return
+        self._seen.add(diagnostic)
+        self.diagnostics.append(diagnostic)
+        if self._stream is not None:
+            print(diagnostic.format(), file=self._stream)
+
+    def extend(self, diagnostics: list[Diagnostic]) -> None:
+        for diagnostic in diagnostics:
+            self.add(diagnostic)
+
+    def counts(self) -> Counter[str]:
+        return Counter(d.category for d in self.diagnostics)
+
+    def summary(self) -> str:
+        counts = self.counts()
+        if not counts:
+            return "no warnings"
+        parts = ", ".join(f"{n} {cat}" for cat, n in sorted(counts.items()))
+        return f"{len(self.diagnostics)} warnings ({parts})"
+
+
+def stderr_reporter() -> Reporter:
+    return Reporter(sys.stderr)

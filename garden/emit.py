@@ -1,0 +1,141 @@
+"""Write the site: the only module that writes files.
+
+Everything goes into a staging folder beside OUT, which is swapped in only when complete, so a
+build that fails or is killed leaves OUT exactly as it was (on Linux the swap is one atomic
+``renameat2(RENAME_EXCHANGE)``; elsewhere two renames). OUT is refused when it is the vault, inside
+it, contains it, is ``/`` or the home folder, or is a non-empty folder garden did not create.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import errno
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from garden.errors import OutputError
+from garden.images import write_variant
+from garden.model import Site
+from garden.paths import is_inside
+
+SITE_MARKER = ".garden-site"
+_STAGING_TAG = ".garden-tmp-"
+
+
+def check_output_dir(vault: Path, out: Path) -> None:
+    vault = vault.resolve()
+    target = out.resolve()
+    home = Path.home().resolve()
+    if target == Path(target.anchor):
+        raise OutputError(f"refusing to write the site to the root folder {target}")
+    if target == home:
+        raise OutputError(f"refusing to write the site to your home folder {target}")
+    if is_inside(target, vault):
+        raise OutputError(f"refusing to write the site to {target}: it is inside the vault {vault}")
+    if is_inside(vault, target):
+        raise OutputError(f"refusing to write the site to {target}: it contains the vault {vault}")
+    if target.exists() and not target.is_dir():
+        raise OutputError(f"{target} exists and is not a folder")
+    if target.is_dir() and not (target / SITE_MARKER).exists() and any(target.iterdir()):
+        raise OutputError(
+            f"{target} is not empty and was not made by garden ({SITE_MARKER} missing); "
+            "choose an empty or new folder so nothing of yours is replaced"
+        )
+
+
+def _clean_dead_staging(out: Path) -> None:
+    """Remove staging folders left by builds that were killed (their process is gone)."""
+    prefix = f".{out.name}{_STAGING_TAG}"
+    for entry in out.parent.glob(prefix + "*"):
+        pid_text = entry.name[len(prefix) :].split("-", 1)[0]
+        if not pid_text.isdigit() or not entry.is_dir() or entry.is_symlink():
+            continue
+        try:
+            os.kill(int(pid_text), 0)
+        except ProcessLookupError:
+            shutil.rmtree(entry, ignore_errors=True)
+        except PermissionError:
+            pass  # alive, someone else's
+
+
+def _safe_dest(staging: Path, rel: str) -> Path:
+    dest = staging / rel
+    if ".." in Path(rel).parts or Path(rel).is_absolute():
+        raise OutputError(f"refusing to write {rel!r}: it would leave the output folder")
+    return dest
+
+
+def _write_all(site: Site, staging: Path) -> None:
+    made: set[Path] = set()
+
+    def parent(dest: Path) -> None:
+        if dest.parent not in made:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            made.add(dest.parent)
+
+    for page in site.pages:
+        dest = _safe_dest(staging, page.out_path)
+        parent(dest)
+        dest.write_text(page.html, encoding="utf-8")
+    for rel, data in site.data.items():
+        dest = _safe_dest(staging, rel)
+        parent(dest)
+        dest.write_bytes(data)
+    for copied in site.files:
+        dest = _safe_dest(staging, copied.out_path)
+        parent(dest)
+        shutil.copyfile(copied.source, dest)
+    for variant in site.variants:
+        dest = _safe_dest(staging, variant.out_path)
+        parent(dest)
+        write_variant(variant, dest)
+    (staging / SITE_MARKER).write_text("This folder is a site built by garden.\n", encoding="utf-8")
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths (Linux renameat2); False where the system cannot."""
+    libc_name = ctypes.util.find_library("c")
+    if not libc_name:
+        return False
+    libc = ctypes.CDLL(libc_name, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    if result == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
+        return False
+    raise OutputError(f"cannot swap {a} into place: {os.strerror(err)}")
+
+
+def emit_site(site: Site, out: Path) -> None:
+    out = out.absolute()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    _clean_dead_staging(out)
+    staging = Path(
+        tempfile.mkdtemp(prefix=f".{out.name}{_STAGING_TAG}{os.getpid()}-", dir=out.parent)
+    )
+    try:
+        _write_all(site, staging)
+        os.chmod(staging, 0o755)  # mkdtemp makes it private; a served site must be readable
+        if not out.exists():
+            os.rename(staging, out)
+            return
+        if not _exchange(staging, out):
+            old = staging.with_name(staging.name + "-old")
+            os.rename(out, old)
+            os.rename(staging, out)
+            staging = old
+        shutil.rmtree(staging)  # now holds the previous site
+    except BaseException:
+        with contextlib.suppress(OSError):
+            if staging.exists() and staging != out:
+                shutil.rmtree(staging)
+        raise

@@ -1,0 +1,184 @@
+"""HTML for the token types garden's parser produces, except internal links and embeds.
+
+``NoteHTMLRenderer`` renders everything that needs no knowledge of other notes; the page renderer
+(``garden.render``) subclasses it to draw ``ref`` tokens (links, embeds) and tag links. Math and code
+are rendered here at build time, so pages need no script and no CDN.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from latex2mathml.converter import convert as latex_to_mathml
+from mistune import BlockState, HTMLRenderer
+from mistune.plugins.footnotes import render_footnote_item, render_footnote_ref, render_footnotes
+from mistune.plugins.formatting import render_mark, render_strikethrough
+from mistune.plugins.table import (
+    render_table,
+    render_table_body,
+    render_table_cell,
+    render_table_head,
+    render_table_row,
+)
+from mistune.plugins.task_lists import render_task_list_item
+from mistune.util import escape
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
+
+_FIRST_TAG = re.compile(r"^(\s*<[a-zA-Z][a-zA-Z0-9]*)")
+_FORMATTER = HtmlFormatter(cssclass="highlight", wrapcode=True)
+
+
+@lru_cache(maxsize=256)
+def _lexer(lang: str) -> Any:
+    try:
+        return get_lexer_by_name(lang)
+    except ClassNotFound:
+        return None
+
+
+@lru_cache(maxsize=4096)
+def highlight_code(code: str, lang: str) -> str | None:
+    lexer = _lexer(lang)
+    if lexer is None:
+        return None
+    return highlight(code, lexer, _FORMATTER)
+
+
+@lru_cache(maxsize=4096)
+def render_math(latex: str, display: bool) -> str | None:
+    try:
+        return latex_to_mathml(latex, display="block" if display else "inline")
+    except Exception:  # latex2mathml raises many kinds for bad input; all mean "cannot render"
+        return None
+
+
+def inject_id(html: str, element_id: str) -> str:
+    """Give the first element of an HTML fragment an id (block ids on any kind of block)."""
+    return _FIRST_TAG.sub(lambda m: f'{m.group(1)} id="{escape(element_id)}"', html, count=1)
+
+
+class NoteHTMLRenderer(HTMLRenderer):
+    """Renders a note's tokens. Subclasses provide ``render_ref`` and ``tag_href``."""
+
+    def __init__(self) -> None:
+        super().__init__(escape=False)
+
+    # -- hooks for subclasses ---------------------------------------------------------------
+    def render_ref(self, token: dict[str, Any], state: BlockState) -> str:
+        ref = token["attrs"]["ref"]
+        return escape(ref.label or ref.target)
+
+    def tag_href(self, name: str) -> str | None:
+        return None
+
+    def warn(self, category: str, message: str, line: int = 0) -> None:
+        """Called for content that cannot be rendered (bad math); subclasses report it."""
+
+    # -- dispatch ---------------------------------------------------------------------------
+    def render_token(self, token: dict[str, Any], state: BlockState) -> str:
+        kind = token["type"]
+        if kind == "ref":
+            return self.render_ref(token, state)
+        if kind == "callout":
+            html = self.render_callout(token, state)
+        else:
+            attrs = token.get("attrs")
+            if not attrs or "block_id" not in attrs:
+                return super().render_token(token, state)
+            plain = {k: v for k, v in attrs.items() if k != "block_id"}
+            html = super().render_token(dict(token, attrs=plain), state)
+        block_id = (token.get("attrs") or {}).get("block_id")
+        return inject_id(html, "^" + block_id) if block_id else html
+
+    # -- Obsidian syntax --------------------------------------------------------------------
+    def render_callout(self, token: dict[str, Any], state: BlockState) -> str:
+        attrs = token["attrs"]
+        title_tok, *body = token["children"]
+        title = self.render_tokens(title_tok["children"], state).strip() or escape(
+            attrs["default_title"]
+        )
+        content = self.render_tokens(body, state)
+        kind = escape(attrs["kind"])
+        inner = (
+            '<span class="callout-icon" aria-hidden="true"></span>'
+            f'<span class="callout-title-inner">{title}</span>'
+        )
+        body_html = f'<div class="callout-content">\n{content}</div>\n'
+        fold = attrs["fold"]
+        if fold:
+            is_open = " open" if fold == "+" else ""
+            return (
+                f'<details class="callout" data-callout="{kind}"{is_open}>\n'
+                f'<summary class="callout-title">{inner}</summary>\n{body_html}</details>\n'
+            )
+        return (
+            f'<div class="callout" data-callout="{kind}">\n'
+            f'<div class="callout-title">{inner}</div>\n{body_html}</div>\n'
+        )
+
+    def tag(self, text: str, name: str) -> str:
+        href = self.tag_href(name)
+        label = escape(text)
+        if href is None:
+            return f'<span class="tag">{label}</span>'
+        return f'<a class="tag" href="{escape(href)}">{label}</a>'
+
+    # -- build-time math and code -----------------------------------------------------------
+    def inline_math(self, text: str) -> str:
+        html = render_math(text, False)
+        if html is None:
+            self.warn("math", f"cannot render math ${text}$")
+            return f'<code class="math-error">{escape(text)}</code>'
+        return html
+
+    def block_math(self, text: str) -> str:
+        html = render_math(text.strip(), True)
+        if html is None:
+            self.warn("math", "cannot render display math block")
+            return f'<pre class="math-error"><code>{escape(text)}</code></pre>\n'
+        return f'<div class="math-display">{html}</div>\n'
+
+    def block_code(self, code: str, info: str | None = None) -> str:
+        lang = (info or "").strip().split(None, 1)[0] if info and info.strip() else ""
+        if lang:
+            highlighted = highlight_code(code, lang.lower())
+            if highlighted is not None:
+                return highlighted
+            return f'<pre><code class="language-{escape(lang)}">{escape(code)}</code></pre>\n'
+        return f"<pre><code>{escape(code)}</code></pre>\n"
+
+    # -- external links keep their scheme; mark them so the theme can style them ---------------
+    def link(self, text: str, url: str, title: str | None = None) -> str:
+        attrs = f' title="{escape(title)}"' if title else ""
+        href = escape(self.safe_url(url))
+        return f'<a class="external" href="{href}"{attrs} rel="noopener">{text}</a>'
+
+    def image(self, text: str, url: str, title: str | None = None) -> str:
+        alt, _, size = text.rpartition("|")
+        width = ""
+        if size.strip().isdigit():
+            width = f' width="{int(size)}"'
+            text = alt
+        elif text.strip().isdigit():
+            width, text = f' width="{int(text)}"', ""
+        title_attr = f' title="{escape(title)}"' if title else ""
+        src = escape(self.safe_url(url))
+        return f'<img src="{src}" alt="{escape(text)}"{width}{title_attr} loading="lazy">'
+
+    # -- mistune plugins' renderers (registered only on HTML renderers at plugin time) ---------
+    table = render_table
+    table_head = render_table_head
+    table_body = render_table_body
+    table_row = render_table_row
+    table_cell = render_table_cell
+    task_list_item = render_task_list_item
+    footnote_ref = render_footnote_ref
+    footnotes = render_footnotes
+    footnote_item = render_footnote_item
+    strikethrough = render_strikethrough
+    mark = render_mark

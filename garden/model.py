@@ -1,0 +1,144 @@
+"""The values that flow through the pipeline. Plain frozen dataclasses: a stage makes new ones,
+it never mutates what an earlier stage produced."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import networkx as nx
+
+from garden.paths import OutPath, Slug, VaultPath
+
+FileKind = Literal["note", "attachment"]
+ResolutionKind = Literal["note", "attachment", "folder", "broken"]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    path: VaultPath  # vault-relative, NFC, forward slashes
+    abs_path: Path  # where to read it; always inside the vault
+    kind: FileKind
+    ignored_by: str = ""  # the config ignore pattern that excludes it, or ""
+
+
+@dataclass(frozen=True, slots=True)
+class LinkRef:
+    """One link or embed as written, parsed once and shared by the parser, resolver and renderer.
+
+    ``[[Folder/Note#Heading|Shown]]`` → target "Folder/Note", heading "Heading", label "Shown".
+    """
+
+    target: str  # the path part as written ("" for [[#Heading]] in the same note)
+    heading: str | None = None  # text after "#" (a subheading chain keeps its "#"s)
+    block: str | None = None  # id after "#^"
+    label: str | None = None  # alias, display text, or alt text
+    embed: bool = False
+    width: int | None = None
+    height: int | None = None
+    syntax: Literal["wiki", "markdown"] = "wiki"
+    line: int = 0  # 1-based line in the note, 0 while unknown
+
+    @property
+    def key(self) -> tuple[str, str | None, str | None]:
+        """What resolution depends on: the same key from the same note resolves the same way."""
+        return (self.target, self.heading, self.block)
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    level: int
+    text: str
+    id: str  # unique within the note
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    path: VaultPath
+    title: str
+    frontmatter: dict[str, Any] = field(hash=False)
+    tags: tuple[str, ...]
+    aliases: tuple[str, ...]
+    headings: tuple[Heading, ...]
+    block_ids: frozenset[str]
+    links: tuple[LinkRef, ...]
+    tokens: list[dict[str, Any]] = field(hash=False, repr=False)
+    description: str = ""
+    date: str = ""
+    frontmatter_error: str = ""  # why the front matter could not be read ("" when fine)
+    ignored_by: str = ""  # the config ignore pattern that excludes it, or ""
+
+    @property
+    def name(self) -> str:
+        """The file name without folder and ``.md``: what ``[[name]]`` matches."""
+        base = self.path.rsplit("/", 1)[-1]
+        return base[:-3] if base.lower().endswith(".md") else base
+
+    @property
+    def folder(self) -> str:
+        return self.path.rsplit("/", 1)[0] if "/" in self.path else ""
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """Where a link goes. ``broken`` carries the reason shown to the user."""
+
+    kind: ResolutionKind
+    target: VaultPath | None = None  # a note, an attachment, or a folder ("" = vault root)
+    anchor: str | None = None  # heading id or "^blockid" inside the target note
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Vault:
+    """The whole vault after resolution (and, after the filter stage, only what is published)."""
+
+    notes: dict[VaultPath, Note] = field(hash=False)
+    attachments: dict[VaultPath, SourceFile] = field(hash=False)
+    folders: frozenset[str]
+    # (linking note, LinkRef.key) -> Resolution
+    resolutions: dict[tuple[VaultPath, tuple[str, str | None, str | None]], Resolution] = field(
+        hash=False
+    )
+    graph: nx.DiGraph = field(hash=False)
+
+    def resolution(self, source: VaultPath, ref: LinkRef) -> Resolution:
+        return self.resolutions.get((source, ref.key), Resolution("broken", reason="not resolved"))
+
+
+@dataclass(frozen=True, slots=True)
+class ImageVariant:
+    """A downscaled copy of ``source`` at ``width`` pixels, to be written at ``out_path``."""
+
+    source: Path
+    out_path: OutPath
+    width: int
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    slug: Slug
+    out_path: OutPath
+    kind: Literal["note", "folder", "tag", "tags", "404"]
+    title: str
+    html: str
+    source: VaultPath | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CopiedFile:
+    """An attachment copied into OUT as it is."""
+
+    source: Path
+    out_path: OutPath
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """Everything emit writes: pages, copied files, and generated data files."""
+
+    pages: tuple[Page, ...]
+    files: tuple[CopiedFile, ...]
+    data: dict[str, bytes] = field(hash=False)  # OUT-relative path -> bytes (JSON, CSS...)
+    variants: tuple[ImageVariant, ...] = ()  # downscaled copies to produce while emitting

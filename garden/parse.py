@@ -1,0 +1,118 @@
+"""Read one note into a ``Note``: front matter, title, tags, aliases, headings, block ids, links.
+
+A note that cannot be decoded or whose front matter cannot be read still becomes a ``Note`` (so
+links to it resolve as Obsidian would), with the problem recorded for the filter stage and a
+warning naming the file and line.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from garden.diagnostics import Diagnostic
+from garden.frontmatter import split_frontmatter
+from garden.markdown import parse_body
+from garden.markdown.tags import normalize_tag
+from garden.markdown.wikilinks import plain_text
+from garden.model import Note, SourceFile
+
+MAX_NOTE_BYTES = 20 * 1024 * 1024  # far above any real note; stops a stray dump eating memory
+_SPLIT_TAGS = re.compile(r"[,\s]+")
+
+
+def decode_note(data: bytes, path: str, diagnostics: list[Diagnostic]) -> str:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        diagnostics.append(
+            Diagnostic("encoding", path, line, "not valid UTF-8; undecodable bytes replaced")
+        )
+        text = data.decode("utf-8-sig", errors="replace")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _string_list(value: Any) -> list[str]:
+    """A front-matter list that users write as a YAML list or as one string."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [str(v) for v in value if v is not None and not isinstance(v, dict | list)]
+    return [str(value)]
+
+
+def _tags(frontmatter: dict[str, Any], inline: tuple[str, ...]) -> tuple[str, ...]:
+    found: dict[str, None] = {}
+    for key in ("tags", "tag"):
+        for item in _string_list(frontmatter.get(key)):
+            for tag in _SPLIT_TAGS.split(item):
+                tag = normalize_tag(tag)
+                if tag:
+                    found.setdefault(tag, None)
+    for tag in inline:
+        found.setdefault(tag, None)
+    return tuple(found)
+
+
+def _description(frontmatter: dict[str, Any], tokens: list[dict[str, Any]]) -> str:
+    value = frontmatter.get("description")
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    for tok in tokens:
+        if tok["type"] == "paragraph":
+            text = " ".join(plain_text(tok.get("children") or []).split())
+            if text:
+                return text if len(text) <= 200 else text[:197].rsplit(" ", 1)[0] + "…"
+    return ""
+
+
+def parse_note(source: SourceFile) -> tuple[Note, list[Diagnostic]]:
+    diagnostics: list[Diagnostic] = []
+    name = source.path.rsplit("/", 1)[-1][: -len(".md")]
+    if source.ignored_by:
+        # Never read: only its name takes part in link resolution.
+        empty: dict[str, Any] = {}
+        return Note(source.path, name, empty, (), (), (), frozenset(), (), [],
+                    ignored_by=source.ignored_by), diagnostics
+    try:
+        size = source.abs_path.stat().st_size
+        if size > MAX_NOTE_BYTES:
+            raise OSError(f"note is {size} bytes, more than the {MAX_NOTE_BYTES} allowed")
+        data = source.abs_path.read_bytes()
+    except OSError as exc:
+        diagnostics.append(Diagnostic("read", source.path, 0, f"cannot read note: {exc}"))
+        return Note(source.path, name, {}, (), (), (), frozenset(), (), [],
+                    frontmatter_error="unreadable"), diagnostics
+    text = decode_note(data, source.path, diagnostics)
+    fm = split_frontmatter(text)
+    if fm.error:
+        diagnostics.append(
+            Diagnostic("frontmatter", source.path, fm.error_line, f"{fm.error}; note not published")
+        )
+    body = parse_body(fm.body, fm.body_first_line)
+    data_fm = fm.data
+    title_value = data_fm.get("title")
+    title = str(title_value).strip() if isinstance(title_value, str | int | float) else ""
+    aliases = tuple(
+        a.strip() for key in ("aliases", "alias") for a in _string_list(data_fm.get(key))
+        if a.strip()
+    )
+    date_value = data_fm.get("date") or data_fm.get("created") or ""
+    note = Note(
+        path=source.path,
+        title=title or name,
+        frontmatter=data_fm,
+        tags=_tags(data_fm, body.tags),
+        aliases=aliases,
+        headings=body.headings,
+        block_ids=body.block_ids,
+        links=body.refs,
+        tokens=body.tokens,
+        description=_description(data_fm, body.tokens),
+        date=str(date_value)[:10] if isinstance(date_value, str) else "",
+        frontmatter_error=fm.error,
+    )
+    return note, diagnostics

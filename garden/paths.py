@@ -1,0 +1,126 @@
+"""The kinds of path garden deals with, and the only place that converts between them. Pure: no I/O.
+
+- ``VaultPath``: a file's path inside the vault, forward slashes, NFC, no leading slash
+  (``Guide/Links & embeds.md``).
+- ``Slug``: a page's URL path from the site root, no leading slash and no extension
+  (``Guide/Links-and-embeds``); the home page is ``index``. Unique per site.
+- ``OutPath``: a file's path inside OUT, forward slashes (``Guide/Links-and-embeds.html``).
+- A relative URL: what pages write in ``href``/``src``; percent-encoded, works from ``file://``
+  and any static server.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import unicodedata
+from pathlib import Path
+from typing import NewType
+from urllib.parse import quote
+
+VaultPath = NewType("VaultPath", str)
+Slug = NewType("Slug", str)
+OutPath = NewType("OutPath", str)
+
+NOTE_SUFFIX = ".md"
+
+# Characters kept in a slug segment: Unicode letters and digits, "-", "_", ".". Everything else
+# (spaces, punctuation, URL metacharacters such as ? # % &) becomes "-", so a slug never needs
+# escaping on disk and survives any static host.
+_UNSAFE = re.compile(r"[^\w.\-]+")
+_DASHES = re.compile(r"-{2,}")
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def fold(text: str) -> str:
+    """The key Obsidian compares names by: case-insensitive and Unicode-form-insensitive."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).casefold())
+
+
+def slugify_segment(segment: str) -> str:
+    text = nfc(segment).replace("&", "-and-")
+    text = _UNSAFE.sub("-", text)
+    text = _DASHES.sub("-", text).strip("-.")
+    return text or "untitled"
+
+
+def slugify(path: str) -> Slug:
+    """Slug for a vault path (extension already removed for notes): slugify each folder segment."""
+    segments = [s for s in nfc(path).replace("\\", "/").split("/") if s]
+    return Slug("/".join(slugify_segment(s) for s in segments) or "index")
+
+
+def note_slug(path: VaultPath) -> Slug:
+    stem = path[: -len(NOTE_SUFFIX)] if path.lower().endswith(NOTE_SUFFIX) else path
+    return slugify(stem)
+
+
+def attachment_out_path(path: VaultPath) -> OutPath:
+    """Attachments keep their extension (lower-cased); the name part is slugified like a note's."""
+    folder, name = posixpath.split(path)
+    stem, ext = posixpath.splitext(name)
+    out_name = slugify_segment(stem) + ("." + slugify_segment(ext[1:]).lower() if ext else "")
+    return OutPath(f"{slugify(folder)}/{out_name}" if folder else out_name)
+
+
+_HEADING_DROP = re.compile(r"[^\w\- ]+")
+
+
+def heading_id(text: str) -> str:
+    """GitHub-style anchor for a heading: lower case, punctuation dropped, spaces to dashes."""
+    text = _HEADING_DROP.sub("", nfc(text).strip().lower())
+    return text.replace(" ", "-") or "section"
+
+
+_HEADING_KEY = re.compile(r"[\W_]+")
+
+
+def heading_key(text: str) -> str:
+    """How a heading written in a link is matched to a heading in a note.
+
+    Obsidian strips characters it cannot put in a link (``# | ^ : %% [[ ]]``) when it writes a
+    heading link, so compare on letters and digits only, case-folded.
+    """
+    return _HEADING_KEY.sub(" ", fold(text)).strip()
+
+
+def page_out_path(slug: Slug, *, folder_index: bool = False) -> OutPath:
+    return OutPath(f"{slug}/index.html" if folder_index else f"{slug}.html")
+
+
+def relative_url(from_out: str, to_out: str, fragment: str | None = None) -> str:
+    """URL of ``to_out`` as written in the page stored at ``from_out`` (both OUT-relative)."""
+    base = posixpath.dirname(from_out)
+    rel = posixpath.relpath(to_out, base or ".")
+    url = quote(rel, safe="/._-~")
+    if fragment:
+        url += "#" + quote(fragment, safe="^-_.~")
+    return url
+
+
+def root_prefix(from_out: str) -> str:
+    """Relative prefix from a page to the site root: "" or "../" repeated."""
+    return "../" * from_out.count("/")
+
+
+def is_inside(child: Path, parent: Path) -> bool:
+    """True when ``child`` is ``parent`` or below it (both resolved by the caller)."""
+    return child == parent or parent in child.parents
+
+
+def normalize_vault_path(path: str) -> VaultPath | None:
+    """Collapse ``.``/``..`` in a vault-relative path; None if it climbs out of the vault."""
+    parts: list[str] = []
+    for part in nfc(path).replace("\\", "/").split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if not parts:
+                return None
+            parts.pop()
+        else:
+            parts.append(part)
+    return VaultPath("/".join(parts))
