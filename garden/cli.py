@@ -23,10 +23,16 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"garden {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     b = commands.add_parser("build", help="build VAULT into a static site in OUT")
-    b.add_argument("vault", nargs="?", default="vault", type=Path, help="vault folder (default: vault)")
-    b.add_argument("-o", "--out", default="public", type=Path, help="output folder (default: public)")
+    b.add_argument(
+        "vault", nargs="?", default="vault", type=Path, help="vault folder (default: vault)"
+    )
+    b.add_argument(
+        "-o", "--out", default="public", type=Path, help="output folder (default: public)"
+    )
     b.add_argument("--config", type=Path, help="config file (default: VAULT/garden.yaml)")
-    b.add_argument("-q", "--quiet", action="store_true", help="print nothing but warnings and errors")
+    b.add_argument(
+        "-q", "--quiet", action="store_true", help="print nothing but warnings and errors"
+    )
     b.add_argument("--strict", action="store_true", help="exit 1 if there was any warning")
     return parser
 

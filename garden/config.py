@@ -23,7 +23,9 @@ PUBLISH_OPTIONS_NAME = "site-options.json"
 
 @dataclass(frozen=True)
 class Config:
-    title: str = field(default="", metadata={"doc": "Site title; default: the vault folder's name."})
+    title: str = field(
+        default="", metadata={"doc": "Site title; default: the vault folder's name."}
+    )
     base_url: str = field(
         default="", metadata={"doc": "Public URL of the site, e.g. https://example.org/notes/."}
     )
@@ -73,9 +75,7 @@ def load_config(vault: Path, config_path: Path | None) -> tuple[Config, list[Dia
     values: dict[str, Any] = {}
     for key, value in raw.items():
         if key not in known:
-            diagnostics.append(
-                Diagnostic("config", path.name, 0, f"unknown key {key!r} ignored")
-            )
+            diagnostics.append(Diagnostic("config", path.name, 0, f"unknown key {key!r} ignored"))
             continue
         if value is not None:
             values[key] = _coerce(key, value)

@@ -43,7 +43,7 @@ def split_frontmatter(text: str) -> FrontMatter:
     yaml_text = "\n".join(lines[1:end])
     body = "\n".join(lines[end + 1 :])
     try:
-        data = yaml.load(yaml_text, Loader=_Loader)  # noqa: S506 - a safe loader
+        data = yaml.load(yaml_text, Loader=_Loader)  # a safe loader (CSafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1

@@ -75,8 +75,9 @@ def parse_note(source: SourceFile) -> tuple[Note, list[Diagnostic]]:
     if source.ignored_by:
         # Never read: only its name takes part in link resolution.
         empty: dict[str, Any] = {}
-        return Note(source.path, name, empty, (), (), (), frozenset(), (), [],
-                    ignored_by=source.ignored_by), diagnostics
+        return Note(
+            source.path, name, empty, (), (), (), frozenset(), (), [], ignored_by=source.ignored_by
+        ), diagnostics
     try:
         size = source.abs_path.stat().st_size
         if size > MAX_NOTE_BYTES:
@@ -84,8 +85,9 @@ def parse_note(source: SourceFile) -> tuple[Note, list[Diagnostic]]:
         data = source.abs_path.read_bytes()
     except OSError as exc:
         diagnostics.append(Diagnostic("read", source.path, 0, f"cannot read note: {exc}"))
-        return Note(source.path, name, {}, (), (), (), frozenset(), (), [],
-                    frontmatter_error="unreadable"), diagnostics
+        return Note(
+            source.path, name, {}, (), (), (), frozenset(), (), [], frontmatter_error="unreadable"
+        ), diagnostics
     text = decode_note(data, source.path, diagnostics)
     fm = split_frontmatter(text)
     if fm.error:
@@ -97,7 +99,9 @@ def parse_note(source: SourceFile) -> tuple[Note, list[Diagnostic]]:
     title_value = data_fm.get("title")
     title = str(title_value).strip() if isinstance(title_value, str | int | float) else ""
     aliases = tuple(
-        a.strip() for key in ("aliases", "alias") for a in _string_list(data_fm.get(key))
+        a.strip()
+        for key in ("aliases", "alias")
+        for a in _string_list(data_fm.get(key))
         if a.strip()
     )
     date_value = data_fm.get("date") or data_fm.get("created") or ""

@@ -116,7 +116,11 @@ def build_site_map(vault: Vault, home: VaultPath | None, reporter: Reporter) -> 
         site.notes[path] = (_slug_of(out), out)
     by_out = {fold(out): path for path, (_, out) in site.notes.items()}
     for folder in sorted(vault.folders):
-        out = OutPath("index.html") if not folder else page_out_path(slugify(folder), folder_index=True)
+        out = (
+            OutPath("index.html")
+            if not folder
+            else page_out_path(slugify(folder), folder_index=True)
+        )
         note = by_out.get(fold(out))
         if note is not None:
             site.folders[folder] = site.notes[note][1]
@@ -169,7 +173,7 @@ class PageView:
     kind: str
     title: str
     url: str
-    content: Markup = Markup("")
+    content: Markup = field(default_factory=Markup)
     description: str = ""
     date: str = ""
     breadcrumbs: tuple[Link, ...] = ()
@@ -202,6 +206,12 @@ def _default_label(ref: LinkRef) -> str:
         heading = ref.heading.replace("#", " > ")
         return f"{base} > {heading}" if base else heading
     return base
+
+
+def _broken(label_html: str, reason: str, extra_class: str = "") -> str:
+    """The contract's broken link: class ``broken``, no href, the reason as a tooltip."""
+    classes = f"broken {extra_class}".strip()
+    return f'<span class="{classes}" title="{escape(reason)}">{label_html}</span>'
 
 
 @dataclass
@@ -260,11 +270,12 @@ class PageRenderer(NoteHTMLRenderer):
         return super().render_token(token, state)
 
     def _holds_note_embed(self, token: dict[str, Any]) -> bool:
-        for child in token.get("children") or ():
-            if child["type"] == "ref" and child["attrs"]["ref"].embed:
-                if self.resolution(child["attrs"]["ref"]).kind == "note":
-                    return True
-        return False
+        return any(
+            child["type"] == "ref"
+            and child["attrs"]["ref"].embed
+            and self.resolution(child["attrs"]["ref"]).kind == "note"
+            for child in token.get("children") or ()
+        )
 
     # -- links --------------------------------------------------------------------------------
     def render_ref(self, token: dict[str, Any], state: BlockState) -> str:
@@ -280,7 +291,7 @@ class PageRenderer(NoteHTMLRenderer):
         if res.kind == "broken":
             what = ref.target or "#" + (ref.heading or "")
             self.warn("broken-link", f"[[{what}]] {res.reason}", ref.line)
-            return f'<span class="broken" title="{escape(res.reason)}">{label}</span>'
+            return _broken(label, res.reason)
         assert res.target is not None
         if res.kind == "note":
             out = self.site.notes[res.target][1]
@@ -288,7 +299,8 @@ class PageRenderer(NoteHTMLRenderer):
             href = self.url(out, res.anchor)
             if res.target == self.stack[0].note and len(self.stack) == 1 and res.anchor:
                 href = "#" + res.anchor  # same page: a plain fragment keeps the reader in place
-            return f'<a class="internal" href="{escape(href)}" data-title="{escape(title)}">{label}</a>'
+            attrs = f'href="{escape(href)}" data-title="{escape(title)}"'
+            return f'<a class="internal" {attrs}>{label}</a>'
         if res.kind == "folder":
             href = self.url(self.site.folders[res.target])
             return f'<a class="internal folder" href="{escape(href)}">{label}</a>'
@@ -301,7 +313,7 @@ class PageRenderer(NoteHTMLRenderer):
         if res.kind == "broken" or res.kind == "folder":
             reason = res.reason or "a folder cannot be embedded"
             self.warn("broken-embed", f"![[{ref.target}]] {reason}", ref.line)
-            return f'<span class="broken embed-missing" title="{escape(reason)}">{label}</span>'
+            return _broken(label, reason, "embed-missing")
         assert res.target is not None
         if res.kind == "attachment":
             return self.render_attachment_embed(ref, res.target)
@@ -314,17 +326,19 @@ class PageRenderer(NoteHTMLRenderer):
         chain = " → ".join(f.note + f.section for f in self.stack) + f" → {target.path}{section}"
         if any(f.note == target.path and f.section == section for f in self.stack):
             self._warn_top("embed-cycle", f"embed cycle stopped: {chain}", ref.line)
-            return f'<span class="broken embed-cycle" title="embed cycle">{escape(target.title)}</span>'
+            return _broken(escape(target.title), "embed cycle", "embed-cycle")
         if len(self.stack) > MAX_EMBED_DEPTH:
             self._warn_top(
                 "embed-depth", f"embeds nested deeper than {MAX_EMBED_DEPTH}: {chain}", ref.line
             )
-            return f'<span class="broken embed-depth" title="embeds too deep">{escape(target.title)}</span>'
+            return _broken(escape(target.title), "embeds nested too deep", "embed-depth")
         tokens = self._embedded_tokens(target, ref, res)
         if tokens is None:
             missing = f"^{ref.block}" if ref.block else ref.heading
-            self.warn("broken-embed", f"![[{ref.target}#{missing}]]: not found in {target.path}", ref.line)
-            return f'<span class="broken embed-missing" title="section not found">{escape(_default_label(ref))}</span>'
+            self.warn(
+                "broken-embed", f"![[{ref.target}#{missing}]]: not found in {target.path}", ref.line
+            )
+            return _broken(escape(_default_label(ref)), "section not found", "embed-missing")
         if len(self.stack) == 1:
             self.top_line = ref.line
         self.stack.append(_Frame(target.path, section))
@@ -341,9 +355,7 @@ class PageRenderer(NoteHTMLRenderer):
         )
 
     @staticmethod
-    def _embedded_tokens(
-        note: Note, ref: LinkRef, res: Resolution
-    ) -> list[dict[str, Any]] | None:
+    def _embedded_tokens(note: Note, ref: LinkRef, res: Resolution) -> list[dict[str, Any]] | None:
         if not (ref.heading or ref.block):
             return note.tokens
         if res.anchor is None:
@@ -353,8 +365,14 @@ class PageRenderer(NoteHTMLRenderer):
             if block is None:
                 return None
             if block["type"] in ("list_item", "task_list_item"):
-                return [{"type": "list", "children": [block], "tight": True,
-                         "attrs": {"depth": 0, "ordered": False}}]
+                return [
+                    {
+                        "type": "list",
+                        "children": [block],
+                        "tight": True,
+                        "attrs": {"depth": 0, "ordered": False},
+                    }
+                ]
             return [block]
         return _section(note.tokens, res.anchor)
 
@@ -365,10 +383,12 @@ class PageRenderer(NoteHTMLRenderer):
         if suffix in IMAGE_SUFFIXES:
             return self.render_image(ref, path, src)
         if suffix in AUDIO_SUFFIXES:
-            return f'<audio controls preload="metadata" src="{escape(src)}" title="{escape(name)}"></audio>'
+            media = f'controls preload="metadata" src="{escape(src)}" title="{escape(name)}"'
+            return f"<audio {media}></audio>"
         if suffix in VIDEO_SUFFIXES:
             width = f' width="{ref.width}"' if ref.width else ""
-            return f'<video controls preload="metadata" src="{escape(src)}"{width} title="{escape(name)}"></video>'
+            media = f'controls preload="metadata" src="{escape(src)}" title="{escape(name)}"'
+            return f"<video {media}{width}></video>"
         if suffix in PDF_SUFFIXES:
             fragment = ""
             style = ""
@@ -393,7 +413,7 @@ class PageRenderer(NoteHTMLRenderer):
         real = self.image_size(path)
         if real is None:
             self.warn("image", f"{path}: not a readable image", ref.line)
-            return f'<span class="broken embed-missing" title="unreadable image">{escape(path)}</span>'
+            return _broken(escape(path), "unreadable image", "embed-missing")
         real_w, real_h = real
         width, height = ref.width, ref.height
         if width and not height:
@@ -439,7 +459,7 @@ def _find_block(tokens: list[dict[str, Any]], block_id: str) -> dict[str, Any] |
 
 
 def _section(tokens: list[dict[str, Any]], heading_id: str) -> list[dict[str, Any]] | None:
-    """The heading with ``heading_id`` and everything up to the next heading of its level or above."""
+    """The heading ``heading_id`` and all up to the next heading of the same or a higher level."""
     for i, tok in enumerate(tokens):
         if tok["type"] == "heading" and tok["attrs"].get("id") == heading_id:
             level = tok["attrs"]["level"]
@@ -475,7 +495,9 @@ class SiteRenderer:
         self.notes_renderer = PageRenderer(vault, self.site, reporter)
 
     # -- shared pieces ------------------------------------------------------------------------
-    def _page(self, template: str, out: OutPath, view: PageView, source: VaultPath | None = None) -> Page:
+    def _page(
+        self, template: str, out: OutPath, view: PageView, source: VaultPath | None = None
+    ) -> Page:
         def url_for(slug: str) -> str:
             return relative_url(out, page_out_path(Slug(slug)) if slug != "index" else "index.html")
 
@@ -511,7 +533,12 @@ class SiteRenderer:
             if sub and sub.startswith(prefix) and "/" not in sub[len(prefix) :]:
                 count = sum(1 for p in self.vault.notes if p.startswith(sub + "/"))
                 subfolders.append(
-                    Entry(sub.rsplit("/", 1)[-1], relative_url(out, self.site.folders[sub]), "folder", count)
+                    Entry(
+                        sub.rsplit("/", 1)[-1],
+                        relative_url(out, self.site.folders[sub]),
+                        "folder",
+                        count,
+                    )
                 )
         notes = [
             Entry(note.title, relative_url(out, self.site.notes[path][1]), "note")
@@ -525,13 +552,15 @@ class SiteRenderer:
 
     # -- page kinds ---------------------------------------------------------------------------
     def note_page(self, note: Note) -> Page:
-        slug, out = self.site.notes[note.path]
+        out = self.site.notes[note.path][1]
         content = self.notes_renderer.render_note(note, out)
         backlinks = sorted(
             (self.vault.notes[src] for src in self.vault.graph.predecessors(note.path)),
             key=lambda n: (fold(n.title), n.path),
         )
-        folder_of_page = next((f for f, p in self.site.folder_notes.items() if p == note.path), None)
+        folder_of_page = next(
+            (f for f, p in self.site.folder_notes.items() if p == note.path), None
+        )
         entries: tuple[Entry, ...] = ()
         if folder_of_page is not None and note.path != self.home:
             entries = self._folder_entries(folder_of_page, out)
@@ -542,7 +571,9 @@ class SiteRenderer:
             content=Markup(content),
             description=note.description,
             date=note.date,
-            breadcrumbs=() if note.path == self.home else self._breadcrumbs(note.folder, out, note.title),
+            breadcrumbs=()
+            if note.path == self.home
+            else self._breadcrumbs(note.folder, out, note.title),
             tags=self._tag_links(note.tags, out),
             toc=tuple(TocItem(h.level, h.text, h.id) for h in note.headings),
             backlinks=tuple(
@@ -559,7 +590,9 @@ class SiteRenderer:
             kind="folder",
             title=title,
             url=out,
-            breadcrumbs=self._breadcrumbs(folder.rsplit("/", 1)[0] if "/" in folder else "", out, title)
+            breadcrumbs=self._breadcrumbs(
+                folder.rsplit("/", 1)[0] if "/" in folder else "", out, title
+            )
             if folder
             else (),
             entries=self._folder_entries(folder, out),
@@ -574,7 +607,9 @@ class SiteRenderer:
             for n in sorted(notes, key=lambda n: (fold(n.title), n.path))
         )
         children = tuple(
-            Entry("#" + t, relative_url(out, self.site.tags[fold(t)][1]), "tag", len(self.tagged[t]))
+            Entry(
+                "#" + t, relative_url(out, self.site.tags[fold(t)][1]), "tag", len(self.tagged[t])
+            )
             for t in sorted(self.tagged, key=fold)
             if t.startswith(tag + "/") and "/" not in t[len(tag) + 1 :]
         )
@@ -582,8 +617,11 @@ class SiteRenderer:
             kind="tag",
             title="#" + tag,
             url=out,
-            breadcrumbs=(Link("Home", relative_url(out, "index.html")),
-                         Link("Tags", relative_url(out, self.site.tags[""][1])), Link("#" + tag, None)),
+            breadcrumbs=(
+                Link("Home", relative_url(out, "index.html")),
+                Link("Tags", relative_url(out, self.site.tags[""][1])),
+                Link("#" + tag, None),
+            ),
             entries=children + entries,
         )
         return self._page("tag.html", out, view)
@@ -594,8 +632,13 @@ class SiteRenderer:
             Entry("#" + t, relative_url(out, self.site.tags[fold(t)][1]), "tag", len(notes))
             for t, notes in sorted(self.tagged.items(), key=lambda kv: fold(kv[0]))
         )
-        view = PageView(kind="tags", title="Tags", url=out, entries=entries,
-                        breadcrumbs=(Link("Home", relative_url(out, "index.html")), Link("Tags", None)))
+        view = PageView(
+            kind="tags",
+            title="Tags",
+            url=out,
+            entries=entries,
+            breadcrumbs=(Link("Home", relative_url(out, "index.html")), Link("Tags", None)),
+        )
         return self._page("tag.html", out, view)
 
     def not_found_page(self) -> Page:
@@ -635,7 +678,9 @@ class SiteRenderer:
                 res = self.vault.resolution(path, ref)
                 if res.kind == "note" and res.target is not None and res.target != path:
                     links.setdefault(self.site.notes[res.target][0], None)
-            backlinks = sorted(self.site.notes[src][0] for src in self.vault.graph.predecessors(path))
+            backlinks = sorted(
+                self.site.notes[src][0] for src in self.vault.graph.predecessors(path)
+            )
             index[slug] = {
                 "source": path,
                 "title": note.title,

@@ -91,7 +91,7 @@ def resolve_target(index: NoteIndex, target: str, source: VaultPath) -> Resoluti
         return Resolution("broken", reason="points outside the vault")
     key = fold(normalized)
     if not wants_folder and key:
-        keys = [key[: -len(NOTE_SUFFIX)]] if key.endswith(NOTE_SUFFIX) else [key]
+        keys = [key[: -len(NOTE_SUFFIX)], key] if key.endswith(NOTE_SUFFIX) else [key]
         for k in keys:
             exact = index.by_path.get(k)
             if exact:
@@ -123,9 +123,7 @@ def _file(index: NoteIndex, path: VaultPath) -> Resolution:
     return Resolution("note" if index.is_note(path) else "attachment", path)
 
 
-def resolve_anchor(
-    note: Note, ref: LinkRef
-) -> tuple[str | None, str]:
+def resolve_anchor(note: Note, ref: LinkRef) -> tuple[str | None, str]:
     """The anchor id for ``ref``'s heading or block in ``note``, or a reason it is missing."""
     if ref.block:
         if ref.block in note.block_ids:

@@ -104,8 +104,6 @@ def scan_vault(
                 stack.append((real_dir, path))
             elif target.is_file():
                 kind = "note" if name.lower().endswith(NOTE_SUFFIX) else "attachment"
-                files.append(
-                    SourceFile(VaultPath(path), target, kind, ignored_by(path, patterns))
-                )
+                files.append(SourceFile(VaultPath(path), target, kind, ignored_by(path, patterns)))
     files.sort(key=lambda f: f.path)
     return files, folders, diagnostics

@@ -172,4 +172,3 @@ def _collect(
             if name:
                 seen_tags.setdefault(name, None)
     return tuple(refs), tuple(seen_tags)
-

@@ -74,7 +74,7 @@ def _lift_from_text(item: dict[str, Any]) -> None:
 
 
 def _lift_alone_from_last(container: dict[str, Any]) -> None:
-    """``^id`` on the last line of a quote or callout (a lazy continuation) names the whole block."""
+    """``^id`` on the last line of a quote or callout (lazy continuation) names the whole block."""
     children = container.get("children") or []
     if not children:
         return

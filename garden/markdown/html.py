@@ -1,8 +1,8 @@
 """HTML for the token types garden's parser produces, except internal links and embeds.
 
 ``NoteHTMLRenderer`` renders everything that needs no knowledge of other notes; the page renderer
-(``garden.render``) subclasses it to draw ``ref`` tokens (links, embeds) and tag links. Math and code
-are rendered here at build time, so pages need no script and no CDN.
+(``garden.render``) subclasses it to draw ``ref`` tokens (links, embeds) and tag links. Math and
+code are rendered here at build time, so pages need no script and no CDN.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from mistune.plugins.table import (
     render_table_head,
     render_table_row,
 )
-from mistune.plugins.task_lists import render_task_list_item
 from mistune.util import escape
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
@@ -128,6 +127,19 @@ class NoteHTMLRenderer(HTMLRenderer):
             return f'<span class="tag">{label}</span>'
         return f'<a class="tag" href="{escape(href)}">{label}</a>'
 
+    def task_list_item(self, text: str, checked: bool = False) -> str:
+        # A label so screen readers say what the (read-only) box means.
+        state = "done" if checked else "not done"
+        checkbox = (
+            f'<input class="task-list-item-checkbox" type="checkbox" disabled aria-label="{state}"'
+            + (" checked>" if checked else ">")
+        )
+        if text.startswith("<p>"):
+            text = text.replace("<p>", "<p>" + checkbox, 1)
+        else:
+            text = checkbox + text
+        return f'<li class="task-list-item">{text}</li>\n'
+
     # -- build-time math and code -----------------------------------------------------------
     def inline_math(self, text: str) -> str:
         html = render_math(text, False)
@@ -176,7 +188,6 @@ class NoteHTMLRenderer(HTMLRenderer):
     table_body = render_table_body
     table_row = render_table_row
     table_cell = render_table_cell
-    task_list_item = render_task_list_item
     footnote_ref = render_footnote_ref
     footnotes = render_footnotes
     footnote_item = render_footnote_item

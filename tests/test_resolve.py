@@ -1,0 +1,137 @@
+"""Link resolution follows Obsidian's rules (garden/resolve.py states them)."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from garden.model import Note
+from garden.paths import VaultPath, fold
+from garden.resolve import NoteIndex, resolve_target
+
+
+def note(path: str, aliases: tuple[str, ...] = ()) -> Note:
+    name = path.rsplit("/", 1)[-1][:-3]
+    return Note(VaultPath(path), name, {}, (), aliases, (), frozenset(), (), [])
+
+
+NOTES = [
+    note("Note.md"),
+    note("a/Note.md"),
+    note("b/Note.md"),
+    note("a/b/Note.md"),
+    note("zzzz/deep/Other.md"),
+    note("Projects/Three laws of motion.md", aliases=("3 laws",)),
+    note("Café.md"),
+    note("x/Only here.md"),
+    note("y/Shared.md"),
+    note("zz/Shared.md"),
+    note("p/q/Shared.md"),
+]
+ATTACHMENTS = [VaultPath("img/Figure 1.png"), VaultPath("docs/Manual.pdf")]
+FOLDERS = {
+    "a",
+    "a/b",
+    "b",
+    "zzzz",
+    "zzzz/deep",
+    "Projects",
+    "x",
+    "y",
+    "zz",
+    "p",
+    "p/q",
+    "img",
+    "docs",
+}
+INDEX = NoteIndex(NOTES, ATTACHMENTS, FOLDERS)
+
+CASES = [
+    # (target as written, linking note, expected kind, expected target)
+    ("Note", "zzzz/deep/Other.md", "note", "Note.md"),  # exact vault path wins
+    ("Note", "a/Other.md", "note", "Note.md"),  # ... even over a note beside the source
+    ("b/Note", "a/x.md", "note", "b/Note.md"),  # exact path wins over a/b/Note.md
+    ("Shared", "zz/x.md", "note", "zz/Shared.md"),  # own folder wins
+    ("Shared", "zzzz/deep/Other.md", "note", "y/Shared.md"),  # else shortest path
+    ("Shared", "p/x.md", "note", "y/Shared.md"),  # an ancestor folder counts for nothing
+    ("q/Shared", "Note.md", "note", "p/q/Shared.md"),  # partial path from the end
+    ("note", "x/Only here.md", "note", "Note.md"),  # case-insensitive
+    ("NOTE.MD", "x/Only here.md", "note", "Note.md"),  # extension optional, any case
+    ("Three laws of motion", "Note.md", "note", "Projects/Three laws of motion.md"),
+    ("Projects/Three laws of motion.md", "Note.md", "note", "Projects/Three laws of motion.md"),
+    ("3 laws", "Note.md", "note", "Projects/Three laws of motion.md"),  # alias
+    ("3 LAWS", "Note.md", "note", "Projects/Three laws of motion.md"),
+    ("Cafe\u0301", "Note.md", "note", "Café.md"),  # NFD link to an NFC file name
+    ("./Note", "a/x.md", "note", "a/Note.md"),  # relative to the linking note
+    ("../Note", "a/b/x.md", "note", "a/Note.md"),
+    ("../../Note", "a/b/x.md", "note", "Note.md"),
+    ("/b/Note", "a/x.md", "note", "b/Note.md"),  # root-absolute
+    ("Figure 1.png", "Note.md", "attachment", "img/Figure 1.png"),
+    ("img/figure 1.PNG", "Note.md", "attachment", "img/Figure 1.png"),
+    ("Manual.pdf", "Note.md", "attachment", "docs/Manual.pdf"),
+    ("Projects/", "Note.md", "folder", "Projects"),
+    ("zzzz/deep/", "Note.md", "folder", "zzzz/deep"),
+    ("Projects", "Note.md", "folder", "Projects"),  # no note of that name: the folder
+    ("", "a/Note.md", "note", "a/Note.md"),  # [[#Heading]]
+    ("Figure 1", "Note.md", "broken", None),  # other files need their extension
+    ("Nowhere", "Note.md", "broken", None),
+    ("../Note", "Note.md", "broken", None),  # climbs out of the vault
+    ("../../../etc/passwd", "a/x.md", "broken", None),
+    ("./Only here", "Note.md", "broken", None),  # relative: not in this folder
+]
+
+
+@pytest.mark.parametrize(("target", "source", "kind", "expected"), CASES)
+def test_resolution_rules(target: str, source: str, kind: str, expected: str | None) -> None:
+    res = resolve_target(INDEX, target, VaultPath(source))
+    assert (res.kind, res.target) == (kind, expected)
+
+
+@given(st.sampled_from(NOTES), st.sampled_from(NOTES))
+def test_a_notes_own_path_resolves_to_it(target: Note, source: Note) -> None:
+    for written in (target.path, target.path[:-3], "/" + target.path):
+        assert resolve_target(INDEX, written, source.path).target == target.path
+
+
+@given(st.sampled_from(NOTES), st.sampled_from(NOTES), st.sampled_from(["upper", "lower", "nfd"]))
+def test_case_and_unicode_form_do_not_matter(target: Note, source: Note, form: str) -> None:
+    written = target.path[:-3]
+    variant = {
+        "upper": written.upper(),
+        "lower": written.lower(),
+        "nfd": unicodedata.normalize("NFD", written),
+    }[form]
+    plain = resolve_target(INDEX, written, source.path)
+    assert resolve_target(INDEX, variant, source.path) == plain
+
+
+_NAME = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="/\\#|^[]"),
+    min_size=1,
+    max_size=12,
+).filter(lambda s: s.strip() not in ("", ".", ".."))
+
+
+@given(
+    st.lists(st.tuples(st.sampled_from(["", "a/", "a/b/", "c/"]), _NAME), min_size=1, max_size=8)
+)
+def test_bare_names_resolve_to_a_note_of_that_name(entries: list[tuple[str, str]]) -> None:
+    notes = {
+        f"{folder}{name.strip()}.md": note(f"{folder}{name.strip()}.md") for folder, name in entries
+    }
+    index = NoteIndex(notes.values(), (), {"a", "a/b", "c"})
+    for path in notes:
+        name = path.rsplit("/", 1)[-1][:-3]
+        res = resolve_target(index, name, VaultPath("c/source.md"))
+        assert res.kind == "note"
+        assert res.target is not None
+        assert fold(res.target.rsplit("/", 1)[-1][:-3]) == fold(name)
+        assert res.target in notes  # never outside the vault's notes
+
+
+def test_a_name_ending_in_md_can_still_be_a_note_name() -> None:
+    index = NoteIndex([note("x.md.md")], (), set())
+    assert resolve_target(index, "x.md", VaultPath("a.md")).target == "x.md.md"
