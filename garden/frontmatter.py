@@ -46,7 +46,8 @@ def split_frontmatter(text: str) -> FrontMatter:
         data = yaml.load(yaml_text, Loader=_Loader)  # a safe loader (CSafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1
+        # YAML may notice a problem only at the end of the block; point inside the block anyway.
+        line = min(mark.line + 2, max(end, 2)) if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         return FrontMatter({}, body, end + 2, f"invalid YAML front matter: {problem}", line)
     if data is None:
