@@ -64,6 +64,7 @@ class SiteMap:
     tags: dict[str, tuple[Slug, OutPath]] = field(default_factory=dict)
     attachments: dict[VaultPath, OutPath] = field(default_factory=dict)
     variants: dict[tuple[VaultPath, int], ImageVariant] = field(default_factory=dict)
+    copied: set[VaultPath] = field(default_factory=set)  # attachments used as they are
     claimed: dict[str, str] = field(default_factory=dict)  # folded out path -> what claimed it
 
     def claim(self, out: str, owner: str, reporter: Reporter, source: str = "") -> OutPath:
@@ -304,7 +305,7 @@ class PageRenderer(NoteHTMLRenderer):
         if res.kind == "folder":
             href = self.url(self.site.folders[res.target])
             return f'<a class="internal folder" href="{escape(href)}">{label}</a>'
-        href = self.url(self.site.attachments[res.target])
+        href = self.attachment_url(res.target)
         return f'<a class="internal attachment" href="{escape(href)}">{label}</a>'
 
     # -- embeds ---------------------------------------------------------------------------------
@@ -378,10 +379,10 @@ class PageRenderer(NoteHTMLRenderer):
 
     def render_attachment_embed(self, ref: LinkRef, path: VaultPath) -> str:
         suffix = Path(path).suffix.lower()
-        src = self.url(self.site.attachments[path])
         name = path.rsplit("/", 1)[-1]
         if suffix in IMAGE_SUFFIXES:
-            return self.render_image(ref, path, src)
+            return self.render_image(ref, path)
+        src = self.attachment_url(path)
         if suffix in AUDIO_SUFFIXES:
             media = f'controls preload="metadata" src="{escape(src)}" title="{escape(name)}"'
             return f"<audio {media}></audio>"
@@ -403,10 +404,16 @@ class PageRenderer(NoteHTMLRenderer):
         label = escape(ref.label or name)
         return f'<a class="internal attachment" href="{escape(src)}">{label}</a>'
 
-    def render_image(self, ref: LinkRef, path: VaultPath, src: str) -> str:
+    def attachment_url(self, path: VaultPath) -> str:
+        """URL of the attachment as it is; only attachments asked for this way are copied."""
+        self.site.copied.add(path)
+        return self.url(self.site.attachments[path])
+
+    def render_image(self, ref: LinkRef, path: VaultPath) -> str:
         alt = escape(ref.label or "")
         suffix = Path(path).suffix.lower()
         if suffix not in RASTER_SUFFIXES:  # SVG: no pixels to measure; keep the requested size
+            src = self.attachment_url(path)
             size = f' width="{ref.width}"' if ref.width else ""
             size += f' height="{ref.height}"' if ref.height else ""
             return f'<img src="{escape(src)}" alt="{alt}"{size} loading="lazy" decoding="async">'
@@ -425,6 +432,8 @@ class PageRenderer(NoteHTMLRenderer):
         assert width is not None and height is not None
         if real_w > 2 * width:
             src = self.url(self.variant(path, 2 * width).out_path)
+        else:
+            src = self.attachment_url(path)
         return (
             f'<img src="{escape(src)}" alt="{alt}" width="{width}" height="{height}" '
             f'loading="lazy" decoding="async">'
@@ -659,6 +668,7 @@ class SiteRenderer:
         files = [
             CopiedFile(self.vault.attachments[p].abs_path, out)
             for p, out in sorted(self.site.attachments.items())
+            if p in self.site.copied
         ]
         files.extend(CopiedFile(src, OutPath(rel)) for src, rel in self.theme.static_files())
         data = {
