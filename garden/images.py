@@ -19,6 +19,7 @@ IMAGE_SUFFIXES = RASTER_SUFFIXES | {".svg"}
 AUDIO_SUFFIXES = {".mp3", ".wav", ".ogg", ".m4a", ".flac", ".3gp", ".oga", ".opus"}
 VIDEO_SUFFIXES = {".mp4", ".webm", ".ogv", ".mov", ".mkv"}
 PDF_SUFFIXES = {".pdf"}
+_EXIF_FORMATS = {"JPEG", "MPO", "WEBP", "TIFF"}
 MAX_PIXELS = 90_000_000  # larger is a decompression bomb, not a photo
 
 
@@ -33,7 +34,9 @@ def image_size(path: Path) -> tuple[int, int] | None:
                 width, height = img.size
                 if width * height > MAX_PIXELS:
                     return None
-                orientation = img.getexif().get(0x0112, 1)
+                # Only formats that keep EXIF in the header: PNG's eXIf chunk may follow the
+                # pixel data, and reading it would decode the whole image.
+                orientation = img.getexif().get(0x0112, 1) if img.format in _EXIF_FORMATS else 1
                 if orientation in (5, 6, 7, 8):
                     width, height = height, width
                 return width, height
