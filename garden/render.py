@@ -67,22 +67,32 @@ class SiteMap:
     copied: set[VaultPath] = field(default_factory=set)  # attachments used as they are
     claimed: dict[str, str] = field(default_factory=dict)  # folded out path -> what claimed it
 
-    def claim(self, out: str, owner: str, reporter: Reporter, source: str = "") -> OutPath:
+    def claim(
+        self, out: str, owner: str, reporter: Reporter, source: str = "", *, page: bool = False
+    ) -> OutPath:
+        """Reserve ``out`` (or ``out`` with ``-2``, ``-3``... if taken). A page also reserves its
+        slug, so ``A.md`` and ``A/index.md`` cannot both be slug ``A`` in the content index."""
         stem, ext = posixpath.splitext(out)
         if out.endswith("/index.html"):
             stem, ext = out[: -len("/index.html")], "/index.html"
+
+        def taken(path: str) -> str | None:
+            found = self.claimed.get(fold(path))
+            if found is None and page:
+                found = self.claimed.get("slug:" + fold(_slug_of(OutPath(path))))
+            return found
+
         candidate, n = out, 1
-        while fold(candidate) in self.claimed:
+        first_owner = taken(out)
+        while taken(candidate) is not None:
             n += 1
             candidate = f"{stem}-{n}{ext}"
-        if n > 1:
-            reporter.warn(
-                "slug-collision",
-                source,
-                0,
-                f"{out} is already used by {self.claimed[fold(out)]}; this one is at {candidate}",
-            )
+        if first_owner is not None:
+            message = f"{out} is already used by {first_owner}; this one is at {candidate}"
+            reporter.warn("slug-collision", source, 0, message)
         self.claimed[fold(candidate)] = owner
+        if page:
+            self.claimed["slug:" + fold(_slug_of(OutPath(candidate)))] = owner
         return OutPath(candidate)
 
 
@@ -113,7 +123,7 @@ def build_site_map(vault: Vault, home: VaultPath | None, reporter: Reporter) -> 
     ordered = sorted(vault.notes, key=lambda p: (p != home, p))
     for path in ordered:
         slug = HOME_SLUG if path == home else note_slug(path)
-        out = site.claim(page_out_path(slug), path, reporter, path)
+        out = site.claim(page_out_path(slug), path, reporter, path, page=True)
         site.notes[path] = (_slug_of(out), out)
     by_out = {fold(out): path for path, (_, out) in site.notes.items()}
     for folder in sorted(vault.folders):

@@ -1,0 +1,146 @@
+"""The pages a site is made of: home, folders, tags, 404, titles, slugs and the config."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import BuiltSite
+
+
+def test_home_is_the_root_index_note(site_of) -> None:
+    site: BuiltSite = site_of({"index.md": "# Welcome\nHOME", "a.md": "x"})
+    assert "HOME" in site.article("index.html")
+    assert site.index["index"]["source"] == "index.md"
+
+
+def test_home_from_config_and_generated_home(site_of, tmp_path) -> None:
+    site = site_of(
+        {"garden.yaml": "home: Start\ntitle: My Garden\n", "Start.md": "START", "b.md": ""}
+    )
+    assert "START" in site.article("index.html")
+    assert "<title>Start · My Garden</title>" in site.page("index.html")
+    assert not (site.out / "Start.html").exists()
+
+
+def test_generated_home_lists_the_vault_root(tmp_path) -> None:
+    from conftest import build_site, make_vault
+
+    site = build_site(
+        make_vault(tmp_path / "v", {"Alpha.md": "", "Sub/Beta.md": ""}), tmp_path / "s"
+    )
+    home = site.page("index.html")
+    assert 'href="Alpha.html"' in home and 'href="Sub/index.html"' in home
+    assert "index" not in site.index  # a generated page has no source note
+
+
+def test_home_from_obsidian_publish_settings(site_of) -> None:
+    site = site_of(
+        {"site-options.json": '{"siteName": "Pub", "indexFile": "Home"}', "Home.md": "H"}
+    )
+    assert site.index["index"]["source"] == "Home.md"
+    assert "<title>Home · Pub</title>" in site.page("index.html")
+
+
+def test_folder_pages_list_notes_and_subfolders(site_of) -> None:
+    site = site_of(
+        {
+            "index.md": "",
+            "A/One.md": "",
+            "A/Two.md": "---\ntitle: Second\n---\n",
+            "A/B/Three.md": "",
+        }
+    )
+    folder = site.page("A/index.html")
+    assert 'href="One.html"' in folder and ">Second<" in folder and 'href="B/index.html"' in folder
+    assert 'href="../One.html"' in site.page("A/B/index.html") or "Three.html" in site.page(
+        "A/B/index.html"
+    )
+
+
+def test_folder_note_becomes_the_folder_page(site_of) -> None:
+    site = site_of({"index.md": "", "A/index.md": "FOLDERNOTE", "A/Other.md": ""})
+    page = site.page("A/index.html")
+    assert "FOLDERNOTE" in page and 'href="Other.html"' in page
+    assert site.index["A"]["source"] == "A/index.md"  # the page is A/index.html: slug "A"
+
+
+def test_tag_pages_for_nested_tags(site_of) -> None:
+    site = site_of({"a.md": "---\ntags: [plants/roses]\n---\n", "b.md": "#plants text"})
+    assert 'href="../../a.html"' in site.page("tags/plants/roses.html")
+    parent = site.page("tags/plants.html")
+    assert 'href="../a.html"' in parent and 'href="../b.html"' in parent
+    assert 'href="plants.html"' in site.page("tags/index.html")
+
+
+def test_404_page_exists(site_of) -> None:
+    page = site_of({"a.md": ""}).page("404.html")
+    assert "Page not found" in page
+    assert 'href="index.html"' in page  # a way back home
+
+
+def test_titles_from_front_matter_or_file_name(site_of) -> None:
+    site = site_of({"My note.md": "x", "t.md": "---\ntitle: Shown <b>Title</b>\n---\n"})
+    assert site.index["My-note"]["title"] == "My note"
+    assert site.index["t"]["title"] == "Shown <b>Title</b>"
+    assert "Shown &lt;b&gt;Title&lt;/b&gt;" in site.page("t.html")  # escaped, never live HTML
+
+
+def test_colliding_slugs_both_get_pages(site_of) -> None:
+    site = site_of({"A b.md": "FIRST", "A-b.md": "SECOND", "Note.md": "UPPER", "note.md": "LOWER"})
+    sources = {v["source"]: slug for slug, v in site.index.items()}
+    assert set(sources) == {"A b.md", "A-b.md", "Note.md", "note.md"}
+    assert len(set(sources.values())) == 4
+    folded = {s.casefold() for s in sources.values()}
+    assert len(folded) == 4  # distinct even on a case-insensitive file system
+    assert len(site.warnings("slug-collision")) == 2
+    texts = [site.article(f"{sources[s]}.html") for s in ("A b.md", "A-b.md", "Note.md", "note.md")]
+    for text, marker in zip(texts, ["FIRST", "SECOND", "UPPER", "LOWER"], strict=True):
+        assert marker in text
+
+
+def test_ignore_patterns_from_config(site_of) -> None:
+    site = site_of(
+        {
+            "garden.yaml": "ignore: ['Templates/**', '*.excalidraw.md']\n",
+            "Templates/T.md": "",
+            "x.excalidraw.md": "",
+            "Keep.md": "[[T]]",
+        }
+    )
+    assert set(site.index) == {"Keep"}
+    assert "links to an unpublished note" in site.warnings("broken-link")[0].message
+
+
+def test_unknown_config_key_warns(site_of) -> None:
+    site = site_of({"garden.yaml": "titel: typo\n", "a.md": ""})
+    assert [d.message for d in site.warnings("config")] == ["unknown key 'titel' ignored"]
+
+
+def test_bad_config_is_fatal_and_builds_nothing(tmp_path) -> None:
+    from conftest import make_vault
+
+    from garden.build import build
+    from garden.errors import ConfigError
+
+    vault = make_vault(tmp_path / "v", {"garden.yaml": "title: [oops\n", "a.md": ""})
+    with pytest.raises(ConfigError):
+        build(vault, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_backlinks_list_linking_pages(site_of) -> None:
+    site = site_of(
+        {"a.md": "[[c]]", "b.md": "![[c]]", "c.md": "C", "d.md": "---\ndraft: true\n---\n[[c]]"}
+    )
+    page = site.page("c.html")
+    section = page[page.index('class="backlinks') :]
+    section = section[: section.index("</section>") if "</section>" in section else len(section)]
+    assert 'href="a.html"' in section and 'href="b.html"' in section and "d.html" not in section
+    assert site.index["c"]["backlinks"] == ["a", "b"]
+    assert site.index["a"]["links"] == ["c"]
+
+
+def test_note_and_folder_note_with_the_same_slug_both_get_pages(site_of) -> None:
+    site = site_of({"A.md": "NOTE", "A/index.md": "FOLDERNOTE"})
+    sources = {v["source"]: slug for slug, v in site.index.items()}
+    assert set(sources) == {"A.md", "A/index.md"}
+    assert len(set(sources.values())) == 2
