@@ -16,6 +16,7 @@ from garden.markdown import parse_body
 from garden.markdown.tags import normalize_tag
 from garden.markdown.wikilinks import plain_text
 from garden.model import Note, SourceFile
+from garden.paths import VaultPath
 
 MAX_NOTE_BYTES = 20 * 1024 * 1024  # far above any real note; stops a stray dump eating memory
 _SPLIT_TAGS = re.compile(r"[,\s]+")
@@ -69,30 +70,36 @@ def _description(frontmatter: dict[str, Any], tokens: list[dict[str, Any]]) -> s
     return ""
 
 
+def _unread_note(path: VaultPath, **problem: str) -> Note:
+    """A note known by its name only: ignored by config, or unreadable."""
+    name = path.rsplit("/", 1)[-1][: -len(".md")]
+    return Note(path, name, {}, (), (), (), frozenset(), (), [], **problem)
+
+
 def parse_note(source: SourceFile) -> tuple[Note, list[Diagnostic]]:
-    diagnostics: list[Diagnostic] = []
-    name = source.path.rsplit("/", 1)[-1][: -len(".md")]
     if source.ignored_by:
         # Never read: only its name takes part in link resolution.
-        empty: dict[str, Any] = {}
-        return Note(
-            source.path, name, empty, (), (), (), frozenset(), (), [], ignored_by=source.ignored_by
-        ), diagnostics
+        return _unread_note(source.path, ignored_by=source.ignored_by), []
     try:
         size = source.abs_path.stat().st_size
         if size > MAX_NOTE_BYTES:
             raise OSError(f"note is {size} bytes, more than the {MAX_NOTE_BYTES} allowed")
         data = source.abs_path.read_bytes()
     except OSError as exc:
-        diagnostics.append(Diagnostic("read", source.path, 0, f"cannot read note: {exc}"))
-        return Note(
-            source.path, name, {}, (), (), (), frozenset(), (), [], frontmatter_error="unreadable"
-        ), diagnostics
-    text = decode_note(data, source.path, diagnostics)
+        problem = Diagnostic("read", source.path, 0, f"cannot read note: {exc}")
+        return _unread_note(source.path, frontmatter_error="unreadable"), [problem]
+    return parse_note_bytes(source.path, data)
+
+
+def parse_note_bytes(path: VaultPath, data: bytes) -> tuple[Note, list[Diagnostic]]:
+    """Parse a note's raw bytes (``path`` is where it is in the vault)."""
+    diagnostics: list[Diagnostic] = []
+    name = path.rsplit("/", 1)[-1][: -len(".md")]
+    text = decode_note(data, path, diagnostics)
     fm = split_frontmatter(text)
     if fm.error:
         diagnostics.append(
-            Diagnostic("frontmatter", source.path, fm.error_line, f"{fm.error}; note not published")
+            Diagnostic("frontmatter", path, fm.error_line, f"{fm.error}; note not published")
         )
     body = parse_body(fm.body, fm.body_first_line)
     data_fm = fm.data
@@ -106,7 +113,7 @@ def parse_note(source: SourceFile) -> tuple[Note, list[Diagnostic]]:
     )
     date_value = data_fm.get("date") or data_fm.get("created") or ""
     note = Note(
-        path=source.path,
+        path=path,
         title=title or name,
         frontmatter=data_fm,
         tags=_tags(data_fm, body.tags),

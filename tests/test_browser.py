@@ -327,31 +327,22 @@ def test_broken_links_have_no_href(page: Page, example: Served) -> None:
 # --- screenshots ----------------------------------------------------------------------------
 
 
-@pytest.fixture
-def screenshot_target(request: pytest.FixtureRequest) -> tuple[Served, str]:
-    """(served site, page file) for the ``shot`` parameter."""
+@pytest.fixture(params=["example-home", "help-internal-links"])
+def shot(request: pytest.FixtureRequest) -> tuple[str, Served, str]:
+    """(name, served site, page file) of a page to photograph."""
     if request.param == "example-home":
-        return request.getfixturevalue("example"), "index.html"
+        return request.param, request.getfixturevalue("example"), "index.html"
     served: Served = request.getfixturevalue("help_served")
-    return served, served.file_for_source(INTERNAL_LINKS_SOURCE)
+    return request.param, served, served.file_for_source(INTERNAL_LINKS_SOURCE)
 
 
 @pytest.mark.browser
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("device", ["desktop", "phone"])
-@pytest.mark.parametrize(
-    ("shot", "screenshot_target"),
-    [("example-home", "example-home"), ("help-internal-links", "help-internal-links")],
-    indirect=["screenshot_target"],
-)
 def test_screenshot(
-    browser: Browser,
-    screenshot_target: tuple[Served, str],
-    shot: str,
-    device: str,
-    scheme: str,
+    browser: Browser, shot: tuple[str, Served, str], device: str, scheme: str
 ) -> None:
-    served, rel = screenshot_target
+    name, served, rel = shot
     if device == "desktop":
         options = {"viewport": DESKTOP}
     else:
@@ -366,7 +357,7 @@ def test_screenshot(
         # Nothing is wider than the viewport (no sideways scrolling on a phone).
         assert page.evaluate("document.documentElement.scrollWidth") <= options["viewport"]["width"]
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        target = SCREENSHOTS / f"{shot}-{device}-{scheme}.png"
+        target = SCREENSHOTS / f"{name}-{device}-{scheme}.png"
         page.screenshot(path=str(target), full_page=True)
         assert target.stat().st_size > 0
     finally:

@@ -135,3 +135,36 @@ def test_bare_names_resolve_to_a_note_of_that_name(entries: list[tuple[str, str]
 def test_a_name_ending_in_md_can_still_be_a_note_name() -> None:
     index = NoteIndex([note("x.md.md")], (), set())
     assert resolve_target(index, "x.md", VaultPath("a.md")).target == "x.md.md"
+
+
+_names = st.sampled_from(["Note", "note", "Other", "Roses", "Café", "Cafe\u0301", "x"])
+_folders = st.sampled_from(["", "a/", "a/b/", "c/"])
+
+
+@given(
+    st.lists(st.tuples(_folders, _names, st.booleans()), min_size=1, max_size=8),
+    st.lists(st.tuples(st.integers(0, 7), _folders, _names), max_size=12),
+)
+def test_published_links_only_reach_published_notes(
+    specs: list[tuple[str, str, bool]], links: list[tuple[int, str, str]]
+) -> None:
+    from garden.parse import parse_note_bytes
+    from garden.publish import filter_published
+    from garden.resolve import resolve_vault
+
+    notes: dict[str, str] = {}
+    for folder, name, draft in specs:
+        notes.setdefault(f"{folder}{name}.md", "---\ndraft: true\n---\n" if draft else "")
+    paths = sorted(notes)
+    for i, folder, name in links:
+        src = paths[i % len(paths)]
+        notes[src] += f"\n[[{folder}{name}]] ![[{name}]]\n"
+    parsed = [parse_note_bytes(VaultPath(p), text.encode())[0] for p, text in notes.items()]
+    folders = {p.rsplit("/", 1)[0] for p in notes if "/" in p} | {"a"}
+    vault, _ = resolve_vault(parsed, [], folders)
+    published, reasons = filter_published(vault)
+    for (source, _key), res in published.resolutions.items():
+        assert source in published.notes
+        if res.kind == "note":
+            assert res.target in published.notes
+            assert res.target not in reasons
