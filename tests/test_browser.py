@@ -27,7 +27,14 @@ SKIP_MESSAGE = (
 )
 
 try:
-    from playwright.sync_api import Browser, Page, sync_playwright
+    from playwright.sync_api import (
+        Browser,
+        ConsoleMessage,
+        Page,
+        Request,
+        Response,
+        sync_playwright,
+    )
 except ImportError:  # pragma: no cover - depends on the environment
     pytest.skip(SKIP_MESSAGE, allow_module_level=True)
 if not CHROMIUM.is_file():  # pragma: no cover - depends on the environment
@@ -172,27 +179,30 @@ class Recorder:
         page.on("requestfailed", self._failed)
         page.on("response", self._response)
 
-    def _console(self, message) -> None:
+    def _console(self, message: ConsoleMessage) -> None:
         if message.location.get("url") == f"{self.origin}/favicon.ico":
             return
         if message.type == "error":
             self.problems.append(f"console error: {message.text} ({message.location})")
 
-    def _request(self, request) -> None:
+    def _request(self, request: Request) -> None:
         url = request.url
         if not url.startswith((self.origin + "/", "data:", "about:", *BROWSER_INTERNAL)):
             self.problems.append(f"request leaves the local server: {url}")
 
-    def _failed(self, request) -> None:
+    def _failed(self, request: Request) -> None:
         if not request.url.startswith(BROWSER_INTERNAL):
             self.problems.append(f"request failed: {request.url} ({request.failure})")
 
-    def _response(self, response) -> None:
+    def _response(self, response: Response) -> None:
         if response.status >= 400:
             self.problems.append(f"HTTP {response.status}: {response.url}")
 
     def visit(self, page: Page, url: str) -> list[str]:
         """Load ``url`` (and all its images) and return the problems seen."""
+        # Leave the previous page first, so that its unfinished loads (a lazy PDF iframe, audio
+        # metadata) are aborted now and not blamed on this page.
+        page.goto("about:blank")
         self.problems = []
         response = page.goto(url, wait_until="load")
         if response is None or response.status != 200:

@@ -26,7 +26,7 @@ from garden.markdown import parse_body
 from garden.markdown.html import NoteHTMLRenderer
 
 FIXTURES = Path(__file__).parent / "fixtures"
-_HEADING = re.compile(r"^## (?P<name>.+?)(?:\s+\[xfail:\s*(?P<reason>[^\]]+)\])?\s*$")
+_HEADING = re.compile(r"^## (?P<name>.+?)(?:\s+\[xfail:\s*(?P<reason>.+)\])?\s*$")
 _PRE = re.compile(r"(<pre\b.*?</pre>)", re.DOTALL)
 
 
