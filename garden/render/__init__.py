@@ -1,0 +1,5 @@
+"""Render the published vault into pages, a content index, and the list of files to copy."""
+
+from garden.render.pages import render_site
+
+__all__ = ["render_site"]

@@ -1,0 +1,327 @@
+"""Note HTML: the renderer, not the theme, draws every internal link, embed and broken link, so the
+contract's classes (``internal``, ``broken``, ``embed``) hold whatever theme is used. Embeds recurse
+with an explicit stack: a cycle or a chain deeper than ``MAX_EMBED_DEPTH`` stops with a warning and
+a placeholder instead of recursing.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mistune import BlockState
+from mistune.util import escape
+
+from garden.diagnostics import Reporter
+from garden.images import (
+    AUDIO_SUFFIXES,
+    IMAGE_SUFFIXES,
+    PDF_SUFFIXES,
+    RASTER_SUFFIXES,
+    VIDEO_SUFFIXES,
+    image_size,
+)
+from garden.markdown.html import NoteHTMLRenderer
+from garden.model import ImageVariant, LinkRef, Note, Resolution, Vault
+from garden.paths import (
+    VaultPath,
+    fold,
+    relative_url,
+)
+from garden.render.sitemap import SiteMap
+
+MAX_EMBED_DEPTH = 10
+
+
+# --------------------------------------------------------------------------------------------
+# Note HTML
+# --------------------------------------------------------------------------------------------
+def _default_label(ref: LinkRef) -> str:
+    """What Obsidian shows for a link without display text: the target as written."""
+    base = ref.target
+    if base.lower().endswith(".md"):
+        base = base[:-3]
+    if ref.block:
+        return f"{base} > ^{ref.block}" if base else f"^{ref.block}"
+    if ref.heading:
+        heading = ref.heading.replace("#", " > ")
+        return f"{base} > {heading}" if base else heading
+    return base
+
+
+def _broken(label_html: str, reason: str, extra_class: str = "") -> str:
+    """The contract's broken link: class ``broken``, no href, the reason as a tooltip."""
+    classes = f"broken {extra_class}".strip()
+    return f'<span class="{classes}" title="{escape(reason)}">{label_html}</span>'
+
+
+@dataclass
+class _Frame:
+    note: VaultPath
+    section: str  # "" for the whole note, else "#heading" / "#^block" for the embed chain message
+
+
+class PageRenderer(NoteHTMLRenderer):
+    """Renders one note page at a time; holds the site-wide lookups it needs."""
+
+    def __init__(self, vault: Vault, site: SiteMap, reporter: Reporter) -> None:
+        super().__init__()
+        self.vault = vault
+        self.site = site
+        self.reporter = reporter
+        self.page_out = ""
+        self.stack: list[_Frame] = []
+        self.top_line = 0  # line of the outermost embed being rendered (for nested warnings)
+        self._sizes: dict[VaultPath, tuple[int, int] | None] = {}
+
+    # -- entry point ------------------------------------------------------------------------
+    def render_note(self, note: Note, page_out: str) -> str:
+        self.page_out = page_out
+        self.stack = [_Frame(note.path, "")]
+        return self(note.tokens, BlockState())
+
+    # -- helpers ----------------------------------------------------------------------------
+    @property
+    def current(self) -> VaultPath:
+        return self.stack[-1].note
+
+    def url(self, out: str, fragment: str | None = None) -> str:
+        return relative_url(self.page_out, out, fragment)
+
+    def warn(self, category: str, message: str, line: int = 0) -> None:
+        if len(self.stack) == 1:
+            self.reporter.warn(category, self.current, line, message)
+
+    def _warn_top(self, category: str, message: str, line: int) -> None:
+        """Embed problems are reported on the page's own note, at its outermost embed's line."""
+        top_line = line if len(self.stack) == 1 else self.top_line
+        self.reporter.warn(category, self.stack[0].note, top_line, message)
+
+    def tag_href(self, name: str) -> str | None:
+        entry = self.site.tags.get(fold(name))
+        return self.url(entry[1]) if entry else None
+
+    def resolution(self, ref: LinkRef) -> Resolution:
+        return self.vault.resolution(self.current, ref)
+
+    def render_token(self, token: dict[str, Any], state: BlockState) -> str:
+        if token["type"] == "paragraph" and self._holds_note_embed(token):
+            # <p> cannot contain the <div> of an embedded note: use a block container instead.
+            return f'<div class="paragraph">{self.render_tokens(token["children"], state)}</div>\n'
+        return super().render_token(token, state)
+
+    def _holds_note_embed(self, token: dict[str, Any]) -> bool:
+        return any(
+            child["type"] == "ref"
+            and child["attrs"]["ref"].embed
+            and self.resolution(child["attrs"]["ref"]).kind == "note"
+            for child in token.get("children") or ()
+        )
+
+    # -- links --------------------------------------------------------------------------------
+    def render_ref(self, token: dict[str, Any], state: BlockState) -> str:
+        ref: LinkRef = token["attrs"]["ref"]
+        res = self.resolution(ref)
+        if ref.embed:
+            return self.render_embed(ref, res, state)
+        children = token.get("children")
+        if children:
+            label = self.render_tokens(children, state)
+        else:
+            label = escape(ref.label or _default_label(ref))
+        if res.kind == "broken":
+            what = ref.target or "#" + (ref.heading or "")
+            self.warn("broken-link", f"[[{what}]] {res.reason}", ref.line)
+            return _broken(label, res.reason)
+        assert res.target is not None
+        if res.kind == "note":
+            out = self.site.notes[res.target][1]
+            title = self.vault.notes[res.target].title
+            href = self.url(out, res.anchor)
+            if res.target == self.stack[0].note and len(self.stack) == 1 and res.anchor:
+                href = "#" + res.anchor  # same page: a plain fragment keeps the reader in place
+            attrs = f'href="{escape(href)}" data-title="{escape(title)}"'
+            return f'<a class="internal" {attrs}>{label}</a>'
+        if res.kind == "folder":
+            href = self.url(self.site.folders[res.target])
+            return f'<a class="internal folder" href="{escape(href)}">{label}</a>'
+        href = self.attachment_url(res.target)
+        return f'<a class="internal attachment" href="{escape(href)}">{label}</a>'
+
+    # -- embeds ---------------------------------------------------------------------------------
+    def render_embed(self, ref: LinkRef, res: Resolution, state: BlockState) -> str:
+        label = escape(ref.label or _default_label(ref))
+        if res.kind == "broken" or res.kind == "folder":
+            reason = res.reason or "a folder cannot be embedded"
+            self.warn("broken-embed", f"![[{ref.target}]] {reason}", ref.line)
+            return _broken(label, reason, "embed-missing")
+        assert res.target is not None
+        if res.kind == "attachment":
+            return self.render_attachment_embed(ref, res.target)
+        return self.render_note_embed(ref, res, state)
+
+    def render_note_embed(self, ref: LinkRef, res: Resolution, state: BlockState) -> str:
+        assert res.target is not None
+        target = self.vault.notes[res.target]
+        section = f"#^{ref.block}" if ref.block else f"#{ref.heading}" if ref.heading else ""
+        chain = " → ".join(f.note + f.section for f in self.stack) + f" → {target.path}{section}"
+        if any(f.note == target.path and f.section == section for f in self.stack):
+            self._warn_top("embed-cycle", f"embed cycle stopped: {chain}", ref.line)
+            return _broken(escape(target.title), "embed cycle", "embed-cycle")
+        if len(self.stack) > MAX_EMBED_DEPTH:
+            self._warn_top(
+                "embed-depth", f"embeds nested deeper than {MAX_EMBED_DEPTH}: {chain}", ref.line
+            )
+            return _broken(escape(target.title), "embeds nested too deep", "embed-depth")
+        tokens = self._embedded_tokens(target, ref, res)
+        if tokens is None:
+            missing = f"^{ref.block}" if ref.block else ref.heading
+            self.warn(
+                "broken-embed", f"![[{ref.target}#{missing}]]: not found in {target.path}", ref.line
+            )
+            return _broken(escape(_default_label(ref)), "section not found", "embed-missing")
+        if len(self.stack) == 1:
+            self.top_line = ref.line
+        self.stack.append(_Frame(target.path, section))
+        try:
+            inner = self.render_tokens(tokens, state)
+        finally:
+            self.stack.pop()
+        href = self.url(self.site.notes[target.path][1], res.anchor)
+        title = escape(target.title)
+        return (
+            f'<div class="embed" data-embed="{title}">'
+            f'<div class="embed-title"><a class="internal" href="{escape(href)}">{title}</a></div>'
+            f'<div class="embed-content">\n{inner}</div></div>\n'
+        )
+
+    @staticmethod
+    def _embedded_tokens(note: Note, ref: LinkRef, res: Resolution) -> list[dict[str, Any]] | None:
+        if not (ref.heading or ref.block):
+            return note.tokens
+        if res.anchor is None:
+            return None
+        if ref.block:
+            block = _find_block(note.tokens, res.anchor[1:])
+            if block is None:
+                return None
+            if block["type"] in ("list_item", "task_list_item"):
+                return [
+                    {
+                        "type": "list",
+                        "children": [block],
+                        "tight": True,
+                        "attrs": {"depth": 0, "ordered": False},
+                    }
+                ]
+            return [block]
+        return _section(note.tokens, res.anchor)
+
+    def render_attachment_embed(self, ref: LinkRef, path: VaultPath) -> str:
+        suffix = Path(path).suffix.lower()
+        name = path.rsplit("/", 1)[-1]
+        if suffix in IMAGE_SUFFIXES:
+            return self.render_image(ref, path)
+        src = self.attachment_url(path)
+        if suffix in AUDIO_SUFFIXES:
+            media = f'controls preload="metadata" src="{escape(src)}" title="{escape(name)}"'
+            return f"<audio {media}></audio>"
+        if suffix in VIDEO_SUFFIXES:
+            width = f' width="{ref.width}"' if ref.width else ""
+            media = f'controls preload="metadata" src="{escape(src)}" title="{escape(name)}"'
+            return f"<video {media}{width}></video>"
+        if suffix in PDF_SUFFIXES:
+            fragment = ""
+            style = ""
+            if ref.heading and ref.heading.startswith("page="):
+                fragment = "#" + ref.heading
+            elif ref.heading and ref.heading.startswith("height=") and ref.heading[7:].isdigit():
+                style = f' style="height:{int(ref.heading[7:])}px"'
+            return (
+                f'<iframe class="pdf-embed" src="{escape(src + fragment)}" '
+                f'title="{escape(name)}"{style} loading="lazy"></iframe>'
+            )
+        label = escape(ref.label or name)
+        return f'<a class="internal attachment" href="{escape(src)}">{label}</a>'
+
+    def attachment_url(self, path: VaultPath) -> str:
+        """URL of the attachment as it is; only attachments asked for this way are copied."""
+        self.site.copied.add(path)
+        return self.url(self.site.attachments[path])
+
+    def render_image(self, ref: LinkRef, path: VaultPath) -> str:
+        alt = escape(ref.label or "")
+        suffix = Path(path).suffix.lower()
+        if suffix not in RASTER_SUFFIXES:  # SVG: no pixels to measure; keep the requested size
+            src = self.attachment_url(path)
+            size = f' width="{ref.width}"' if ref.width else ""
+            size += f' height="{ref.height}"' if ref.height else ""
+            return f'<img src="{escape(src)}" alt="{alt}"{size} loading="lazy" decoding="async">'
+        real = self.image_size(path)
+        if real is None:
+            self.warn("image", f"{path}: not a readable image", ref.line)
+            return _broken(escape(path), "unreadable image", "embed-missing")
+        real_w, real_h = real
+        width, height = ref.width, ref.height
+        if width and not height:
+            height = max(1, round(width * real_h / real_w))
+        elif height and not width:
+            width = max(1, round(height * real_w / real_h))
+        elif not width:
+            width, height = real_w, real_h
+        assert width is not None and height is not None
+        if real_w > 2 * width:
+            src = self.url(self.variant(path, 2 * width).out_path)
+        else:
+            src = self.attachment_url(path)
+        return (
+            f'<img src="{escape(src)}" alt="{alt}" width="{width}" height="{height}" '
+            f'loading="lazy" decoding="async">'
+        )
+
+    def image_size(self, path: VaultPath) -> tuple[int, int] | None:
+        if path not in self._sizes:
+            self._sizes[path] = image_size(self.vault.attachments[path].abs_path)
+        return self._sizes[path]
+
+    def variant(self, path: VaultPath, width: int) -> ImageVariant:
+        key = (path, width)
+        found = self.site.variants.get(key)
+        if found is None:
+            stem, ext = posixpath.splitext(self.site.attachments[path])
+            out = self.site.claim(f"{stem}-{width}w{ext}", f"{path} at {width}px", self.reporter)
+            found = ImageVariant(self.vault.attachments[path].abs_path, out, width)
+            self.site.variants[key] = found
+        return found
+
+
+def _find_block(tokens: list[dict[str, Any]], block_id: str) -> dict[str, Any] | None:
+    for tok in tokens:
+        if (tok.get("attrs") or {}).get("block_id") == block_id:
+            return tok
+        children = tok.get("children")
+        if children:
+            found = _find_block(children, block_id)
+            if found is not None:
+                return found
+    return None
+
+
+def _section(tokens: list[dict[str, Any]], heading_id: str) -> list[dict[str, Any]] | None:
+    """The heading ``heading_id`` and all up to the next heading of the same or a higher level."""
+    for i, tok in enumerate(tokens):
+        if tok["type"] == "heading" and tok["attrs"].get("id") == heading_id:
+            level = tok["attrs"]["level"]
+            end = i + 1
+            while end < len(tokens):
+                nxt = tokens[end]
+                if nxt["type"] == "heading" and nxt["attrs"]["level"] <= level:
+                    break
+                end += 1
+            return tokens[i:end]
+    return None
+
+
+# --------------------------------------------------------------------------------------------

@@ -1,0 +1,307 @@
+"""Pages: note, folder, tag and 404 pages through the theme, plus the content index."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from markupsafe import Markup
+
+from garden.config import Config
+from garden.diagnostics import Reporter
+from garden.model import CopiedFile, Note, Page, Site, Vault
+from garden.paths import (
+    OutPath,
+    Slug,
+    VaultPath,
+    fold,
+    page_out_path,
+    relative_url,
+    root_prefix,
+)
+from garden.render.body import PageRenderer
+from garden.render.sitemap import all_tags, build_site_map, slug_of
+from garden.theme import Theme, pygments_css
+
+
+# --------------------------------------------------------------------------------------------
+# Template context
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Link:
+    title: str
+    url: str | None
+
+
+@dataclass(frozen=True)
+class Entry:
+    title: str
+    url: str
+    kind: str
+    count: int = 0
+
+
+@dataclass(frozen=True)
+class TagLink:
+    name: str
+    url: str
+
+
+@dataclass(frozen=True)
+class TocItem:
+    level: int
+    text: str
+    id: str
+
+
+@dataclass(frozen=True)
+class PageView:
+    kind: str
+    title: str
+    url: str
+    content: Markup = field(default_factory=Markup)
+    description: str = ""
+    date: str = ""
+    breadcrumbs: tuple[Link, ...] = ()
+    tags: tuple[TagLink, ...] = ()
+    toc: tuple[TocItem, ...] = ()
+    backlinks: tuple[Link, ...] = ()
+    entries: tuple[Entry, ...] = ()
+
+
+@dataclass(frozen=True)
+class SiteView:
+    title: str
+    base_url: str
+    home_url: str
+    tags_url: str
+    lang: str
+
+
+# --------------------------------------------------------------------------------------------
+# Pages
+# --------------------------------------------------------------------------------------------
+class SiteRenderer:
+    def __init__(
+        self,
+        vault: Vault,
+        config: Config,
+        theme: Theme,
+        home: VaultPath | None,
+        reporter: Reporter,
+    ) -> None:
+        self.vault = vault
+        self.config = config
+        self.theme = theme
+        self.home = home
+        self.reporter = reporter
+        self.site = build_site_map(vault, home, reporter)
+        self.tagged = all_tags(vault.notes)
+        self.notes_renderer = PageRenderer(vault, self.site, reporter)
+
+    # -- shared pieces ------------------------------------------------------------------------
+    def _page(
+        self, template: str, out: OutPath, view: PageView, source: VaultPath | None = None
+    ) -> Page:
+        def url_for(slug: str) -> str:
+            return relative_url(out, page_out_path(Slug(slug)) if slug != "index" else "index.html")
+
+        html = self.theme.env.get_template(template).render(
+            root=root_prefix(out),
+            site=SiteView(
+                title=self.config.title,
+                base_url=self.config.base_url,
+                home_url=relative_url(out, "index.html"),
+                tags_url=relative_url(out, self.site.tags[""][1]),
+                lang=self.config.language,
+            ),
+            theme=self.theme.options,
+            page=view,
+            url_for=url_for,
+        )
+        return Page(slug_of(out), out, view.kind, view.title, html, source)  # type: ignore[arg-type]
+
+    def _breadcrumbs(self, folder: str, out: OutPath, title: str) -> tuple[Link, ...]:
+        crumbs = [Link("Home", relative_url(out, "index.html"))]
+        parts = folder.split("/") if folder else []
+        for i in range(1, len(parts) + 1):
+            sub = "/".join(parts[:i])
+            page = self.site.folders.get(sub)
+            crumbs.append(Link(parts[i - 1], relative_url(out, page) if page else None))
+        crumbs.append(Link(title, None))
+        return tuple(crumbs)
+
+    def _folder_entries(self, folder: str, out: OutPath) -> tuple[Entry, ...]:
+        prefix = folder + "/" if folder else ""
+        subfolders: list[Entry] = []
+        for sub in sorted(self.vault.folders, key=fold):
+            if sub and sub.startswith(prefix) and "/" not in sub[len(prefix) :]:
+                count = sum(1 for p in self.vault.notes if p.startswith(sub + "/"))
+                subfolders.append(
+                    Entry(
+                        sub.rsplit("/", 1)[-1],
+                        relative_url(out, self.site.folders[sub]),
+                        "folder",
+                        count,
+                    )
+                )
+        notes = [
+            Entry(note.title, relative_url(out, self.site.notes[path][1]), "note")
+            for path, note in self.vault.notes.items()
+            if note.folder == folder and path != self.home and self.site.notes[path][1] != out
+        ]
+        return tuple(subfolders) + tuple(sorted(notes, key=lambda e: fold(e.title)))
+
+    def _tag_links(self, tags: tuple[str, ...], out: OutPath) -> tuple[TagLink, ...]:
+        return tuple(TagLink(t, relative_url(out, self.site.tags[fold(t)][1])) for t in tags)
+
+    # -- page kinds ---------------------------------------------------------------------------
+    def note_page(self, note: Note) -> Page:
+        out = self.site.notes[note.path][1]
+        content = self.notes_renderer.render_note(note, out)
+        backlinks = sorted(
+            (self.vault.notes[src] for src in self.vault.graph.predecessors(note.path)),
+            key=lambda n: (fold(n.title), n.path),
+        )
+        folder_of_page = next(
+            (f for f, p in self.site.folder_notes.items() if p == note.path), None
+        )
+        entries: tuple[Entry, ...] = ()
+        if folder_of_page is not None and note.path != self.home:
+            entries = self._folder_entries(folder_of_page, out)
+        view = PageView(
+            kind="note",
+            title=note.title,
+            url=out,
+            content=Markup(content),
+            description=note.description,
+            date=note.date,
+            breadcrumbs=()
+            if note.path == self.home
+            else self._breadcrumbs(note.folder, out, note.title),
+            tags=self._tag_links(note.tags, out),
+            toc=tuple(TocItem(h.level, h.text, h.id) for h in note.headings),
+            backlinks=tuple(
+                Link(n.title, relative_url(out, self.site.notes[n.path][1])) for n in backlinks
+            ),
+            entries=entries,
+        )
+        return self._page("note.html", out, view, note.path)
+
+    def folder_page(self, folder: str) -> Page:
+        out = self.site.folders[folder]
+        title = folder.rsplit("/", 1)[-1] if folder else self.config.title
+        view = PageView(
+            kind="folder",
+            title=title,
+            url=out,
+            breadcrumbs=self._breadcrumbs(
+                folder.rsplit("/", 1)[0] if "/" in folder else "", out, title
+            )
+            if folder
+            else (),
+            entries=self._folder_entries(folder, out),
+        )
+        return self._page("folder.html", out, view)
+
+    def tag_page(self, tag: str) -> Page:
+        _, out = self.site.tags[fold(tag)]
+        notes = [self.vault.notes[p] for p in self.tagged[tag]]
+        entries = tuple(
+            Entry(n.title, relative_url(out, self.site.notes[n.path][1]), "note")
+            for n in sorted(notes, key=lambda n: (fold(n.title), n.path))
+        )
+        children = tuple(
+            Entry(
+                "#" + t, relative_url(out, self.site.tags[fold(t)][1]), "tag", len(self.tagged[t])
+            )
+            for t in sorted(self.tagged, key=fold)
+            if t.startswith(tag + "/") and "/" not in t[len(tag) + 1 :]
+        )
+        view = PageView(
+            kind="tag",
+            title="#" + tag,
+            url=out,
+            breadcrumbs=(
+                Link("Home", relative_url(out, "index.html")),
+                Link("Tags", relative_url(out, self.site.tags[""][1])),
+                Link("#" + tag, None),
+            ),
+            entries=children + entries,
+        )
+        return self._page("tag.html", out, view)
+
+    def tags_index_page(self) -> Page:
+        _, out = self.site.tags[""]
+        entries = tuple(
+            Entry("#" + t, relative_url(out, self.site.tags[fold(t)][1]), "tag", len(notes))
+            for t, notes in sorted(self.tagged.items(), key=lambda kv: fold(kv[0]))
+        )
+        view = PageView(
+            kind="tags",
+            title="Tags",
+            url=out,
+            entries=entries,
+            breadcrumbs=(Link("Home", relative_url(out, "index.html")), Link("Tags", None)),
+        )
+        return self._page("tag.html", out, view)
+
+    def not_found_page(self) -> Page:
+        out = OutPath("404.html")
+        view = PageView(kind="404", title="Page not found", url=out)
+        return self._page("404.html", out, view)
+
+    # -- the whole site -----------------------------------------------------------------------
+    def render(self) -> Site:
+        pages: list[Page] = [self.note_page(self.vault.notes[p]) for p in sorted(self.vault.notes)]
+        for folder in sorted(self.vault.folders):
+            if folder not in self.site.folder_notes:
+                pages.append(self.folder_page(folder))
+        pages.append(self.tags_index_page())
+        pages.extend(self.tag_page(tag) for tag in sorted(self.tagged, key=fold))
+        pages.append(self.not_found_page())
+
+        files = [
+            CopiedFile(self.vault.attachments[p].abs_path, out)
+            for p, out in sorted(self.site.attachments.items())
+            if p in self.site.copied
+        ]
+        files.extend(CopiedFile(src, OutPath(rel)) for src, rel in self.theme.static_files())
+        data = {
+            "content-index.json": json.dumps(
+                self.content_index(), ensure_ascii=False, indent=1, sort_keys=True
+            ).encode("utf-8"),
+            "static/pygments.css": pygments_css().encode("utf-8"),
+        }
+        return Site(tuple(pages), tuple(files), data, tuple(self.site.variants.values()))
+
+    def content_index(self) -> dict[str, Any]:
+        index: dict[str, Any] = {}
+        for path, note in self.vault.notes.items():
+            slug = self.site.notes[path][0]
+            links: dict[str, None] = {}
+            for ref in note.links:
+                res = self.vault.resolution(path, ref)
+                if res.kind == "note" and res.target is not None and res.target != path:
+                    links.setdefault(self.site.notes[res.target][0], None)
+            backlinks = sorted(
+                self.site.notes[src][0] for src in self.vault.graph.predecessors(path)
+            )
+            index[slug] = {
+                "source": path,
+                "title": note.title,
+                "links": list(links),
+                "backlinks": backlinks,
+                "tags": list(note.tags),
+                "aliases": list(note.aliases),
+                "description": note.description,
+                "date": note.date,
+            }
+        return index
+
+
+def render_site(
+    vault: Vault, config: Config, theme: Theme, home: VaultPath | None, reporter: Reporter
+) -> Site:
+    return SiteRenderer(vault, config, theme, home, reporter).render()
