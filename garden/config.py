@@ -41,14 +41,25 @@ class Config:
     language: str = field(default="en", metadata={"doc": "The lang attribute of every page."})
 
 
-def _coerce(name: str, value: Any) -> Any:
-    if name == "ignore":
+def _coerce(name: str, value: Any, kind: Any) -> Any:
+    """Check a config value against its field's type (``str``, ``bool``, ``int``, ``float``,
+    ``tuple[str, ...]``); the annotation is the one place a key's type is stated."""
+    kind = str(kind)
+    if kind.startswith("tuple"):
         if isinstance(value, str):
             return (value,)
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
             return tuple(value)
-        raise ConfigError(f"config: 'ignore' must be a list of glob patterns, got {value!r}")
-    if not isinstance(value, str | int | float):
+        raise ConfigError(f"config: '{name}' must be a list of text values, got {value!r}")
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        raise ConfigError(f"config: '{name}' must be true or false, got {value!r}")
+    if kind in ("int", "float"):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"config: '{name}' must be a number, got {value!r}")
+        return int(value) if kind == "int" else float(value)
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
         raise ConfigError(f"config: '{name}' must be text, got {value!r}")
     return str(value)
 
@@ -71,14 +82,14 @@ def load_config(vault: Path, config_path: Path | None) -> tuple[Config, list[Dia
     elif config_path is not None:
         raise ConfigError(f"{path}: config file not found")
 
-    known = {f.name for f in fields(Config)}
+    known = {f.name: f.type for f in fields(Config)}
     values: dict[str, Any] = {}
     for key, value in raw.items():
         if key not in known:
             diagnostics.append(Diagnostic("config", path.name, 0, f"unknown key {key!r} ignored"))
             continue
         if value is not None:
-            values[key] = _coerce(key, value)
+            values[key] = _coerce(key, value, known[key])
 
     publish_options = _read_publish_options(vault, diagnostics)
     if "title" not in values:
