@@ -7,6 +7,7 @@ emit writes, and it writes into a staging folder that replaces OUT at the very e
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,14 +36,19 @@ class BuildResult:
 
 
 class _Timer:
-    def __init__(self, timings: dict[str, float]) -> None:
+    def __init__(
+        self, timings: dict[str, float], progress: Callable[[str, float], None] | None = None
+    ) -> None:
         self.timings = timings
+        self.progress = progress
         self.last = time.perf_counter()
 
     def lap(self, stage: str) -> None:
         now = time.perf_counter()
         self.timings[stage] = self.timings.get(stage, 0.0) + now - self.last
         self.last = now
+        if self.progress is not None:
+            self.progress(stage, self.timings[stage])
 
 
 def build(
@@ -51,11 +57,15 @@ def build(
     *,
     config_path: Path | None = None,
     reporter: Reporter | None = None,
+    progress: Callable[[str, float], None] | None = None,
 ) -> BuildResult:
-    """Build ``vault`` into ``out``. Raises ``GardenError`` (OUT untouched) on a fatal error."""
+    """Build ``vault`` into ``out``. Raises ``GardenError`` (OUT untouched) on a fatal error.
+
+    ``progress(stage, seconds)`` is called as each stage ends (the terminal's progress line).
+    """
     reporter = reporter if reporter is not None else Reporter()
     result = BuildResult()
-    timer = _Timer(result.timings)
+    timer = _Timer(result.timings, progress)
     vault = vault.resolve()
     check_output_dir(vault, out)
     config, diagnostics = load_config(vault, config_path)
