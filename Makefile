@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 VAULT ?= vault
 OUT ?= public
 
-.PHONY: site test lint format bench clean
+.PHONY: site test lint format bench bench-quick clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,16 +18,23 @@ site: $(STAMP)
 	$(BIN)/garden build $(VAULT) -o $(OUT)
 
 lint: $(STAMP)
-	$(BIN)/ruff check garden tests
-	$(BIN)/ruff format --check garden tests
+	$(BIN)/ruff check garden tests bench
+	$(BIN)/ruff format --check garden tests bench
 	$(BIN)/lint-imports
 
 format: $(STAMP)
-	$(BIN)/ruff format garden tests
-	$(BIN)/ruff check --fix garden tests
+	$(BIN)/ruff format garden tests bench
+	$(BIN)/ruff check --fix garden tests bench
 
 test: lint
 	$(BIN)/pytest -n auto
+
+# Not part of `make test`: generated vaults are cached in ~/.cache/garden-bench (GARDEN_BENCH_CACHE).
+bench: $(STAMP)
+	$(BIN)/python -m bench.run
+
+bench-quick: $(STAMP)
+	$(BIN)/python -m bench.run --quick
 
 clean:
 	rm -rf $(OUT) .garden-cache .pytest_cache

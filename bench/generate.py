@@ -1,0 +1,282 @@
+"""Deterministic benchmark vaults: notes with every kind of link and embed, and photo-like images.
+
+The same ``(notes, seed)`` always gives the same bytes, so figures from two runs compare. Vaults are
+written once into a cache folder outside the repository and reused: a marker file records what
+was generated, and a vault is regenerated only when the generator's version or size changes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+
+GENERATOR_VERSION = 2
+CACHE = Path(os.environ.get("GARDEN_BENCH_CACHE", Path.home() / ".cache" / "garden-bench"))
+
+WORDS = [
+    "garden",
+    "soil",
+    "compost",
+    "seed",
+    "root",
+    "leaf",
+    "stem",
+    "flower",
+    "fruit",
+    "water",
+    "light",
+    "shade",
+    "season",
+    "spring",
+    "summer",
+    "autumn",
+    "winter",
+    "frost",
+    "rain",
+    "mulch",
+    "prune",
+    "graft",
+    "bloom",
+    "harvest",
+    "tomato",
+    "basil",
+    "mint",
+    "sage",
+    "thyme",
+    "oak",
+    "maple",
+    "birch",
+    "moss",
+    "fern",
+    "lichen",
+    "insect",
+    "bee",
+    "worm",
+    "beetle",
+    "bird",
+    "nest",
+    "path",
+    "stone",
+    "fence",
+    "gate",
+    "trellis",
+    "note",
+    "idea",
+    "link",
+    "graph",
+    "vault",
+    "publish",
+    "draft",
+    "theory",
+    "method",
+    "result",
+    "question",
+    "answer",
+    "system",
+]
+CJK = "庭園の土と種と水と光"
+TAGS = ("garden", "garden/soil", "garden/plants/herbs", "idea", "reading", "project/active")
+
+
+@dataclass(frozen=True)
+class NoteSpec:
+    path: str  # vault-relative, with .md
+    name: str  # file name without .md
+    headings: tuple[str, ...]
+    alias: str
+
+
+def _sentence(rng: random.Random, n: int) -> str:
+    words = [rng.choice(WORDS) for _ in range(n)]
+    words[0] = words[0].capitalize()
+    return " ".join(words) + "."
+
+
+def _plan(notes: int, rng: random.Random) -> list[NoteSpec]:
+    """Folders nest up to three deep; every 25th name repeats in another folder, so links must
+    follow Obsidian's same-name rules."""
+    specs: list[NoteSpec] = []
+    for i in range(notes):
+        area, topic, sub = i % 10, (i // 10) % 8, (i // 80) % 4
+        folder = [f"Area {area}", f"Topic {area}-{topic}", f"Part {sub}"][: 1 + i % 3]
+        name = f"Note {i // 2}" if i % 25 == 0 and i else f"Note {i}"
+        if i % 7 == 0:
+            name += " & more"
+        heads = tuple(f"{rng.choice(WORDS).capitalize()} {i}-{h}" for h in range(3))
+        specs.append(NoteSpec("/".join([*folder, name + ".md"]), name, heads, f"Alias {i}"))
+    return specs
+
+
+def _links(rng: random.Random, me: NoteSpec, specs: list[NoteSpec]) -> list[str]:
+    """About ten links of every kind from the contract, ~3% of them broken."""
+    out: list[str] = []
+    for k in range(10):
+        t = rng.choice(specs)
+        if rng.random() < 0.03:
+            out.append(f"[[Missing note {rng.randrange(10**6)}]]")
+            continue
+        kind = k % 10
+        if kind == 0:
+            out.append(f"[[{t.name}]]")
+        elif kind == 1:
+            out.append(f"[[{t.name}|{rng.choice(WORDS)}]]")
+        elif kind == 2:
+            out.append(f"[[{t.name}#{t.headings[1]}]]")
+        elif kind == 3:
+            out.append(f"[[{t.path[:-3]}]]")
+        elif kind == 4:
+            out.append(f"[[{t.name.lower()}]]")
+        elif kind == 5:
+            out.append(f"[{rng.choice(WORDS)}]({t.path.replace(' ', '%20')})")
+        elif kind == 6:
+            out.append(f"[[{t.alias}]]")
+        elif kind == 7:
+            out.append(f"[[{t.name}#^b1]]")  # every note has block ^b1
+        elif kind == 8:
+            out.append(f"[[#{me.headings[2]}]]")
+        else:
+            out.append(f"[{rng.choice(WORDS)}](<{t.path}>)")
+    return out
+
+
+def _note_text(rng: random.Random, me: NoteSpec, specs: list[NoteSpec], images: list[str]) -> str:
+    links = _links(rng, me, specs)
+    tags = rng.sample(TAGS, 2)
+    parts = [
+        "---",
+        f"title: {me.name}",
+        f"aliases: [{me.alias}]",
+        f"tags: [{tags[0]}]",
+        f"date: 2024-{1 + rng.randrange(12):02d}-{1 + rng.randrange(28):02d}",
+        "---",
+        "",
+        f"{_sentence(rng, 14)} {links[0]} and {links[1]}. #{tags[1]}",
+        "",
+        f"## {me.headings[0]}",
+        "",
+        f"{_sentence(rng, 20)} {links[2]}, {links[3]} ==marked== {links[4]}.",
+        f"Inline math $e^{{i\\pi}} + {rng.randrange(9)} = 0$ and ~~struck~~ text. {CJK}",
+        "",
+        f"- [ ] {_sentence(rng, 5)} {links[5]}",
+        f"- [x] {_sentence(rng, 6)} {links[6]}",
+        "",
+        f"A block paragraph with an id. {links[7]} ^b1",
+        "",
+        f"> [!note] {rng.choice(WORDS).capitalize()}",
+        f"> {_sentence(rng, 12)} {links[8]}",
+        "",
+        f"## {me.headings[1]}",
+        "",
+        "```python",
+        f"def f{rng.randrange(100)}(x: int) -> int:",
+        "    return x * 2  # code is highlighted at build time",
+        "```",
+        "",
+        "$$",
+        f"\\sum_{{k=1}}^{{n}} k^{rng.randrange(2, 5)}",
+        "$$",
+        "",
+        f"{_sentence(rng, 18)} {links[9]}[^1]",
+        "",
+        f"## {me.headings[2]}",
+        "",
+        "| a | b |",
+        "|---|---|",
+        f"| {rng.choice(WORDS)} | {rng.randrange(100)} |",
+        "",
+        "%% a private comment that never reaches the site %%",
+        "",
+    ]
+    r = rng.random()
+    if r < 0.05:
+        parts.append(f"![[{rng.choice(specs).name}]]\n")
+    elif r < 0.15:
+        t = rng.choice(specs)
+        parts.append(f"![[{t.name}#{t.headings[0]}]]\n")
+    if images and rng.random() < 0.3:
+        image = rng.choice(images)
+        sized = rng.random() < 0.6
+        parts.append(
+            f"![[{image}|{rng.choice((320, 480, 640))}]]\n" if sized else f"![[{image}]]\n"
+        )
+    parts.append("[^1]: A footnote.\n")
+    return "\n".join(parts)
+
+
+def photo(rng: random.Random, width: int, height: int) -> Image.Image:
+    """Smooth colour fields plus fine grain: compresses (and costs to decode) like a photo, which
+    flat colour or pure noise would not. The grain is a tile pasted over the image because
+    full-size noise would make generating 1,000 photos take many minutes."""
+    small = (max(8, width // 64), max(8, height // 64))
+    channels = [
+        Image.effect_noise(small, 60 + 20 * c).resize((width, height), Image.Resampling.BICUBIC)
+        for c in range(3)
+    ]
+    base = Image.merge("RGB", channels)
+    tile = Image.effect_noise((509, 509), 18 + rng.randrange(8)).convert("RGB")
+    grain = Image.new("RGB", (width, height))
+    for x in range(0, width, 509):
+        for y in range(0, height, 509):
+            grain.paste(tile, (x, y))
+    return Image.blend(base, grain, 0.12 + rng.random() * 0.05)
+
+
+def _image_sizes(count: int, rng: random.Random) -> list[tuple[int, int]]:
+    sizes = []
+    for _ in range(count):
+        megapixels = 0.3 + rng.random() * 11.7
+        aspect = rng.choice((4 / 3, 3 / 2, 16 / 9, 3 / 4, 1.0))
+        height = int((megapixels * 1e6 / aspect) ** 0.5)
+        sizes.append((int(height * aspect), height))
+    return sizes
+
+
+def write_images(folder: Path, count: int, seed: int) -> list[str]:
+    rng = random.Random(seed * 7919)
+    names = []
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, (w, h) in enumerate(_image_sizes(count, rng)):
+        name = f"photo {i:04d}.{'jpg' if i % 3 else 'png'}"
+        target = folder / name
+        if not target.exists():
+            image = photo(rng, w, h)
+            if name.endswith(".jpg"):
+                image.save(target, quality=88)
+            else:
+                image.save(target, compress_level=1)
+        names.append(name)
+    return names
+
+
+def generate(notes: int, *, images: int | None = None, seed: int = 1) -> Path:
+    """The vault for ``notes`` notes (and 10% as many images unless ``images`` is given), cached."""
+    images = notes // 10 if images is None else images
+    root = CACHE / f"vault-{notes}-{images}-s{seed}"
+    marker = root / ".bench-generated.json"
+    meta = {"version": GENERATOR_VERSION, "notes": notes, "images": images, "seed": seed}
+    if marker.is_file() and json.loads(marker.read_text()) == meta:
+        return root
+    if root.exists():
+        shutil.rmtree(root)
+    rng = random.Random(seed)
+    specs = _plan(notes, rng)
+    image_names = write_images(root / "attachments", images, seed)
+    for spec in specs:
+        target = root / spec.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(_note_text(rng, spec, specs, image_names), encoding="utf-8")
+    (root / "index.md").write_text("# Benchmark garden\n\nStart at [[Note 1]].\n", encoding="utf-8")
+    marker.write_text(json.dumps(meta))
+    return root
+
+
+if __name__ == "__main__":
+    import sys
+
+    print(generate(int(sys.argv[1]) if len(sys.argv) > 1 else 1000))

@@ -1,0 +1,166 @@
+"""``make bench``: build generated and real vaults, compare each stage with its floor.
+
+For every vault: a clean build (no cache), a no-change rebuild, a one-note-edit rebuild, wall time
+per stage, peak memory, output size, and the floors of ``bench/floors.py`` measured in the same
+run. Every build runs in its own process (``bench/worker.py``) so its peak memory is its own.
+Results are printed as a table and written as JSON so runs can be compared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.floors import image_floor, io_floor, parse_floor
+from bench.generate import CACHE, generate
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared" / "vaults"
+QUARTZ_SECONDS = {"obsidian-help-en": 9.9, "generated-1000": 70.0, "generated-10000": 930.0}
+
+
+def _run_build(vault: Path, out: Path, *flags: str) -> dict[str, Any]:
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.worker", str(vault), str(out), *flags],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"build of {vault} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _tree_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def _edit_one_note(vault: Path) -> tuple[Path, bytes]:
+    notes = sorted(p for p in vault.rglob("*.md") if not any(s.startswith(".") for s in p.parts))
+    target = notes[len(notes) // 2]
+    original = target.read_bytes()
+    target.write_bytes(original + b"\n\nAn edit made by the benchmark.\n")
+    return target, original
+
+
+def bench_vault(name: str, vault: Path, work: Path, *, editable: bool) -> dict[str, Any]:
+    print(f"\n== {name}: {vault}", flush=True)
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    if not editable:  # a shared vault is read-only input: edit a copy
+        shutil.copytree(vault, work / "vault")
+        vault = work / "vault"
+    out = work / "site"
+    row: dict[str, Any] = {"vault": str(vault)}
+    row["clean"] = _run_build(vault, out, "--no-cache")
+    print(f"  clean build      {row['clean']['wall']:7.2f} s", flush=True)
+    _run_build(vault, out)  # fills the cache when the clean run was told not to use it
+    row["no_change"] = _run_build(vault, out)
+    print(f"  no-change build  {row['no_change']['wall']:7.2f} s", flush=True)
+    note, original = _edit_one_note(vault)
+    try:
+        row["one_edit"] = _run_build(vault, out)
+    finally:
+        note.write_bytes(original)
+    print(f"  one-note edit    {row['one_edit']['wall']:7.2f} s", flush=True)
+    row["output_bytes"] = _tree_bytes(out)
+    row["floors"] = {"io": io_floor(vault), "parse": parse_floor(vault)}
+    row["floors"]["images"], row["images"] = image_floor(vault)
+    return row
+
+
+def _ratio(value: float, floor: float) -> str:
+    return f"{value / floor:5.2f}x" if floor > 0.005 else "   - "
+
+
+def print_table(results: dict[str, Any]) -> None:
+    print("\nvault              notes  clean s  no-change  one-edit  peak MB  out MB  Quartz s")
+    for name, row in results["vaults"].items():
+        clean = row["clean"]
+        peak = clean["peak_mb"] + clean["peak_worker_mb"]
+        quartz = QUARTZ_SECONDS.get(name)
+        print(
+            f"{name:18} {clean['notes']:6} {clean['wall']:8.2f} "
+            f"{row['no_change']['wall']:6.2f} ({row['no_change']['wall'] / clean['wall']:4.0%}) "
+            f"{row['one_edit']['wall']:5.2f} ({row['one_edit']['wall'] / clean['wall']:4.0%}) "
+            f"{peak:7.0f} {row['output_bytes'] / 1e6:7.1f} {quartz if quartz else '':>8}"
+        )
+    print("\nstage seconds (clean build) and ratio to its floor")
+    for name, row in results["vaults"].items():
+        stages = row["clean"]["stages"]
+        floors = row["floors"]
+        parts = "  ".join(f"{k} {v:.2f}" for k, v in stages.items())
+        print(f"{name:18} {parts}")
+        parse_like = stages.get("parse", 0.0)
+        images = stages.get("images", 0.0)
+        io_like = stages.get("scan", 0.0) + stages.get("emit", 0.0)
+        total_floor = floors["parse"] + floors["images"]
+        ratios = [
+            f"floors: io {floors['io']:.2f}",
+            f"parse {floors['parse']:.2f}",
+            f"images {floors['images']:.2f} ({row['images']} images)",
+            f"| parse/floor {_ratio(parse_like, floors['parse'])}",
+            f"images/floor {_ratio(images, floors['images'])}",
+            f"scan+emit/io {_ratio(io_like, floors['io'])}",
+            f"clean/(parse+images floors) {_ratio(row['clean']['wall'], total_floor)}",
+        ]
+        print(f"{'':18} " + "  ".join(ratios))
+
+
+def _optional(module: str, quick: bool) -> dict[str, Any] | None:
+    """Benchmarks of other parts (images, serve latency) live in their own modules."""
+    try:
+        run = importlib.import_module(module).run
+    except (ImportError, AttributeError):
+        return None
+    print(f"\n== {module}", flush=True)
+    return run(quick=quick)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="the 1,000-note vault only")
+    parser.add_argument("--json", type=Path, default=REPO / "bench-results.json")
+    args = parser.parse_args()
+
+    sizes = [1000] if args.quick else [1000, 10000]
+    results: dict[str, Any] = {
+        "when": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "vaults": {},
+    }
+    work = CACHE / "runs"
+    for size in sizes:
+        print(f"generating the {size}-note vault (cached in {CACHE})", flush=True)
+        vault = generate(size)
+        name = f"generated-{size}"
+        results["vaults"][name] = bench_vault(name, vault, work / name, editable=True)
+    if not args.quick:
+        for shared in sorted(SHARED.iterdir()) if SHARED.is_dir() else []:
+            if shared.is_dir():
+                results["vaults"][shared.name] = bench_vault(
+                    shared.name, shared, work / shared.name, editable=False
+                )
+    for module in ("bench.images", "bench.serve_latency"):
+        extra = _optional(module, args.quick)
+        if extra is not None:
+            results[module.split(".")[-1]] = extra
+    print_table(results)
+    args.json.write_text(json.dumps(results, indent=1))
+    print(f"\nresults written to {args.json}")
+
+
+if __name__ == "__main__":
+    main()
