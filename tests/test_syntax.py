@@ -181,11 +181,6 @@ def test_footnote_reference_and_definition(site_of: SiteOf) -> None:
     assert "The source of it." in text_of(html)
 
 
-@pytest.mark.xfail(
-    reason="mistune gives every reference to the same footnote id='fnref-1', so the page has "
-    "duplicate ids",
-    strict=True,
-)
 def test_footnote_referenced_twice_has_unique_ids(site_of: SiteOf) -> None:
     site = site_of({"N.md": "One[^a] and again[^a].\n\n[^a]: Note.\n"})
     ids = ids_of(site.page("N.html"))
@@ -331,11 +326,6 @@ def test_front_matter_and_inline_tags_merge(site_of: SiteOf) -> None:
     assert site.index["N"]["tags"] == ["alpha", "beta"]
 
 
-@pytest.mark.xfail(
-    reason="a #tag inside a link's text is rendered as its own <a class='tag'> inside the link's "
-    "<a>: nested anchors, which HTML forbids",
-    strict=True,
-)
 def test_tag_inside_link_text_does_not_nest_links(site_of: SiteOf) -> None:
     site = site_of(
         {"N.md": "[see #foo](https://example.com) and [go #bar](Other.md)\n", "Other.md": "x\n"}
@@ -491,12 +481,6 @@ def test_unrenderable_math_warns(site_of: SiteOf) -> None:
     assert site.warnings("math")
 
 
-@pytest.mark.xfail(
-    reason="'$$a$$ and text $$b$$' on one line is taken as a single display-math block: the "
-    "text between becomes math identifiers (<mi>a</mi><mi>n</mi>…) and the inner '$' signs "
-    "appear as <mi>$</mi>",
-    strict=True,
-)
 def test_display_math_inline_with_text_keeps_the_text(site_of: SiteOf) -> None:
     site = site_of({"N.md": "$$a$$ and text $$b$$\n"})
     html = content(site, "N.html")

@@ -14,11 +14,16 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import mistune
+from mistune.plugins.table import table_in_list, table_in_quote
 
+from garden.markdown.autolinks import autolinks
 from garden.markdown.block_ids import assign_block_ids
 from garden.markdown.callouts import transform_callouts
-from garden.markdown.comments import strip_comments
+from garden.markdown.comments import blank_comments, comments, remove_comments
+from garden.markdown.footnotes import inline_footnotes, number_footnotes
+from garden.markdown.math import math
 from garden.markdown.tags import normalize_tag, tags
+from garden.markdown.tasks import tasks
 from garden.markdown.wikilinks import internal_markdown_links, plain_text, wikilinks
 from garden.model import Heading, LinkRef
 from garden.paths import heading_id
@@ -26,15 +31,19 @@ from garden.paths import heading_id
 Token = dict[str, Any]
 
 PLUGINS = (
+    comments,  # %% as a token, so code and math (taken out by their own rules) keep theirs
     wikilinks,  # before "link": [[x]] is never a bracketed link
     tags,
     "strikethrough",
     "mark",  # ==highlight==
     "table",
-    "task_lists",
+    table_in_quote,  # so in callouts too
+    table_in_list,
+    tasks,  # - [ ], - [x] and custom statuses - [?]
     "footnotes",
-    "url",  # bare https:// autolinks
-    "math",  # $inline$ and $$display$$
+    inline_footnotes,  # ^[text]; after "footnotes", which draws the list
+    autolinks,  # bare https:// URLs
+    math,  # $inline$ and $$display$$, in quotes and lists too
 )
 
 
@@ -72,9 +81,11 @@ def iter_tokens(tokens: list[Token]) -> Iterator[Token]:
 
 def parse_body(body: str, first_line: int = 1) -> ParsedBody:
     """Parse a note body that starts at line ``first_line`` of its file."""
-    text = strip_comments(body)
+    text = body
     tokens, _state = _markdown().parse(text)
     assert isinstance(tokens, list)
+    remove_comments(tokens)
+    number_footnotes(tokens)
     internal_markdown_links(tokens)
     transform_callouts(tokens)
     block_ids: set[str] = set()
@@ -100,7 +111,10 @@ def _assign_heading_ids(tokens: list[Token]) -> tuple[Heading, ...]:
     return tuple(headings)
 
 
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+# Any indent and quote markers: fences inside quotes, callouts and nested list items count too
+# (over-masking only costs a line number, never a link).
+_FENCE = re.compile(r"^[ \t>]*(`{3,}|~{3,})")
+_PREFIX = re.compile(r"^[ \t>]*")
 _CODE_SPAN = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)")
 
 
@@ -111,7 +125,8 @@ def mask_code(text: str) -> str:
     fence: str | None = None
     for line in text.split("\n"):
         if fence is not None:
-            if line.strip().startswith(fence) and not line.strip().strip(fence[0]):
+            bare = _PREFIX.sub("", line).rstrip()
+            if bare.startswith(fence) and not bare.strip(fence[0]):
                 fence = None
             out.append(" " * len(line))
             continue
@@ -128,11 +143,12 @@ class _LineFinder:
     """Line numbers for links, found by searching the raw text forward from the last link.
 
     mistune keeps no source positions; links appear in the token tree in document order (except
-    footnotes, which come last), so a forward search with a restart from the top finds each one.
+    footnotes, which come last), so a forward search from the end of the previous link, with a
+    restart from the top, finds each one. Code and comments are blanked first.
     """
 
     def __init__(self, text: str, first_line: int) -> None:
-        self.text = mask_code(text)
+        self.text = blank_comments(mask_code(text))
         self.first_line = first_line
         self.pos = 0
         self.line = first_line
@@ -141,16 +157,25 @@ class _LineFinder:
         for needle in needles:
             if not needle:
                 continue
-            idx = self.text.find(needle, self.pos)
+            idx = self._search(needle, self.pos)
             if idx < 0:
-                idx = self.text.find(needle)
+                idx = self._search(needle, 0)
                 if idx < 0:
                     continue
                 self.pos, self.line = 0, self.first_line
-            self.line += self.text.count("\n", self.pos, idx)
-            self.pos = idx
-            return self.line
+            found = self.line + self.text.count("\n", self.pos, idx)
+            end = idx + len(needle)
+            self.line = found + self.text.count("\n", idx, end)
+            self.pos = end
+            return found
         return 0
+
+    def _search(self, needle: str, start: int) -> int:
+        """First ``needle`` from ``start``; a link "[[A]]" is never the end of an embed "![[A]]"."""
+        idx = self.text.find(needle, start)
+        while idx > 0 and needle.startswith("[[") and self.text[idx - 1] == "!":
+            idx = self.text.find(needle, idx + 1)
+        return idx
 
 
 def _collect(

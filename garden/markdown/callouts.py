@@ -1,4 +1,4 @@
-"""Callouts: ``> [!type]± Title`` turns a block quote into a callout token.
+"""Callouts: ``> [!type|metadata]± Title`` turns a block quote into a callout token.
 
 Runs on the parsed tokens (not the text) so a callout body is parsed exactly like a block quote's:
 nested callouts, lists, code and embeds inside all work.
@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-_MARKER = re.compile(r"^\[!(?P<kind>[^\]\s]+)\](?P<fold>[+-]?)[ \t]*")
+# "[!note|wide]": what follows the pipe is metadata (themes and CSS snippets size or style the
+# callout by it), not part of the type.
+_MARKER = re.compile(r"^\[!(?P<kind>[^\]\s|]+)(?:\|(?P<metadata>[^\]]*))?\](?P<fold>[+-]?)[ \t]*")
 
 _CANONICAL = {
     "summary": "abstract",
@@ -69,6 +71,7 @@ def _to_callout(tok: dict[str, Any]) -> None:
         **tok.get("attrs", {}),
         "kind": canonical_callout(kind),
         "fold": m.group("fold"),
+        "metadata": (m.group("metadata") or "").strip(),
         "default_title": kind[:1].upper() + kind[1:].lower(),
     }
     tok["children"] = [{"type": "callout_title", "children": title}, *body]

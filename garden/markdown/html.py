@@ -13,7 +13,6 @@ from typing import Any
 
 from latex2mathml.converter import convert as latex_to_mathml
 from mistune import BlockState, HTMLRenderer
-from mistune.plugins.footnotes import render_footnote_item, render_footnote_ref, render_footnotes
 from mistune.plugins.formatting import render_mark, render_strikethrough
 from mistune.plugins.table import (
     render_table,
@@ -66,9 +65,20 @@ class NoteHTMLRenderer(HTMLRenderer):
 
     def __init__(self) -> None:
         super().__init__(escape=False)
+        # Put before every id this renderer writes (headings, block ids, footnotes), so a note
+        # embedded in another page gets ids of its own; the page renderer sets it per embed.
+        self.id_prefix = ""
+        self._link_depth = 0  # > 0 while a link's text is drawn: no <a> may go inside it
+
+    def element_id(self, raw: str) -> str:
+        """The id to write for ``raw`` (not yet escaped for an attribute)."""
+        return self.id_prefix + raw
 
     # -- hooks for subclasses ---------------------------------------------------------------
     def render_ref(self, token: dict[str, Any], state: BlockState) -> str:
+        children = token.get("children")
+        if children:  # [text](Other%20Note.md): the text, not the target
+            return self.render_link_text(children, state)
         ref = token["attrs"]["ref"]
         return escape(ref.label or ref.target)
 
@@ -83,6 +93,11 @@ class NoteHTMLRenderer(HTMLRenderer):
         kind = token["type"]
         if kind == "ref":
             return self.render_ref(token, state)
+        if kind == "link":
+            # As mistune's, with the text drawn through render_link_text.
+            attrs = token["attrs"]
+            text = self.render_link_text(token["children"], state)
+            return self.link(text, attrs["url"], attrs.get("title"))
         if kind == "callout":
             html = self.render_callout(token, state)
         else:
@@ -92,7 +107,20 @@ class NoteHTMLRenderer(HTMLRenderer):
             plain = {k: v for k, v in attrs.items() if k != "block_id"}
             html = super().render_token(dict(token, attrs=plain), state)
         block_id = (token.get("attrs") or {}).get("block_id")
-        return inject_id(html, "^" + block_id) if block_id else html
+        return inject_id(html, self.id_prefix + "^" + block_id) if block_id else html
+
+    def render_link_text(self, children: list[dict[str, Any]], state: BlockState) -> str:
+        """A link's visible text; anything that would be a link of its own (a tag) is not."""
+        self._link_depth += 1
+        try:
+            return self.render_tokens(children, state)
+        finally:
+            self._link_depth -= 1
+
+    def heading(self, text: str, level: int, **attrs: Any) -> str:
+        element_id = attrs.get("id")
+        id_attr = f' id="{escape(self.element_id(element_id))}"' if element_id else ""
+        return f"<h{level}{id_attr}>{text}</h{level}>\n"
 
     # -- Obsidian syntax --------------------------------------------------------------------
     def render_callout(self, token: dict[str, Any], state: BlockState) -> str:
@@ -103,6 +131,8 @@ class NoteHTMLRenderer(HTMLRenderer):
         )
         content = self.render_tokens(body, state)
         kind = escape(attrs["kind"])
+        if attrs.get("metadata"):
+            kind += f'" data-callout-metadata="{escape(attrs["metadata"])}'
         inner = (
             '<span class="callout-icon" aria-hidden="true"></span>'
             f'<span class="callout-title-inner">{title}</span>'
@@ -121,15 +151,18 @@ class NoteHTMLRenderer(HTMLRenderer):
         )
 
     def tag(self, text: str, name: str) -> str:
-        href = self.tag_href(name)
+        href = None if self._link_depth else self.tag_href(name)
         label = escape(text)
         if href is None:
             return f'<span class="tag">{label}</span>'
         return f'<a class="tag" href="{escape(href)}">{label}</a>'
 
-    def task_list_item(self, text: str, checked: bool = False) -> str:
+    def task_list_item(self, text: str, checked: bool = False, task: str = "x") -> str:
         # A label so screen readers say what the (read-only) box means.
         state = "done" if checked else "not done"
+        # Obsidian's data-task: "" for an open task, else the status character ("x", "?", "/"),
+        # which themes style custom statuses by.
+        status = escape(task.strip())
         checkbox = (
             f'<input class="task-list-item-checkbox" type="checkbox" disabled aria-label="{state}"'
             + (" checked>" if checked else ">")
@@ -138,15 +171,18 @@ class NoteHTMLRenderer(HTMLRenderer):
             text = text.replace("<p>", "<p>" + checkbox, 1)
         else:
             text = checkbox + text
-        return f'<li class="task-list-item">{text}</li>\n'
+        return f'<li class="task-list-item" data-task="{status}">{text}</li>\n'
 
     # -- build-time math and code -----------------------------------------------------------
-    def inline_math(self, text: str) -> str:
-        html = render_math(text, False)
+    def inline_math(self, text: str, display: bool = False) -> str:
+        """``$x$``, or ``$$x$$`` written inside a paragraph: display math, drawn in a span
+        because a paragraph cannot hold a block."""
+        html = render_math(text.strip() if display else text, display)
         if html is None:
-            self.warn("math", f"cannot render math ${text}$")
+            dollars = "$$" if display else "$"
+            self.warn("math", f"cannot render math {dollars}{text}{dollars}")
             return f'<code class="math-error">{escape(text)}</code>'
-        return html
+        return f'<span class="math-display">{html}</span>' if display else html
 
     def block_math(self, text: str) -> str:
         html = render_math(text.strip(), True)
@@ -182,14 +218,39 @@ class NoteHTMLRenderer(HTMLRenderer):
         src = escape(self.safe_url(url))
         return f'<img src="{src}" alt="{escape(text)}"{width}{title_attr} loading="lazy">'
 
+    # -- footnotes: every id unique on the page (see garden.markdown.footnotes) ---------------
+    def _fnref_id(self, index: int, ref: int) -> str:
+        return self.element_id(f"fnref-{index}" if ref == 1 else f"fnref-{index}-{ref}")
+
+    def footnote_href(self, index: int) -> str:
+        """Where a reference to footnote ``index`` points; subclasses may point to another page."""
+        return "#" + self.element_id(f"fn-{index}")
+
+    def footnote_ref(self, key: str, index: int, ref: int = 1) -> str:
+        return (
+            f'<sup class="footnote-ref" id="{escape(self._fnref_id(index, ref))}">'
+            f'<a href="{escape(self.footnote_href(index))}">{index}</a></sup>'
+        )
+
+    def footnotes(self, text: str) -> str:
+        return f'<section class="footnotes">\n<ol>\n{text}</ol>\n</section>\n'
+
+    def footnote_item(self, text: str, key: str, index: int, refs: int = 1) -> str:
+        back = "".join(
+            f'<a href="#{escape(self._fnref_id(index, n))}" class="footnote">&#8617;'
+            + (f"<sup>{n}</sup>" if n > 1 else "")
+            + "</a>"
+            for n in range(1, refs + 1)
+        )
+        text = text.rstrip()
+        text = text[:-4] + back + "</p>" if text.endswith("</p>") else text + "\n" + back
+        return f'<li id="{escape(self.element_id(f"fn-{index}"))}">{text}</li>\n'
+
     # -- mistune plugins' renderers (registered only on HTML renderers at plugin time) ---------
     table = render_table
     table_head = render_table_head
     table_body = render_table_body
     table_row = render_table_row
     table_cell = render_table_cell
-    footnote_ref = render_footnote_ref
-    footnotes = render_footnotes
-    footnote_item = render_footnote_item
     strikethrough = render_strikethrough
     mark = render_mark

@@ -128,7 +128,7 @@ class PageRenderer(NoteHTMLRenderer):
             return self.render_embed(ref, res, state)
         children = token.get("children")
         if children:
-            label = self.render_tokens(children, state)
+            label = self.render_link_text(children, state)
         else:
             label = escape(ref.label or _default_label(ref))
         if res.kind == "broken":
