@@ -577,6 +577,46 @@ def test_note_embedding_itself_warns(site_of: SiteOf) -> None:
     assert text_of(content(site, "Self.html")).count("Self words.") == 1
 
 
+def test_embedded_ids_do_not_repeat_the_pages_ids(site_of: SiteOf) -> None:
+    shared = "## Notes\n\nText.[^1] ^blk\n\n[^1]: A footnote.\n"
+    site = site_of(
+        {
+            "Host.md": shared + "\n![[Other]]\n\n![[Other]]\n\n[[Other#Notes]] [[Other#^blk]]\n",
+            "Other.md": shared,
+        }
+    )
+    page = site.page("Host.html")
+    ids = ids_of(page)
+    assert len(ids) == len(set(ids))
+    html = content(site, "Host.html")
+    first, second = embeds(html)
+    # Each copy's footnote reference reaches that copy's own footnote.
+    for embed in (first, second):
+        [ref] = elements(embed, "sup", class_="footnote-ref")
+        [link] = [
+            a for a in elements(embed, "a") if a["href"].startswith("#") and "fn-" in a["href"]
+        ]
+        assert elements(embed, "li", id=link["href"][1:])
+        assert ref["id"] in [a["href"][1:] for a in elements(embed, "a", class_="footnote")]
+    # Links to the note's heading and block still go to its own page, whose ids are unprefixed.
+    hrefs = [a["href"] for a in elements(html, "a", class_="internal")]
+    assert "Other.html#notes" in hrefs
+    assert "Other.html#^blk" in hrefs
+    other = site.page("Other.html")
+    assert elements(other, "h2", id="notes")
+    assert elements(other, "p", id="^blk")
+
+
+def test_footnote_in_an_embedded_section_links_to_the_notes_page(site_of: SiteOf) -> None:
+    site = site_of(
+        {"Host.md": "![[Other#Part]]\n", "Other.md": "## Part\n\nWords.[^1]\n\n[^1]: Note.\n"}
+    )
+    [embed] = embeds(content(site, "Host.html"))
+    assert elements(embed, "sup", class_="footnote-ref")
+    assert any(a["href"] == "Other.html#fn-1" for a in elements(embed, "a"))
+    assert elements(site.page("Other.html"), "li", id="fn-1")
+
+
 def test_embed_of_draft_note_shows_nothing_of_it(site_of: SiteOf) -> None:
     site = site_of(
         {

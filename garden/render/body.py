@@ -61,6 +61,8 @@ def _broken(label_html: str, reason: str, extra_class: str = "") -> str:
 class _Frame:
     note: VaultPath
     section: str  # "" for the whole note, else "#heading" / "#^block" for the embed chain message
+    id_prefix: str = ""  # before every id drawn in this frame, so an embed's ids are its own
+    footnotes_out: str | None = None  # the page of this frame's footnotes, when not drawn here
 
 
 class PageRenderer(NoteHTMLRenderer):
@@ -74,12 +76,15 @@ class PageRenderer(NoteHTMLRenderer):
         self.page_out = ""
         self.stack: list[_Frame] = []
         self.top_line = 0  # line of the outermost embed being rendered (for nested warnings)
+        self.embeds_drawn = 0  # note embeds on this page so far: numbers their id prefixes
         self._sizes: dict[VaultPath, tuple[int, int] | None] = {}
 
     # -- entry point ------------------------------------------------------------------------
     def render_note(self, note: Note, page_out: str) -> str:
         self.page_out = page_out
         self.stack = [_Frame(note.path, "")]
+        self.embeds_drawn = 0
+        self.id_prefix = ""
         return self(note.tokens, BlockState())
 
     # -- helpers ----------------------------------------------------------------------------
@@ -98,6 +103,12 @@ class PageRenderer(NoteHTMLRenderer):
         """Embed problems are reported on the page's own note, at its outermost embed's line."""
         top_line = line if len(self.stack) == 1 else self.top_line
         self.reporter.warn(category, self.stack[0].note, top_line, message)
+
+    def footnote_href(self, index: int) -> str:
+        elsewhere = self.stack[-1].footnotes_out
+        if elsewhere is not None:
+            return self.url(elsewhere, f"fn-{index}")
+        return super().footnote_href(index)
 
     def tag_href(self, name: str) -> str | None:
         entry = self.site.tags.get(fold(name))
@@ -184,12 +195,21 @@ class PageRenderer(NoteHTMLRenderer):
             return _broken(escape(_default_label(ref)), "section not found", "embed-missing")
         if len(self.stack) == 1:
             self.top_line = ref.line
-        self.stack.append(_Frame(target.path, section))
+        target_out = self.site.notes[target.path][1]
+        self.embeds_drawn += 1
+        # The note's own page keeps its plain ids ([[Note#Heading]] links there); its copy here
+        # gets a prefix so no id repeats one of the host page or of another embed.
+        frame = _Frame(target.path, section, f"embed{self.embeds_drawn}-")
+        if tokens is not target.tokens:  # a section: its footnotes are on the note's page
+            frame.footnotes_out = target_out
+        self.stack.append(frame)
+        self.id_prefix = frame.id_prefix
         try:
             inner = self.render_tokens(tokens, state)
         finally:
             self.stack.pop()
-        href = self.url(self.site.notes[target.path][1], res.anchor)
+            self.id_prefix = self.stack[-1].id_prefix
+        href = self.url(target_out, res.anchor)
         title = escape(target.title)
         return (
             f'<div class="embed" data-embed="{title}">'
