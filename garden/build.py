@@ -11,11 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from garden.config import load_config
-from garden.diagnostics import Reporter
+from garden.config import Config, load_config
+from garden.diagnostics import Diagnostic, Reporter
 from garden.emit import check_output_dir, emit_site
+from garden.model import Vault
 from garden.parse import parse_note
-from garden.publish import filter_published
+from garden.paths import VaultPath, is_inside, nfc
+from garden.publish import Verdict, explain_file, filter_published
 from garden.render import render_site
 from garden.resolve import find_home, resolve_vault
 from garden.scan import scan_vault
@@ -51,6 +53,29 @@ class _Timer:
             self.progress(stage, self.timings[stage])
 
 
+def _read_vault(
+    vault: Path, config: Config, reporter: Reporter, timer: _Timer
+) -> tuple[Vault, list[Diagnostic]]:
+    """scan → parse → resolve: the whole vault, published or not, and the resolver's warnings
+    (only those about published notes are worth showing; the caller filters them)."""
+    files, folders, diagnostics = scan_vault(vault, config.ignore)
+    reporter.extend(diagnostics)
+    timer.lap("scan")
+
+    notes = []
+    for source in files:
+        if source.kind == "note":
+            note, diagnostics = parse_note(source)
+            reporter.extend(diagnostics)
+            notes.append(note)
+    attachments = [f for f in files if f.kind == "attachment"]
+    timer.lap("parse")
+
+    everything, diagnostics = resolve_vault(notes, attachments, folders)
+    timer.lap("resolve")
+    return everything, diagnostics
+
+
 def build(
     vault: Path,
     out: Path,
@@ -72,23 +97,8 @@ def build(
     reporter.extend(diagnostics)
     theme = load_theme(config.theme)
 
-    files, folders, diagnostics = scan_vault(vault, config.ignore)
-    reporter.extend(diagnostics)
-    timer.lap("scan")
-
-    notes = []
-    for source in files:
-        if source.kind == "note":
-            note, diagnostics = parse_note(source)
-            reporter.extend(diagnostics)
-            notes.append(note)
-    attachments = [f for f in files if f.kind == "attachment"]
-    timer.lap("parse")
-
-    everything, diagnostics = resolve_vault(notes, attachments, folders)
-    timer.lap("resolve")
-
-    published, reasons = filter_published(everything)
+    everything, diagnostics = _read_vault(vault, config, reporter, timer)
+    published, reasons = filter_published(everything, explicit=config.publish == "explicit")
     # Anchor warnings only matter for links a reader will see.
     reporter.extend([d for d in diagnostics if d.path in published.notes])
     home, diagnostics = find_home(published, config.home)
@@ -105,3 +115,34 @@ def build(
     result.files = len(site.files) + len(site.variants)
     result.notes = len(published.notes)
     return result
+
+
+def explain(vault: Path, target: Path, *, config_path: Path | None = None) -> Verdict:
+    """Whether ``target`` (a path inside the vault, or relative to it) will be published, and
+    why: the same stages as a build, stopped before anything is rendered or written."""
+    vault = vault.resolve()
+    config, _ = load_config(vault, config_path)
+    reporter = Reporter()
+    everything, _ = _read_vault(vault, config, reporter, _Timer({}))
+    published, reasons = filter_published(everything, explicit=config.publish == "explicit")
+    # Resolve the folder, not the file: a symlink's own place in the vault is what is asked about.
+    absolute = target if target.is_absolute() else Path.cwd() / target
+    if not (absolute.exists() or absolute.is_symlink()) and not target.is_absolute():
+        absolute = vault / target
+    folder = absolute.parent.resolve()
+    if not is_inside(folder, vault):
+        return Verdict(str(target), "not in vault", False, (f"not inside the vault {vault}",))
+    parts = (folder / absolute.name).relative_to(vault).parts
+    rel = VaultPath(nfc("/".join(parts)))
+    verdict = explain_file(everything, published, reasons, rel)
+    if verdict is not None:
+        return verdict
+    hidden = next((p for p in parts if p.startswith(".")), None)
+    if hidden is not None:
+        why = f"inside {hidden}, and dot-files and dot-folders are never read"
+    elif not (absolute.exists() or absolute.is_symlink()):
+        why = "no such file in the vault"
+    else:
+        scanned = [d.message for d in reporter.diagnostics if d.path == rel]
+        why = scanned[0] if scanned else "not a note or attachment garden reads"
+    return Verdict(rel, "not in vault", False, (why,))

@@ -39,6 +39,21 @@ class Config:
     )
     theme: str = field(default="default", metadata={"doc": "Theme folder name under themes/."})
     language: str = field(default="en", metadata={"doc": "The lang attribute of every page."})
+    publish: str = field(
+        default="all",
+        metadata={
+            "doc": "'all': every note unless draft: true or publish: false; 'explicit': only "
+            "notes with publish: true (as Obsidian Publish and Quartz's ExplicitPublish).",
+            "choices": ("all", "explicit"),
+        },
+    )
+    sanitize: bool = field(
+        default=False,
+        metadata={
+            "doc": "Clean raw HTML in notes (scripts, event handlers, javascript: URLs) with nh3; "
+            "for vaults written by several people."
+        },
+    )
 
 
 def _coerce(name: str, value: Any, kind: Any) -> Any:
@@ -82,14 +97,19 @@ def load_config(vault: Path, config_path: Path | None) -> tuple[Config, list[Dia
     elif config_path is not None:
         raise ConfigError(f"{path}: config file not found")
 
-    known = {f.name: f.type for f in fields(Config)}
+    known = {f.name: f for f in fields(Config)}
     values: dict[str, Any] = {}
     for key, value in raw.items():
         if key not in known:
             diagnostics.append(Diagnostic("config", path.name, 0, f"unknown key {key!r} ignored"))
             continue
         if value is not None:
-            values[key] = _coerce(key, value, known[key])
+            values[key] = _coerce(key, value, known[key].type)
+            choices = known[key].metadata.get("choices")
+            if choices and values[key] not in choices:
+                # A misspelt 'publish: explicit' must not silently publish everything.
+                allowed = ", ".join(choices)
+                raise ConfigError(f"config: '{key}' must be one of {allowed}, got {value!r}")
 
     publish_options = _read_publish_options(vault, diagnostics)
     if "title" not in values:

@@ -50,22 +50,49 @@ def split_frontmatter(text: str) -> FrontMatter:
         line = min(mark.line + 2, max(end, 2)) if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         return FrontMatter({}, body, end + 2, f"invalid YAML front matter: {problem}", line)
+    except (ValueError, OverflowError, RecursionError, MemoryError) as exc:
+        # Constructors raise these for values YAML's grammar allows: 2024-02-30, a 5,000-digit
+        # integer, brackets nested 10,000 deep.
+        problem = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return FrontMatter({}, body, end + 2, f"invalid YAML front matter: {problem}", 2)
     if data is None:
         data = {}
     if not isinstance(data, dict):
         kind = type(data).__name__
         return FrontMatter({}, body, end + 2, f"front matter is a {kind}, not a mapping", 2)
-    return FrontMatter({str(k): _plain(v) for k, v in data.items()}, body, end + 2)
+    try:
+        plain = _plain(data, [MAX_VALUES], 0)
+    except _TooLarge as exc:
+        return FrontMatter({}, body, end + 2, f"front matter {exc}", 2)
+    return FrontMatter(plain, body, end + 2)
 
 
-def _plain(value: Any) -> Any:
-    """Dates and other YAML types become JSON-safe values so they can reach content-index.json."""
+# YAML aliases can expand a few lines into billions of values ("billion laughs") or into a value
+# that contains itself; real front matter has a few dozen values, a few levels deep.
+MAX_VALUES = 10_000
+MAX_DEPTH = 32
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _plain(value: Any, budget: list[int], depth: int) -> Any:
+    """Dates and other YAML types become JSON-safe values so they can reach content-index.json.
+    ``budget`` counts down the values still allowed."""
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise _TooLarge(f"has more than {MAX_VALUES} values (YAML aliases?)")
+    if depth > MAX_DEPTH:
+        raise _TooLarge(f"is nested more than {MAX_DEPTH} levels deep (or contains itself)")
     if isinstance(value, datetime.date | datetime.datetime):
         return value.isoformat()
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set):
-        return [_plain(v) for v in value]
+        return {str(k): _plain(v, budget, depth + 1) for k, v in value.items()}
+    if isinstance(value, set | frozenset):  # !!set: its order would change from run to run
+        return sorted((_plain(v, budget, depth + 1) for v in value), key=repr)
+    if isinstance(value, list | tuple):
+        return [_plain(v, budget, depth + 1) for v in value]
     if value is None or isinstance(value, str | int | float | bool):
         return value
     return str(value)

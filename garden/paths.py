@@ -40,10 +40,18 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).casefold())
 
 
+# File names are limited to 255 bytes. A slug can be longer than its source name ("&" becomes
+# "-and-"), and OUT names add "-2", "-1600w" and an extension, so cap a segment well below that.
+MAX_SEGMENT_BYTES = 150
+
+
 def slugify_segment(segment: str) -> str:
     text = nfc(segment).replace("&", "-and-")
     text = _UNSAFE.sub("-", text)
     text = _DASHES.sub("-", text).strip("-.")
+    if len(text.encode("utf-8")) > MAX_SEGMENT_BYTES:
+        cut = text.encode("utf-8")[:MAX_SEGMENT_BYTES].decode("utf-8", errors="ignore")
+        text = cut.strip("-.")
     return text or "untitled"
 
 

@@ -2,17 +2,19 @@
 
 A note is unpublished when any of these holds (the first that applies is its reason):
 its path is under a config ignore pattern; its front matter could not be read (it may have meant to
-hide the note); ``draft`` is true; ``publish`` is false. Flags accept every spelling YAML users
-write: booleans, ``"true"``/``"false"``, ``yes``/``no``, ``on``/``off``, ``1``/``0``. An
-unrecognised value on either flag keeps the note private (publishing by mistake cannot be undone).
+hide the note); ``draft`` is true; ``publish`` is false; or, with config ``publish: explicit``,
+``publish`` is not true. Flags accept every spelling YAML users write: booleans,
+``"true"``/``"false"``, ``yes``/``no``, ``on``/``off``, ``1``/``0``. An unrecognised value on either
+flag keeps the note private (publishing by mistake cannot be undone).
 
 Links into unpublished notes become ``Broken("unpublished")``; attachments survive only when a
-published note links to or embeds them.
+published note links to or embeds them and no ignore pattern covers them. ``explain_file`` says
+which of these rules decided a file's fate, for ``garden explain``.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from garden.model import Resolution, Vault
@@ -37,32 +39,52 @@ def flag_value(value: Any) -> bool | None:
     return None
 
 
-def unpublished_reason(frontmatter: dict[str, Any], frontmatter_error: str, ignored_by: str) -> str:
+def _shown(value: Any) -> str:
+    """A flag value as the user wrote it: ``true``, ``'yes'``, ``0``."""
+    return str(value).lower() if isinstance(value, bool) else repr(value)
+
+
+def unpublished_reason(
+    frontmatter: dict[str, Any], frontmatter_error: str, ignored_by: str, *, explicit: bool = False
+) -> str:
     """Why a note stays private, or "" when it is published."""
     if ignored_by:
         return f"matches ignore pattern {ignored_by!r}"
     if frontmatter_error:
         return f"front matter unreadable ({frontmatter_error})"
-    if "draft" in frontmatter and frontmatter["draft"] is not None:
-        draft = flag_value(frontmatter["draft"])
+    # "Draft: true" means the same to the person who typed it: compare keys without case.
+    flags = {k.lower(): v for k, v in sorted(frontmatter.items()) if v is not None}
+    for key, value in frontmatter.items():
+        if key.lower() == "draft" and value is not None and flag_value(value) is not False:
+            flags["draft"] = value  # any spelling that hides the note wins
+        if key.lower() == "publish" and value is not None and flag_value(value) is not True:
+            flags["publish"] = value
+    if "draft" in flags:
+        draft = flag_value(flags["draft"])
         if draft is None:
-            return f"draft: {frontmatter['draft']!r} is not true/false, so treated as a draft"
+            return f"draft: {flags['draft']!r} is not true/false, so treated as a draft"
         if draft:
-            return "draft: true"
-    if "publish" in frontmatter and frontmatter["publish"] is not None:
-        publish = flag_value(frontmatter["publish"])
+            return f"draft: {_shown(flags['draft'])}"
+    if "publish" in flags:
+        publish = flag_value(flags["publish"])
         if publish is None:
-            return f"publish: {frontmatter['publish']!r} is not true/false, so not published"
+            return f"publish: {flags['publish']!r} is not true/false, so not published"
         if not publish:
-            return "publish: false"
+            return f"publish: {_shown(flags['publish'])}"
+        return ""
+    if explicit:
+        return "config publish: explicit, and the note has no publish: true"
     return ""
 
 
-def filter_published(vault: Vault) -> tuple[Vault, dict[VaultPath, str]]:
-    """The published part of ``vault``, and the reason for every note left out."""
+def filter_published(vault: Vault, *, explicit: bool = False) -> tuple[Vault, dict[VaultPath, str]]:
+    """The published part of ``vault``, and the reason for every note left out. ``explicit``:
+    only notes with ``publish: true`` (config ``publish: explicit``)."""
     reasons: dict[VaultPath, str] = {}
     for path, note in vault.notes.items():
-        reason = unpublished_reason(note.frontmatter, note.frontmatter_error, note.ignored_by)
+        reason = unpublished_reason(
+            note.frontmatter, note.frontmatter_error, note.ignored_by, explicit=explicit
+        )
         if reason:
             reasons[path] = reason
     notes = {p: n for p, n in vault.notes.items() if p not in reasons}
@@ -78,7 +100,11 @@ def filter_published(vault: Vault) -> tuple[Vault, dict[VaultPath, str]]:
         elif res.kind == "folder" and res.target not in published_folders:
             res = Resolution("broken", reason="folder has no published notes")
         elif res.kind == "attachment" and res.target is not None:
-            used_attachments.add(res.target)
+            ignored = vault.attachments[res.target].ignored_by
+            if ignored:  # an ignore pattern keeps a file private whoever links to it
+                res = Resolution("broken", reason=f"matches ignore pattern {ignored!r}")
+            else:
+                used_attachments.add(res.target)
         resolutions[(source, key)] = res
 
     attachments = {p: a for p, a in vault.attachments.items() if p in used_attachments}
@@ -102,3 +128,51 @@ def _folders_of(notes: dict[VaultPath, Any]) -> set[str]:
         for i in range(1, len(parts) + 1):
             folders.add("/".join(parts[:i]))
     return folders
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether one vault file will be published, and the rules that decided it."""
+
+    path: str
+    kind: str  # "note", "attachment", or "not in vault"
+    published: bool
+    why: tuple[str, ...]  # one sentence per line, most decisive first
+
+
+def explain_file(
+    everything: Vault, published: Vault, reasons: dict[VaultPath, str], path: VaultPath
+) -> Verdict | None:
+    """Why ``path`` (a note or attachment that the scan found) is published or not; None when
+    the scan did not find it. ``everything`` is the resolved vault before filtering."""
+    if path in everything.notes:
+        if path in reasons:
+            return Verdict(path, "note", False, (reasons[path],))
+        note = everything.notes[path]
+        flag = flag_value(note.frontmatter.get("publish"))
+        why = "publish: true" if flag else "no draft: true or publish: false in its front matter"
+        return Verdict(path, "note", True, (why,))
+    if path not in everything.attachments:
+        return None
+    users = _referrers(published, path)
+    if path in published.attachments:
+        return Verdict(path, "attachment", True, tuple(f"used by {u}" for u in users))
+    ignored = everything.attachments[path].ignored_by
+    if ignored:
+        return Verdict(path, "attachment", False, (f"matches ignore pattern {ignored!r}",))
+    private = _referrers(everything, path)
+    if private:
+        why = tuple(f"used only by {u}, which is not published: {reasons[u]}" for u in private)
+        return Verdict(path, "attachment", False, why)
+    return Verdict(path, "attachment", False, ("no note links to or embeds it",))
+
+
+def _referrers(vault: Vault, attachment: VaultPath) -> list[VaultPath]:
+    """Notes of ``vault`` whose links resolve to ``attachment``, sorted."""
+    return sorted(
+        {
+            source
+            for (source, _), res in vault.resolutions.items()
+            if res.kind == "attachment" and res.target == attachment
+        }
+    )

@@ -65,11 +65,15 @@ def scan_vault(
     folders: set[str] = set()
     diagnostics: list[Diagnostic] = []
     visited: set[Path] = {root}
+    taken: set[str] = set()
     stack: list[tuple[Path, str]] = [(root, "")]
     while stack:
         directory, rel = stack.pop()
         try:
-            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+            # Names already in NFC first, so they keep their name if an NFD twin exists.
+            entries = sorted(
+                os.scandir(directory), key=lambda e: (nfc(e.name), nfc(e.name) != e.name, e.name)
+            )
         except OSError as exc:
             diagnostics.append(Diagnostic("scan", rel, 0, f"cannot read folder: {exc.strerror}"))
             continue
@@ -78,6 +82,15 @@ def scan_vault(
             if name.startswith(".") or (not rel and name in _GENERATED):
                 continue
             path = f"{rel}/{name}" if rel else name
+            if path in taken:
+                # "Café" typed in NFC and in NFD: two files the disk keeps apart. The second keeps
+                # its own (NFD) name so neither replaces the other; links find the first.
+                name = entry.name
+                path = f"{rel}/{name}" if rel else name
+                diagnostics.append(
+                    Diagnostic("scan", path, 0, "same name as another file in another Unicode form")
+                )
+            taken.add(path)
             target = Path(entry.path)
             if entry.is_symlink():
                 try:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import gzip
+import html
 import io
 import json
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from PIL import Image
@@ -77,3 +82,43 @@ def site_of(tmp_path: Path) -> Callable[[dict[str, str | bytes]], BuiltSite]:
         return build_site(make_vault(tmp_path / "vault", files), tmp_path / "site")
 
     return make
+
+
+_UNICODE_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in [str(k), *_strings(v)]]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return [value] if isinstance(value, str) else []
+
+
+def readable_forms(data: bytes) -> str:
+    """Every way a file's bytes could show a string to a reader or a script: the text itself, its
+    HTML entities and %-escapes decoded, ``\\uXXXX`` escapes decoded, and any JSON it holds.
+    Compressed files (``.gz``) are opened first."""
+    if data[:2] == b"\x1f\x8b":
+        with contextlib.suppress(OSError, EOFError):
+            data = gzip.decompress(data)
+    text = data.decode("utf-8", errors="replace")
+    forms = [text, html.unescape(text), unquote(text)]
+    forms.append(_UNICODE_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text))
+    with contextlib.suppress(ValueError, RecursionError):
+        forms.extend(_strings(json.loads(text)))
+    return "\n".join(forms).casefold()
+
+
+def leaks(out: Path, markers: Iterable[str]) -> list[str]:
+    """``"MARKER in path"`` for every marker found in any file under ``out``, in its contents
+    (see ``readable_forms``) or in its name, whatever the file is called: this covers pages and
+    every data file (content index, search index, graph data, feeds) without knowing their names."""
+    wanted = [(m, m.casefold()) for m in markers]
+    found: list[str] = []
+    for path in sorted(out.rglob("*")):
+        rel = path.relative_to(out).as_posix()
+        name = unquote(rel).casefold()
+        body = readable_forms(path.read_bytes()) if path.is_file() else ""
+        found.extend(f"{m} in {rel}" for m, folded in wanted if folded in name or folded in body)
+    return found

@@ -27,6 +27,8 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
+from garden.markdown.sanitize import clean_html, clean_inline_html
+
 _FIRST_TAG = re.compile(r"^(\s*<[a-zA-Z][a-zA-Z0-9]*)")
 _FORMATTER = HtmlFormatter(cssclass="highlight", wrapcode=True)
 
@@ -245,6 +247,15 @@ class NoteHTMLRenderer(HTMLRenderer):
         text = text.rstrip()
         text = text[:-4] + back + "</p>" if text.endswith("</p>") else text + "\n" + back
         return f'<li id="{escape(self.element_id(f"fn-{index}"))}">{text}</li>\n'
+
+    # -- raw HTML: the author's own, cleaned only when config ``sanitize`` asks for it -------
+    sanitize = False  # set by the page renderer from the config
+
+    def block_html(self, html: str) -> str:
+        return (clean_html(html) if self.sanitize else html) + "\n"
+
+    def inline_html(self, html: str) -> str:
+        return clean_inline_html(html) if self.sanitize else html
 
     # -- mistune plugins' renderers (registered only on HTML renderers at plugin time) ---------
     table = render_table

@@ -96,9 +96,11 @@ class SiteRenderer:
         self.theme = theme
         self.home = home
         self.reporter = reporter
-        self.site = build_site_map(vault, home, reporter)
+        reserved = ("static/pygments.css", *(rel for _, rel in theme.static_files()))
+        self.site = build_site_map(vault, home, reporter, reserved)
         self.tagged = all_tags(vault.notes)
         self.notes_renderer = PageRenderer(vault, self.site, reporter)
+        self.notes_renderer.sanitize = config.sanitize
 
     # -- shared pieces ------------------------------------------------------------------------
     def _page(

@@ -88,8 +88,15 @@ def all_tags(notes: dict[VaultPath, Note]) -> dict[str, list[VaultPath]]:
     return tagged
 
 
-def build_site_map(vault: Vault, home: VaultPath | None, reporter: Reporter) -> SiteMap:
+def build_site_map(
+    vault: Vault, home: VaultPath | None, reporter: Reporter, reserved: tuple[str, ...] = ()
+) -> SiteMap:
+    """``reserved``: OUT paths written whatever the vault holds (the theme's static files...)."""
     site = SiteMap()
+    # Fixed outputs first: a note "404.md" or an attachment "static/style.css" then moves to "-2"
+    # with a warning instead of being silently overwritten by (or overwriting) garden's own file.
+    for out in ("404.html", "content-index.json", *reserved):
+        site.claim(out, f"garden's {out}", reporter)
     ordered = sorted(vault.notes, key=lambda p: (p != home, p))
     for path in ordered:
         slug = HOME_SLUG if path == home else note_slug(path)
@@ -112,8 +119,6 @@ def build_site_map(vault: Vault, home: VaultPath | None, reporter: Reporter) -> 
     for tag in sorted(all_tags(vault.notes), key=fold):
         out = site.claim(f"tags/{slugify(tag)}.html", f"tag #{tag}", reporter)
         site.tags[fold(tag)] = (slug_of(out), out)
-    site.claim("404.html", "the 404 page", reporter)
-    site.claim("content-index.json", "the content index", reporter)
     for path in sorted(vault.attachments):
         site.attachments[path] = site.claim(attachment_out_path(path), path, reporter, path)
     return site

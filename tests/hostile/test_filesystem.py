@@ -1,0 +1,355 @@
+"""The file system: nothing outside the vault is read, nothing outside OUT is written or deleted,
+a killed build leaves the old site or the new one, and no file's page replaces another's."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from conftest import build_site, leaks, make_vault, png
+
+from garden.build import build
+from garden.errors import OutputError
+
+# -- nothing outside the vault is opened -----------------------------------------------------------
+_AUDITED: list[list[str]] = []  # a stack: the hook records only while a test listens
+
+
+def _audit(event: str, args: tuple[object, ...]) -> None:
+    if _AUDITED and event in ("open", "os.scandir", "os.listdir", "shutil.copyfile"):
+        _AUDITED[-1].extend(os.fsdecode(a) for a in args if isinstance(a, str | bytes | Path))
+
+
+_HOOKED: list[bool] = []
+
+
+@contextmanager
+def opened_paths() -> Iterator[list[str]]:
+    """Every path the process opens, lists or copies while the block runs (sys.audit events)."""
+    if not _HOOKED:  # an audit hook cannot be removed: install it once per process
+        sys.addaudithook(_audit)
+        _HOOKED.append(True)
+    seen: list[str] = []
+    _AUDITED.append(seen)
+    try:
+        yield seen
+    finally:
+        _AUDITED.pop()
+
+
+def test_links_symlinks_and_urls_never_read_outside_the_vault(tmp_path: Path) -> None:
+    outside = make_vault(
+        tmp_path / "outside",
+        {
+            "secret.md": "OUTSIDEMARK-note",
+            "pic.png": png(5, 5),
+            "doc.pdf": b"%PDF OUTSIDEMARK-pdf",
+            "dir/inner.md": "OUTSIDEMARK-dir",
+        },
+    )
+    absolute = outside.as_posix()
+    vault = make_vault(
+        tmp_path / "vault",
+        {
+            "inside.md": "INSIDE target",
+            "a.md": "\n\n".join(
+                [
+                    "[[../outside/secret]] ![[../outside/secret]] ![[../outside/pic.png]]",
+                    "[[../../outside/secret]] [[./../outside/doc.pdf]] ![[../outside/doc.pdf]]",
+                    f"[[{absolute}/secret]] ![[{absolute}/pic.png]] ![[{absolute}/doc.pdf]]",
+                    "[x](../outside/secret.md) ![x](../outside/pic.png) [x](<../outside/doc.pdf>)",
+                    f"[x]({absolute}/secret.md) ![x]({absolute}/pic.png)",
+                    f"[x](file://{absolute}/secret.md) ![x](file://{absolute}/pic.png)",
+                    f"[[file://{absolute}/secret]] ![[file://{absolute}/pic.png]]",
+                    "[[/etc/passwd]] ![[/etc/hostname]] [x](/etc/passwd) ![x](/etc/hostname)",
+                    "[x](%2E%2E/outside/secret.md) [x](..%2Foutside%2Fsecret.md)",
+                    "[[linked-file]] [[linked-dir/inner]] ![[linked-pic.png]] [[etc/passwd]]",
+                    "[[inside-link]] [[loop/x]]",
+                ]
+            ),
+        },
+    )
+    os.symlink(outside / "secret.md", vault / "linked-file.md")
+    os.symlink(outside / "dir", vault / "linked-dir")
+    os.symlink(outside / "pic.png", vault / "linked-pic.png")
+    os.symlink("/etc", vault / "etc")
+    os.symlink("../outside/secret.md", vault / "relative-out.md")  # relative target, still out
+    os.symlink(vault / "inside.md", vault / "inside-link.md")  # inside to inside: followed
+    os.symlink(vault / "loop", vault / "loop")  # a loop
+    os.symlink(tmp_path / "nowhere", vault / "dangling.md")
+    with opened_paths() as seen:
+        site = build_site(vault, tmp_path / "site")
+    assert leaks(site.out, ["OUTSIDEMARK"]) == []
+    touched = [p for p in seen if p.startswith((absolute, "/etc"))]
+    assert touched == []
+    assert "INSIDE target" in site.page("inside-link.html")
+    assert site.article("a.html").count('class="internal') == 1  # only [[inside-link]]
+    scan = {d.path: d.message for d in site.warnings("scan")}
+    assert scan["linked-file.md"] == "symlink leaves the vault; not followed"
+    assert scan["etc"] == "symlink leaves the vault; not followed"
+    assert "dangling.md" in scan and "loop" in scan
+
+
+def test_a_symlinked_vault_is_read_where_it_points(tmp_path: Path) -> None:
+    real = make_vault(tmp_path / "real", {"a.md": "hello [[b]]", "b.md": "b"})
+    os.symlink(real, tmp_path / "alias")
+    site = build_site(tmp_path / "alias", tmp_path / "site")
+    assert set(site.index) == {"a", "b"}
+
+
+# -- OUT -------------------------------------------------------------------------------------------
+def _tree(root: Path) -> dict[str, bytes | str]:
+    """Every file (content) and symlink (target) under ``root``."""
+    found: dict[str, bytes | str] = {}
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root).as_posix()
+        if path.is_symlink():
+            found[rel] = "-> " + os.readlink(path)
+        elif path.is_file():
+            found[rel] = path.read_bytes()
+    return found
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        "vault",
+        "vault/.",
+        "vault/../vault",
+        "inside",
+        "deep inside",
+        "parent",
+        "grandparent",
+        "symlink to vault",
+        "symlink to inside",
+        "a file",
+        "not garden's",
+    ],
+)
+def test_refuses_unsafe_output_folders_and_changes_nothing(tmp_path: Path, where: str) -> None:
+    root = tmp_path / "root"
+    vault = make_vault(root / "home" / "vault", {"a.md": "hello", "sub/b.md": "b"})
+    make_vault(root / "home", {"keep.txt": "mine"})
+    os.symlink(vault, root / "vault-link")
+    os.symlink(vault / "sub", root / "sub-link")
+    (root / "file").write_text("a file")
+    make_vault(root / "docs", {"thesis.tex": "precious"})
+    out = {
+        "vault": vault,
+        "vault/.": vault / ".",
+        "vault/../vault": vault / ".." / "vault",
+        "inside": vault / "site",
+        "deep inside": vault / "sub" / "new" / "site",
+        "parent": vault.parent,
+        "grandparent": root,
+        "symlink to vault": root / "vault-link",
+        "symlink to inside": root / "sub-link",
+        "a file": root / "file",
+        "not garden's": root / "docs",
+    }[where]
+    before = _tree(tmp_path)
+    with pytest.raises(OutputError):
+        build(vault, out)
+    assert _tree(tmp_path) == before
+    assert sorted(p.name for p in root.iterdir()) == [
+        "docs",
+        "file",
+        "home",
+        "sub-link",
+        "vault-link",
+    ]
+
+
+@pytest.mark.parametrize("where", ["/", "home"])
+def test_refuses_root_and_home(tmp_path: Path, where: str) -> None:
+    vault = make_vault(tmp_path / "v", {"a.md": "hello"})
+    out = Path("/") if where == "/" else Path.home()
+    before = sorted(p.name for p in out.iterdir())
+    with pytest.raises(OutputError):
+        build(vault, out)
+    assert sorted(p.name for p in out.iterdir()) == before
+
+
+def test_rebuilds_touch_nothing_beside_out(tmp_path: Path) -> None:
+    vault = make_vault(tmp_path / "v", {"a.md": "first [[b]]", "b.md": "second"})
+    out = tmp_path / "site"
+    build(vault, out)
+    # Neighbours that look like garden's own leftovers, but are not a dead build's staging folder.
+    make_vault(
+        tmp_path,
+        {
+            "site-old/keep.txt": "keep",
+            ".site.garden-tmp-notapid-x/keep.txt": "keep",
+            f".site.garden-tmp-{os.getpid()}-live/keep.txt": "a live build's staging",
+            "site.bak/index.html": "keep",
+        },
+    )
+    os.symlink(tmp_path / "site-old", tmp_path / f".site.garden-tmp-{2**22 + 7}-link")
+
+    def beside() -> dict[str, bytes | str]:
+        return {
+            k: v
+            for k, v in _tree(tmp_path).items()
+            if not k.startswith(("site/", "v/")) and not _garden_own(k.split("/")[0])
+        }
+
+    before = beside()
+    for _ in range(2):
+        build(vault, out)
+    after = beside()
+    assert after == before
+    assert (out / "b.html").exists()
+
+
+def _forked_build(vault: Path, out: Path) -> tuple[int, int]:
+    """Start ``build(vault, out)`` in a forked child (no interpreter start-up to wait for); its
+    writes each take a little longer, so random kills land all over the emit stage, the only one
+    that touches OUT. Returns the child's pid and a pipe that gets a byte when emit starts."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid:
+        os.close(write_end)
+        return pid, read_end
+    try:  # the child: never returns into pytest
+        os.close(read_end)
+        import garden.build
+
+        def slow(write: Callable[..., object]) -> Callable[..., object]:
+            def slowed(*args: object, **kwargs: object) -> object:
+                time.sleep(0.003)
+                return write(*args, **kwargs)
+
+            return slowed
+
+        def announced(*args: object, **kwargs: object) -> None:
+            os.write(write_end, b"e")
+            emit_site(*args, **kwargs)
+
+        emit_site = garden.build.emit_site
+        garden.build.emit_site = announced  # type: ignore[assignment]
+        Path.write_text = slow(Path.write_text)  # type: ignore[method-assign]
+        Path.write_bytes = slow(Path.write_bytes)  # type: ignore[method-assign]
+        shutil.copyfile = slow(shutil.copyfile)  # type: ignore[assignment]
+        garden.build.build(vault, out)
+    finally:
+        os._exit(0)
+
+
+def _snapshot(out: Path) -> dict[str, bytes]:
+    return {k: v for k, v in _tree(out).items() if isinstance(v, bytes)}
+
+
+def test_a_killed_build_leaves_the_old_site_or_the_new_one(tmp_path: Path) -> None:
+    """SIGKILL at random moments of a build that replaces a site: OUT is always one whole site."""
+    notes = 60
+    old_files: dict[str, str | bytes] = {
+        f"n{i:03}.md": f"# Note {i}\n\nold [[n{(i + 1) % notes:03}]] #t{i % 7}\n"
+        for i in range(notes)
+    }
+    new_files = {rel: f"{text}\nnew ![[n000]]\n" for rel, text in old_files.items()}
+    vault, out, saved = tmp_path / "v", tmp_path / "site", tmp_path / "old"
+    build(make_vault(vault, old_files), saved)
+    old = _snapshot(saved)
+    build(make_vault(vault, new_files), tmp_path / "reference")
+    new = _snapshot(tmp_path / "reference")
+    rng = random.Random(7)
+    outcomes = []
+    for run in range(5):
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.copytree(saved, out)
+        pid, emitting = _forked_build(vault, out)
+        if run > 0:  # the first run is killed before emit; the others while it writes
+            assert os.read(emitting, 1) == b"e"
+        time.sleep(rng.uniform(0.0, 0.3))
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        os.close(emitting)
+        got = _snapshot(out)
+        assert got in (old, new), f"run {run}: OUT is a mix of two sites"
+        outcomes.append("new" if got == new else "old")
+    assert "old" in outcomes[1:]  # some kills did land in the middle of emit
+    # Leftover staging folders are removed by the next build, and that build is whole.
+    build(vault, out)
+    assert _snapshot(out) == new
+    assert sorted(p.name for p in tmp_path.iterdir() if not _garden_own(p.name)) == [
+        "old",
+        "reference",
+        "site",
+        "v",
+    ]
+
+
+def _garden_own(name: str) -> bool:
+    """Files garden keeps beside OUT on purpose: the build lock and the image cache."""
+    return name.endswith(".garden-lock") or name == ".garden-cache"
+
+
+# -- no file's page replaces another's -------------------------------------------------------------
+COLLIDING = {
+    "Note.md": "CASE-upper",
+    "note.md": "CASE-lower",
+    "NOTE.md": "CASE-shout",
+    "Caf\u00e9.md": "FORM-nfc",
+    "Cafe\u0301.md": "FORM-nfd",
+    "a b.md": "SLUG-space",
+    "a-b.md": "SLUG-dash",
+    "a?b.md": "SLUG-question",
+    "a&b.md": "SLUG-amp",
+    "a and b.md": "SLUG-and",
+    "a-and-b.md": "SLUG-and-dash",
+    "Folder.md": "FOLDER-note",
+    "Folder/index.md": "FOLDER-index",
+    "folder/x.md": "FOLDER-lower",
+    "404.md": "GENERATED-404",
+    "index.md": "GENERATED-home",
+    "Index.md": "GENERATED-Home",
+    "tags.md": "GENERATED-tags #t",
+    "tags/index.md": "GENERATED-tags-index",
+    "tags/t.md": "GENERATED-tag-page",
+    "content-index.json.md": "GENERATED-index-json",
+    "static/style.css.md": "GENERATED-static",
+    "Ünïcödé ñame.md": "UNICODE",
+    "emoji 🌱.md": "EMOJI",
+}
+
+
+def test_every_note_gets_its_own_page(tmp_path: Path) -> None:
+    vault = make_vault(tmp_path / "vault", COLLIDING)
+    names = {"Caf\u00e9.md", "Cafe\u0301.md"}
+    assert {p.name for p in vault.iterdir()} >= names  # the disk keeps both forms
+    site = build_site(vault, tmp_path / "site")
+    assert len(site.index) == len(COLLIDING)
+    for slug, entry in site.index.items():
+        # (the NFD twin keeps its own name as its source: the dict has it under that name)
+        marker = COLLIDING[entry["source"]]
+        page = f"{slug}.html" if (site.out / f"{slug}.html").exists() else f"{slug}/index.html"
+        assert marker.split()[0] in site.page(page), slug
+    pages = [f for f in site.files() if f.endswith(".html")]
+    assert len({p.casefold() for p in pages}) == len(pages)  # safe on case-insensitive disks
+    assert site.warnings("slug-collision")
+
+
+def test_attachments_named_like_garden_outputs_keep_their_own_file(tmp_path: Path) -> None:
+    """Whatever files garden writes (pages, data, theme files, feeds...), an attachment at that
+    path gets a file of its own: found by building once and planting a file at every path."""
+    base = build_site(make_vault(tmp_path / "base", {"index.md": "#t [[x]]", "x.md": "x"}))
+    planted = {rel: f"PLANTED {rel}".encode() for rel in base.files()}
+    planted = {rel: data for rel, data in planted.items() if not rel.startswith(".")}
+    links = " ".join(f"[[{rel}]]" for rel in planted)
+    vault = make_vault(tmp_path / "vault", {**planted, "index.md": f"#t {links}", "x.md": "x"})
+    site = build_site(vault, tmp_path / "site")
+    contents = {(site.out / f).read_bytes() for f in site.files()}
+    for rel, data in planted.items():
+        if not rel.endswith(".html"):  # a planted "x.html" is an attachment, copied as it is
+            assert data in contents, f"{rel} was overwritten"
+    for rel in base.files():
+        if rel.startswith("static/") or rel.endswith(".json"):
+            assert (site.out / rel).read_bytes() == (base.out / rel).read_bytes(), rel

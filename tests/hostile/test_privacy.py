@@ -1,0 +1,307 @@
+"""Nothing of an unpublished note reaches OUT, whatever reaches for it.
+
+Every private thing carries unique markers; ``leaks`` looks for them in every byte of OUT (raw,
+entity- and %-decoded, JSON-decoded, file names), so data files added later (search index, graph
+data, feeds, alias pages) are covered without this module knowing their names.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from conftest import build_site, leaks, make_vault, png
+
+from garden.cli import main
+from garden.publish import flag_value, unpublished_reason
+
+PRIVATE_FLAGS = [
+    "draft: true",
+    "draft: True",
+    "draft: yes",
+    'draft: "true"',
+    "draft: 'yes'",
+    "draft: on",
+    "draft: 1",
+    "draft: maybe",  # unrecognised: stays private
+    "draft: [true]",  # not a flag at all: stays private
+    "Draft: true",  # keys as people type them
+    "DRAFT: yes",
+    "publish: false",
+    "publish: False",
+    "publish: no",
+    'publish: "false"',
+    "publish: 'no'",
+    "publish: off",
+    "publish: 0",
+    "Publish: false",
+    "publish: true\ndraft: true",  # draft wins
+]
+
+
+def _private_note(i: int, flag: str) -> str:
+    return (
+        f"---\n{flag}\ntitle: TITLEMARK{i}\naliases: [ALIASMARK{i}, public-alias-{i}]\n"
+        f"tags: [TAGMARK{i}, shared]\ndescription: DESCMARK{i}\n---\n"
+        f"# Section {i}\n\nBODYMARK{i} #INLINETAGMARK{i} [[Public]]\n\n## HEADMARK{i}\n\n"
+        f"Block BLOCKMARK{i} ^blk{i}\n\n![[private-only-{i}.txt]] ![[private-pic-{i}.png]]\n\n"
+        f"> [!note] CALLOUTMARK{i}\n> inside\n\n- item LISTMARK{i} ^item{i}\n"
+    )
+
+
+def _vault(tmp_path: Path) -> Path:
+    files: dict[str, str | bytes] = {}
+    links = []
+    for i, flag in enumerate(PRIVATE_FLAGS):
+        files[f"Private/F{i}/FOLDERMARK{i}/FILEMARK{i}.md"] = _private_note(i, flag)
+        files[f"private-only-{i}.txt"] = f"ATTACHMARK{i}".encode()
+        files[f"private-pic-{i}.png"] = png(3 + i, 2, (i, 200, 7))
+        links += [
+            f"[[FILEMARK{i}]]",
+            f"[[public-alias-{i}]]",  # an alias of a private note
+            f"[shown](FILEMARK{i}.md)",
+            f"![[FILEMARK{i}]]",
+            f"![[FILEMARK{i}#Section {i}]]",
+            f"![[FILEMARK{i}#^blk{i}]]",
+            f"![[FILEMARK{i}#^item{i}]]",
+            f"[[Private/F{i}/]]",  # a folder with only private notes
+        ]
+    files["Public.md"] = (
+        "---\ntags: [shared]\n---\n# Public\n\n" + "\n\n".join(links) + "\n\n![[Relay]]\n"
+    )
+    files["Relay.md"] = "Relay embeds: ![[FILEMARK0]] and ![[Relay2]]\n"  # nested embeds
+    files["Relay2.md"] = "Deeper: ![[FILEMARK1#^blk1]]\n"
+    files["Bad front matter.md"] = "---\ntitle: [unclosed\n---\nBADYAMLMARK [[Public]]\n"
+    files["List front matter.md"] = "---\n- a\n- b\n---\nLISTYAMLMARK\n"
+    files["Scalar front matter.md"] = "---\njust text\n---\nSCALARYAMLMARK\n"
+    files["Unclosed front matter.md"] = "---\ndraft: true\nUNCLOSEDMARK\n"
+    files[".obsidian/workspace.json"] = '{"x": "OBSIDIANMARK"}'
+    files[".obsidian/plugins/x/data.md"] = "OBSIDIANNOTEMARK"
+    files[".trash/Old.md"] = "TRASHMARK"
+    files[".hidden/Note.md"] = "DOTFOLDERMARK"
+    files[".dotnote.md"] = "DOTFILEMARK"
+    files["Templates/Tpl.md"] = "TEMPLATEMARK [[Public]]"
+    files["Templates/tpl-pic.png"] = b"TEMPLATEPICMARK"
+    files["Drawing.excalidraw.md"] = "EXCALIDRAWMARK"
+    files["Public.md"] += (
+        "\n[[Tpl]] ![[Templates/tpl-pic.png]] [[.trash/Old]] ![[.obsidian/workspace.json]]"
+        " [[.hidden/Note]] [[Drawing.excalidraw]]\n"
+    )
+    files["garden.yaml"] = "ignore: [Templates/**, '*.excalidraw.md']\n"
+    return make_vault(tmp_path / "vault", files)
+
+
+MARKERS = [
+    f"{kind}MARK{i}"
+    for i in range(len(PRIVATE_FLAGS))
+    for kind in (
+        "TITLE",
+        "ALIAS",
+        "TAG",
+        "DESC",
+        "HEAD",
+        "BODY",
+        "INLINETAG",
+        "BLOCK",
+        "ATTACH",
+        "CALLOUT",
+        "LIST",
+        "FOLDER",
+    )
+] + [
+    "BADYAMLMARK",
+    "LISTYAMLMARK",
+    "SCALARYAMLMARK",
+    "UNCLOSEDMARK",
+    "OBSIDIANMARK",
+    "OBSIDIANNOTEMARK",
+    "TRASHMARK",
+    "DOTFOLDERMARK",
+    "DOTFILEMARK",
+    "TEMPLATEMARK",
+    "TEMPLATEPICMARK",
+    "EXCALIDRAWMARK",
+]
+
+
+def test_no_byte_of_a_private_note_reaches_out(tmp_path: Path) -> None:
+    site = build_site(_vault(tmp_path), tmp_path / "site")
+    assert set(site.index) == {"Public", "Relay", "Relay2"}
+    assert leaks(site.out, MARKERS) == []
+    assert not any("private" in f.lower() or "FILEMARK" in f for f in site.files())
+    # The pixels of a private image: no copy, no variant.
+    assert not [f for f in site.files() if "private-" in f or f.endswith((".png", ".webp"))]
+    public = site.article("Public.html")
+    assert 'class="internal"' not in public.split("Relay")[0]  # every private link is broken
+    assert site.index["Public"]["links"] == ["Relay"]
+    assert site.index["Public"]["backlinks"] == []  # the private notes link to it, unseen
+    assert site.index["Public"]["tags"] == ["shared"]
+    shared = site.page("tags/shared.html")
+    assert "Public" in shared and "TITLEMARK" not in shared
+    frontmatter = site.warnings("frontmatter")
+    assert sorted((d.path, d.line) for d in frontmatter) == [
+        ("Bad front matter.md", 2),
+        ("List front matter.md", 2),
+        ("Scalar front matter.md", 2),
+        ("Unclosed front matter.md", 1),
+    ]
+
+
+def test_a_private_home_note_is_not_the_home_page(tmp_path: Path) -> None:
+    vault = make_vault(
+        tmp_path / "vault",
+        {
+            "index.md": "---\ndraft: true\n---\nHOMEMARK",
+            "Secret.md": "---\npublish: false\n---\nSECRETHOMEMARK",
+            "Other.md": "public",
+            "garden.yaml": "home: Secret\n",
+            "site-options.json": '{"indexFile": "index"}',
+        },
+    )
+    site = build_site(vault, tmp_path / "site")
+    assert leaks(site.out, ["HOMEMARK", "SECRETHOMEMARK"]) == []
+    assert [d.category for d in site.warnings("config")] == ["config"]
+
+
+def test_explicit_mode_publishes_only_publish_true(tmp_path: Path) -> None:
+    vault = make_vault(
+        tmp_path / "vault",
+        {
+            "garden.yaml": "publish: explicit\n",
+            "Yes.md": "---\npublish: true\n---\n[[Plain]] [[Falsy]] [[Drafty]] ![[Plain]]",
+            "Yes too.md": "---\npublish: 'yes'\n---\npublic",
+            "Plain.md": "PLAINMARK",
+            "Falsy.md": "---\npublish: false\n---\nFALSYMARK",
+            "Nullish.md": "---\npublish:\n---\nNULLMARK",
+            "Drafty.md": "---\npublish: true\ndraft: true\n---\nDRAFTYMARK",
+            "Odd.md": "---\npublish: perhaps\n---\nODDMARK",
+        },
+    )
+    site = build_site(vault, tmp_path / "site")
+    assert set(site.index) == {"Yes", "Yes-too"}
+    assert leaks(site.out, ["PLAINMARK", "FALSYMARK", "NULLMARK", "DRAFTYMARK", "ODDMARK"]) == []
+    assert site.article("Yes.html").count('class="broken') == 4
+    assert "explicit" in site.result.unpublished["Plain.md"]
+
+
+def test_explicit_mode_is_spelled_exactly(tmp_path: Path) -> None:
+    from garden.errors import ConfigError
+
+    vault = make_vault(tmp_path / "vault", {"a.md": "x", "garden.yaml": "publish: explict\n"})
+    with pytest.raises(ConfigError, match="publish"):
+        build_site(vault, tmp_path / "site")
+    assert not (tmp_path / "site").exists()
+
+
+def test_ignored_attachment_stays_private_even_when_linked(tmp_path: Path) -> None:
+    vault = make_vault(
+        tmp_path / "vault",
+        {
+            "garden.yaml": "ignore: [Private]\n",
+            "Private/scan.pdf": b"%PDF-1.4 IGNOREDPDFMARK",
+            "Private/photo.png": png(4, 4),
+            "Public.md": "![[scan.pdf]] [[Private/scan.pdf]] ![[photo.png]] ![](Private/photo.png)",
+        },
+    )
+    site = build_site(vault, tmp_path / "site")
+    assert leaks(site.out, ["IGNOREDPDFMARK"]) == []
+    assert not [f for f in site.files() if f.endswith((".pdf", ".png", ".webp"))]
+    assert site.article("Public.html").count('class="broken') == 4
+
+
+# -- garden explain -----------------------------------------------------------------------------
+def _explain(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    code = main(["explain", *args])
+    return code, capsys.readouterr().out
+
+
+@pytest.fixture
+def explained_vault(tmp_path: Path) -> Path:
+    vault = make_vault(
+        tmp_path / "vault",
+        {
+            "garden.yaml": "ignore: [Templates/**]\n",
+            "Public.md": "[[Secret]] ![[used.png]] [[Templates/t.png]]",
+            "Secret.md": "---\ndraft: yes\n---\n![[secret-only.png]]",
+            "Bad.md": "---\n- a\n---\n",
+            "used.png": png(2, 2),
+            "secret-only.png": png(2, 2),
+            "lonely.pdf": b"%PDF",
+            "Templates/t.md": "x",
+            "Templates/t.png": png(2, 2),
+            ".obsidian/app.json": "{}",
+        },
+    )
+    outside = make_vault(tmp_path / "outside", {"o.md": "x"})
+    os.symlink(outside / "o.md", vault / "leaving.md")
+    return vault
+
+
+@pytest.mark.parametrize(
+    ("path", "code", "reason"),
+    [
+        ("Public.md", 0, "no draft: true or publish: false"),
+        ("Secret.md", 1, "draft: true"),
+        ("Bad.md", 1, "front matter unreadable"),
+        ("used.png", 0, "used by Public.md"),
+        ("secret-only.png", 1, "used only by Secret.md, which is not published: draft"),
+        ("lonely.pdf", 1, "no note links to or embeds it"),
+        ("Templates/t.md", 1, "matches ignore pattern 'Templates/**'"),
+        ("Templates/t.png", 1, "matches ignore pattern 'Templates/**'"),
+        (".obsidian/app.json", 1, "dot-files and dot-folders are never read"),
+        ("leaving.md", 1, "symlink leaves the vault"),
+        ("nothing.md", 1, "no such file in the vault"),
+    ],
+)
+def test_explain_says_why(
+    explained_vault: Path,
+    capsys: pytest.CaptureFixture[str],
+    path: str,
+    code: int,
+    reason: str,
+) -> None:
+    got, out = _explain(capsys, path, "--vault", str(explained_vault))
+    assert got == code, out
+    assert out.startswith(f"{path}: {'published' if code == 0 else 'NOT published'}")
+    assert reason in out
+
+
+def test_explain_takes_a_path_from_anywhere(
+    explained_vault: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(explained_vault.parent)
+    code, out = _explain(capsys, "vault/Secret.md", "--vault", "vault")
+    assert code == 1 and out.startswith("Secret.md: NOT published")
+    code, out = _explain(capsys, str(explained_vault / "used.png"), "--vault", "vault")
+    assert code == 0 and out.startswith("used.png: published")
+    code, out = _explain(capsys, str(explained_vault.parent / "outside/o.md"), "--vault", "vault")
+    assert code == 1 and "not inside the vault" in out
+
+
+# -- flag spellings -----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (True, True),
+        ("yes", True),
+        ("TRUE", True),
+        (1, True),
+        (False, False),
+        ("off", False),
+        ("No", False),
+        (0, False),
+        ("maybe", None),
+        ([], None),
+    ],
+)
+def test_flag_spellings(value: object, expected: bool | None) -> None:
+    assert flag_value(value) is expected
+
+
+def test_published_flags_publish() -> None:
+    assert unpublished_reason({"publish": True, "draft": False}, "", "") == ""
+    assert unpublished_reason({"draft": None}, "", "") == ""
+    assert unpublished_reason({}, "", "") == ""
+    assert unpublished_reason({}, "", "", explicit=True) != ""
+    assert unpublished_reason({"publish": "yes"}, "", "", explicit=True) == ""
