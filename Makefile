@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 VAULT ?= vault
 OUT ?= public
 
-.PHONY: site test lint format bench bench-quick clean
+.PHONY: site test lint format bench bench-quick fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ format: $(STAMP)
 
 test: lint
 	$(BIN)/pytest -n auto
+
+# Not part of `make test`: random vaults (10,000+ generated notes) and a 5 MB note through the whole
+# pipeline, looking for crashes and leaks; prints how many notes went through.
+fuzz: $(STAMP)
+	GARDEN_FUZZ=1 $(BIN)/pytest -p no:xdist -q -s tests/hostile/test_properties.py tests/hostile/test_bad_input.py
 
 # Not part of `make test`: generated vaults are cached in ~/.cache/garden-bench (GARDEN_BENCH_CACHE).
 bench: $(STAMP)
