@@ -39,6 +39,13 @@ class Config:
     )
     theme: str = field(default="default", metadata={"doc": "Theme folder name under themes/."})
     language: str = field(default="en", metadata={"doc": "The lang attribute of every page."})
+    explorer_order: tuple[str, ...] = field(
+        default=(),
+        metadata={
+            "doc": "Vault paths (folders, notes) shown first in the explorer, in this order; "
+            "default: Obsidian Publish's navigationOrdering."
+        },
+    )
     publish: str = field(
         default="all",
         metadata={
@@ -116,6 +123,9 @@ def load_config(vault: Path, config_path: Path | None) -> tuple[Config, list[Dia
         values["title"] = publish_options.get("siteName") or vault.resolve().name
     if "home" not in values and isinstance(publish_options.get("indexFile"), str):
         values["home"] = publish_options["indexFile"]
+    ordering = publish_options.get("navigationOrdering")
+    if "explorer_order" not in values and isinstance(ordering, list):
+        values["explorer_order"] = tuple(p for p in ordering if isinstance(p, str))
     return Config(**values), diagnostics
 
 

@@ -107,6 +107,10 @@ def filter_published(vault: Vault, *, explicit: bool = False) -> tuple[Vault, di
                 used_attachments.add(res.target)
         resolutions[(source, key)] = res
 
+    # The vault's root publish.css is Obsidian Publish's site stylesheet: the theme links it.
+    css = vault.attachments.get(VaultPath("publish.css"))
+    if css is not None and not css.ignored_by:
+        used_attachments.add(css.path)
     attachments = {p: a for p, a in vault.attachments.items() if p in used_attachments}
     graph = vault.graph.subgraph(notes).copy()
     published = replace(

@@ -98,7 +98,12 @@ class Served:
         return self.file_for_slug(slugs[0])
 
     def pages(self) -> list[str]:
-        return sorted(p.relative_to(self.out).as_posix() for p in self.out.rglob("*.html"))
+        """Every page, less the redirects kept for aliases (they move on at once)."""
+        return sorted(
+            p.relative_to(self.out).as_posix()
+            for p in self.out.rglob("*.html")
+            if 'http-equiv="refresh"' not in p.read_text(encoding="utf-8")
+        )
 
 
 def serve(site: BuiltSite) -> Iterator[Served]:

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+import networkx as nx
 from markupsafe import Markup
 
 from garden.config import Config
@@ -21,8 +22,21 @@ from garden.paths import (
     root_prefix,
 )
 from garden.render.body import PageRenderer
+from garden.render.feeds import note_dates
+from garden.render.graph import local_graph
+from garden.render.reader import (
+    FEED_XML,
+    FIXED_OUTPUTS,
+    GRAPH_HTML,
+    dated_notes,
+    reader_files,
+)
+from garden.render.search import SearchDoc, html_to_text
 from garden.render.sitemap import all_tags, build_site_map, slug_of
 from garden.theme import Theme, pygments_css
+
+RECENT_NOTES = 8
+PUBLISH_CSS = "publish.css"  # Obsidian Publish's custom stylesheet at the vault root
 
 
 # --------------------------------------------------------------------------------------------
@@ -40,6 +54,7 @@ class Entry:
     url: str
     kind: str
     count: int = 0
+    date: str = ""  # YYYY-MM-DD, in "recent notes"
 
 
 @dataclass(frozen=True)
@@ -56,6 +71,17 @@ class TocItem:
 
 
 @dataclass(frozen=True)
+class GraphNode:
+    """A node of the local graph, in a 200x200 box; depth 0 is the page's own note."""
+
+    title: str
+    url: str
+    x: float
+    y: float
+    depth: int
+
+
+@dataclass(frozen=True)
 class PageView:
     kind: str
     title: str
@@ -68,15 +94,26 @@ class PageView:
     toc: tuple[TocItem, ...] = ()
     backlinks: tuple[Link, ...] = ()
     entries: tuple[Entry, ...] = ()
+    updated: str = ""  # YYYY-MM-DD from front matter updated/modified, when later than date
+    reading_minutes: int = 0  # at 200 words a minute; 0 for pages that are not notes
+    graph: tuple[GraphNode, ...] = ()  # the local graph (notes only)
+    graph_edges: tuple[tuple[float, float, float, float], ...] = ()  # x1, y1, x2, y2
+    recent: tuple[Entry, ...] = ()  # newest dated notes, on the home page
 
 
 @dataclass(frozen=True)
 class SiteView:
+    """Site-wide values; every ``*_url`` is relative to the page being rendered."""
+
     title: str
     base_url: str
     home_url: str
     tags_url: str
     lang: str
+    graph_url: str = ""  # the global graph page
+    data_url: str = ""  # the folder of the shared data files (explorer, graph, search index)
+    feed_url: str = ""  # the Atom feed, "" when no note has a date
+    publish_css_url: str = ""  # the vault's publish.css, "" when it has none
 
 
 # --------------------------------------------------------------------------------------------
@@ -96,11 +133,21 @@ class SiteRenderer:
         self.theme = theme
         self.home = home
         self.reporter = reporter
-        reserved = ("static/pygments.css", *(rel for _, rel in theme.static_files()))
+        reserved = (
+            "static/pygments.css",
+            *FIXED_OUTPUTS,
+            *(rel for _, rel in theme.static_files()),
+        )
         self.site = build_site_map(vault, home, reporter, reserved)
         self.tagged = all_tags(vault.notes)
         self.notes_renderer = PageRenderer(vault, self.site, reporter)
         self.notes_renderer.sanitize = config.sanitize
+        self.search_docs: dict[VaultPath, SearchDoc] = {}
+        self.link_graph = nx.Graph(vault.graph)  # undirected: a local graph shows both ways
+        self.link_graph.remove_edges_from(nx.selfloop_edges(self.link_graph))
+        self.dated = dated_notes(vault)
+        # Kept by the publish filter even when no note links to it (publish.py).
+        self.publish_css = self.site.attachments.get(VaultPath(PUBLISH_CSS))
 
     # -- shared pieces ------------------------------------------------------------------------
     def _page(
@@ -117,6 +164,10 @@ class SiteRenderer:
                 home_url=relative_url(out, "index.html"),
                 tags_url=relative_url(out, self.site.tags[""][1]),
                 lang=self.config.language,
+                graph_url=relative_url(out, GRAPH_HTML),
+                data_url=root_prefix(out) + "static/",
+                feed_url=relative_url(out, FEED_XML) if self.dated else "",
+                publish_css_url=relative_url(out, self.publish_css) if self.publish_css else "",
             ),
             theme=self.theme.options,
             page=view,
@@ -162,6 +213,16 @@ class SiteRenderer:
     def note_page(self, note: Note) -> Page:
         out = self.site.notes[note.path][1]
         content = self.notes_renderer.render_note(note, out)
+        text = html_to_text(content)
+        self.search_docs[note.path] = SearchDoc(
+            note.title,
+            out,
+            note.tags,
+            tuple((h.text, h.id) for h in note.headings),
+            text,
+        )
+        created, updated = note_dates(note)
+        graph_nodes, graph_edges = self._local_graph(note, out)
         backlinks = sorted(
             (self.vault.notes[src] for src in self.vault.graph.predecessors(note.path)),
             key=lambda n: (fold(n.title), n.path),
@@ -178,7 +239,12 @@ class SiteRenderer:
             url=out,
             content=Markup(content),
             description=note.description,
-            date=note.date,
+            date=created,
+            updated=updated if updated != created else "",
+            reading_minutes=max(1, round(len(text.split()) / 200)),
+            graph=graph_nodes,
+            graph_edges=graph_edges,
+            recent=self._recent(out) if note.path == self.home else (),
             breadcrumbs=()
             if note.path == self.home
             else self._breadcrumbs(note.folder, out, note.title),
@@ -204,6 +270,7 @@ class SiteRenderer:
             if folder
             else (),
             entries=self._folder_entries(folder, out),
+            recent=self._recent(out) if not folder else (),
         )
         return self._page("folder.html", out, view)
 
@@ -249,6 +316,45 @@ class SiteRenderer:
         )
         return self._page("tag.html", out, view)
 
+    def graph_page(self) -> Page:
+        out = OutPath(GRAPH_HTML)
+        view = PageView(
+            kind="graph",
+            title="Graph",
+            url=out,
+            breadcrumbs=(Link("Home", relative_url(out, "index.html")), Link("Graph", None)),
+        )
+        return self._page("graph.html", out, view)
+
+    def _recent(self, out: OutPath) -> tuple[Entry, ...]:
+        return tuple(
+            Entry(self.vault.notes[p].title, relative_url(out, self.site.notes[p][1]), "note", 0, d)
+            for d, p in self.dated[:RECENT_NOTES]
+        )
+
+    def _local_graph(
+        self, note: Note, out: OutPath
+    ) -> tuple[tuple[GraphNode, ...], tuple[tuple[float, float, float, float], ...]]:
+        nodes, edges = local_graph(self.link_graph, note.path)
+        if len(nodes) < 2:
+            return (), ()
+        at = {n.key: n for n in nodes}
+        views = tuple(
+            GraphNode(
+                self.vault.notes[n.key].title,
+                relative_url(out, self.site.notes[n.key][1]),
+                round(n.x, 1),
+                round(n.y, 1),
+                n.depth,
+            )
+            for n in nodes
+        )
+        lines = tuple(
+            (round(at[a].x, 1), round(at[a].y, 1), round(at[b].x, 1), round(at[b].y, 1))
+            for a, b in edges
+        )
+        return views, lines
+
     def not_found_page(self) -> Page:
         out = OutPath("404.html")
         view = PageView(kind="404", title="Page not found", url=out)
@@ -262,6 +368,7 @@ class SiteRenderer:
                 pages.append(self.folder_page(folder))
         pages.append(self.tags_index_page())
         pages.extend(self.tag_page(tag) for tag in sorted(self.tagged, key=fold))
+        pages.append(self.graph_page())
         pages.append(self.not_found_page())
 
         files = [
@@ -276,6 +383,21 @@ class SiteRenderer:
             ).encode("utf-8"),
             "static/pygments.css": pygments_css().encode("utf-8"),
         }
+        data.update(
+            reader_files(
+                self.vault,
+                self.site,
+                self.config.base_url,
+                self.config.title,
+                self.config.explorer_order,
+                self.search_docs,
+                pages,
+                self.reporter,
+            )
+        )
+        if self.publish_css is not None and VaultPath(PUBLISH_CSS) not in self.site.copied:
+            source = self.vault.attachments[VaultPath(PUBLISH_CSS)].abs_path
+            files.append(CopiedFile(source, self.publish_css))
         return Site(tuple(pages), tuple(files), data, tuple(self.site.variants.values()))
 
     def content_index(self) -> dict[str, Any]:

@@ -1,0 +1,53 @@
+"""The folder explorer of the left sidebar, as one shared JSON file (``static/explorer.json``).
+
+Shared rather than drawn into every page: a page's size must not grow with the number of notes
+in the site. The theme's script draws it and highlights the current page; without JavaScript
+the folder pages list the same notes.
+
+Order: the vault paths listed in the config's ``explorer_order`` (or Obsidian Publish's
+``navigationOrdering`` in ``site-options.json``) come first, in that order; everything else
+follows, folders before notes, by name.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from garden.paths import fold, nfc
+
+
+def explorer_tree(
+    notes: Mapping[str, tuple[str, str]],
+    folders: Mapping[str, str],
+    order: Sequence[str] = (),
+) -> list[dict[str, Any]]:
+    """Nested entries ``{"t": title, "u": URL from the site root, "c": children}`` (``c`` only on
+    folders) for ``notes`` (vault path -> (title, URL)) and ``folders`` (folder -> page URL)."""
+    rank = {fold(nfc(p).strip("/")): i for i, p in enumerate(order)}
+    children: dict[str, list[tuple[tuple[Any, ...], dict[str, Any]]]] = {}
+
+    def add(parent: str, path: str, entry: dict[str, Any], is_folder: bool) -> None:
+        position = rank.get(fold(path), len(rank))
+        key = (position, not is_folder, fold(entry["t"]), path)
+        children.setdefault(parent, []).append((key, entry))
+
+    nodes: dict[str, dict[str, Any]] = {}
+    for folder in sorted(folders):
+        if not folder:
+            continue
+        nodes[folder] = {"t": folder.rsplit("/", 1)[-1], "u": folders[folder], "c": []}
+    for path, (title, url) in notes.items():
+        parent = path.rsplit("/", 1)[0] if "/" in path else ""
+        add(parent, path, {"t": title, "u": url}, False)
+    for folder, node in nodes.items():
+        parent = folder.rsplit("/", 1)[0] if "/" in folder else ""
+        add(parent, folder, node, True)
+    for folder, node in nodes.items():
+        node["c"] = [entry for _, entry in sorted(children.get(folder, []), key=lambda e: e[0])]
+    return [entry for _, entry in sorted(children.get("", []), key=lambda e: e[0])]
+
+
+def explorer_json(tree: list[dict[str, Any]]) -> bytes:
+    return json.dumps(tree, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

@@ -1,0 +1,128 @@
+"""The site-wide files the default theme's reader features use, gathered in one place:
+
+| file | what for |
+| --- | --- |
+| ``static/search/...`` | the sharded full-text index (``search.py``) |
+| ``static/graph.json`` | the global graph: positions laid out here (``graph.py``), links |
+| ``static/explorer.json`` | the folder explorer of the left sidebar (``explorer.py``) |
+| ``feed.xml`` | Atom feed of the newest dated notes (only when some note has a date) |
+| ``sitemap.xml``, ``robots.txt`` | for search engines (the sitemap needs ``base_url``) |
+| ``<alias>.html`` | a redirect to the note for each front-matter alias whose URL is free |
+
+Each is a shared file that every page references, never content repeated in each page, so a
+page's size does not grow with the site. Everything here comes from the published vault only.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+
+from garden.diagnostics import Reporter
+from garden.model import Page, Vault
+from garden.paths import VaultPath, fold, page_out_path, relative_url, slugify
+from garden.render.explorer import explorer_json, explorer_tree
+from garden.render.feeds import (
+    FEED_ENTRIES,
+    FeedEntry,
+    atom_feed,
+    note_dates,
+    redirect_page,
+    robots_txt,
+    sitemap_xml,
+)
+from garden.render.graph import layout
+from garden.render.search import SearchDoc, build_search_index
+from garden.render.sitemap import SiteMap
+
+GRAPH_JSON = "static/graph.json"
+EXPLORER_JSON = "static/explorer.json"
+SEARCH_DIR = "static/search/"
+FEED_XML = "feed.xml"
+GRAPH_HTML = "graph.html"
+FIXED_OUTPUTS = (GRAPH_JSON, EXPLORER_JSON, SEARCH_DIR + "manifest.json", FEED_XML, GRAPH_HTML)
+FIXED_OUTPUTS += ("sitemap.xml", "robots.txt")
+
+
+def dated_notes(vault: Vault) -> list[tuple[str, VaultPath]]:
+    """(day, note) of every note with a front-matter date, newest first."""
+    days = ((max(note_dates(n)), p) for p, n in vault.notes.items())
+    return sorted(((d, p) for d, p in days if d), key=lambda dp: (dp[0], dp[1]), reverse=True)
+
+
+def graph_json(vault: Vault, site: SiteMap) -> bytes:
+    """``{"nodes": [[x, y, title, url], ...], "links": [[i, j], ...]}`` with URLs from the
+    site root; positions in a 1000-wide box, computed once here."""
+    order = sorted(vault.notes)
+    index = {p: i for i, p in enumerate(order)}
+    positions = layout(vault.graph)
+    nodes = [
+        [*positions[p], vault.notes[p].title, site.notes[p][1]] for p in order if p in positions
+    ]
+    links = sorted(
+        {
+            (index[a], index[b])
+            for a, b in vault.graph.edges()
+            if a != b and a in index and b in index
+        }
+    )
+    data = {"nodes": nodes, "links": [list(pair) for pair in links]}
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def reader_files(
+    vault: Vault,
+    site: SiteMap,
+    base_url: str,
+    title: str,
+    explorer_order: Sequence[str],
+    docs: Mapping[VaultPath, SearchDoc],
+    pages: Sequence[Page],
+    reporter: Reporter,
+) -> dict[str, bytes]:
+    files = build_search_index([docs[p] for p in sorted(docs)], SEARCH_DIR)
+    files[GRAPH_JSON] = graph_json(vault, site)
+
+    folder_notes = set(site.folder_notes.values())
+    notes = {
+        p: (n.title, site.notes[p][1])
+        for p, n in vault.notes.items()
+        if p not in folder_notes and site.notes[p][1] != "index.html"
+    }
+    folders = {f: out for f, out in site.folders.items() if f}
+    files[EXPLORER_JSON] = explorer_json(explorer_tree(notes, folders, explorer_order))
+
+    dated = dated_notes(vault)
+    if dated:
+        entries = [
+            FeedEntry(vault.notes[p].title, site.notes[p][1], day, vault.notes[p].description)
+            for day, p in dated[:FEED_ENTRIES]
+        ]
+        files[FEED_XML] = atom_feed(title, base_url, entries)
+    if base_url:
+        days = {site.notes[p][1]: max(note_dates(n)) for p, n in vault.notes.items()}
+        listed = [(pg.out_path, days.get(pg.out_path, "")) for pg in pages if pg.kind != "404"]
+        files["sitemap.xml"] = sitemap_xml(base_url, listed)
+    files["robots.txt"] = robots_txt(base_url)
+    files.update(alias_redirects(vault, site, base_url, reporter))
+    return files
+
+
+def alias_redirects(
+    vault: Vault, site: SiteMap, base_url: str, reporter: Reporter
+) -> dict[str, bytes]:
+    """A redirect page at each alias's URL (Obsidian Publish users often keep a note's old path
+    as an alias), unless a page or file already lives there: the alias never wins."""
+    files: dict[str, bytes] = {}
+    for path in sorted(vault.notes):
+        note = vault.notes[path]
+        target = site.notes[path][1]
+        for alias in note.aliases:
+            slug = slugify(alias)
+            out = page_out_path(slug)
+            if fold(out) in site.claimed or "slug:" + fold(slug) in site.claimed:
+                continue
+            site.claim(out, f"alias {alias!r} of {path}", reporter, path)
+            canonical = base_url.rstrip("/") + "/" + target if base_url else ""
+            files[out] = redirect_page(note.title, relative_url(out, target), canonical)
+    return files

@@ -1,0 +1,297 @@
+"""The reader's features of the default theme, end to end in headless Chromium on the site built
+from the Obsidian help vault: search, popovers, the graphs, the explorer, the phone menu, pages
+without JavaScript, accessibility (axe-core), and that no request leaves the local server.
+
+Helpers, fixtures (each site built once per module) and the skip when Chromium is missing come
+from test_browser.py.
+"""
+
+# The fixtures imported from test_browser are used as parameters, which ruff sees as redefinitions.
+# ruff: noqa: F811
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from urllib.parse import urljoin
+
+import pytest
+from conftest import BuiltSite, build_site, make_vault
+from playwright.sync_api import Browser, Page, expect
+from test_browser import (
+    DESKTOP,
+    HELP_VAULT,
+    INTERNAL_LINKS_SOURCE,
+    PHONE,
+    SCREENSHOTS,
+    Recorder,
+    Served,
+    browser,  # noqa: F401
+    help_served,  # noqa: F401
+    help_site,  # noqa: F401
+    page,  # noqa: F401
+    serve,
+)
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def served(help_served: Served) -> Served:
+    return help_served
+
+
+def open_page(page: Page, served: Served, rel: str) -> Recorder:
+    recorder = Recorder(page, served.origin)
+    assert recorder.visit(page, served.url(rel)) == []
+    return recorder
+
+
+def test_search_finds_a_note_and_opens_it_by_keyboard(page: Page, served: Served) -> None:
+    recorder = open_page(page, served, "index.html")
+    page.keyboard.press("Control+k")
+    box = page.locator(".search-dialog input")
+    expect(box).to_be_focused()
+    box.press_sequentially("wikilink heading", delay=20)
+    options = page.locator('.search-results [role="option"]')
+    expect(options.first).to_be_visible()
+    # The matched words are shown, and the keyboard moves through the results.
+    assert page.locator(".search-results mark").count() >= 2
+    titles = page.locator(".search-title").all_inner_texts()
+    assert "Internal links" in titles, titles
+    wanted = titles.index("Internal links")
+    for _ in range(wanted):
+        box.press("ArrowDown")
+    expect(options.nth(wanted)).to_have_attribute("aria-selected", "true")
+    with page.expect_navigation():
+        box.press("Enter")
+    assert page.locator("h1.page-title").inner_text() == titles[wanted]
+    assert recorder.problems == []
+
+
+def test_search_downloads_only_what_the_query_needs(page: Page, served: Served) -> None:
+    """A first search fetches the manifest, one shard per word and one file per result shown,
+    never the whole index."""
+    open_page(page, served, "index.html")
+    fetched: list[str] = []
+    page.on("request", lambda r: fetched.append(r.url))
+    page.locator(".search-button").click()
+    page.locator(".search-dialog input").fill("graph view")
+    expect(page.locator('.search-results [role="option"]').first).to_be_visible()
+    shards = [u for u in fetched if "/static/search/i/" in u]
+    docs = [u for u in fetched if "/static/search/d/" in u]
+    assert 1 <= len(shards) <= 2, shards
+    assert 1 <= len(docs) <= 8, docs
+    total = len(list((served.out / "static/search/i").iterdir()))
+    assert total > 10 * len(shards)
+
+
+def test_popover_previews_the_linked_note(page: Page, served: Served) -> None:
+    recorder = open_page(page, served, served.file_for_source(INTERNAL_LINKS_SOURCE))
+    link = page.locator("article .content a.internal[href$='.html']").first
+    link.hover()
+    popover = page.locator(".popover")
+    expect(popover).to_be_visible()
+    assert popover.inner_text().strip()
+    # Moving away hides it.
+    page.mouse.move(5, 5)
+    expect(popover).to_have_count(0)
+    assert recorder.problems == []
+
+
+def test_popover_starts_at_the_linked_heading(tmp_path: Path, browser: Browser) -> None:
+    site = build_site(
+        make_vault(
+            tmp_path / "vault",
+            {
+                "a.md": "See [[b#Second part]].\n",
+                "b.md": "# B\n\nintro text\n\n## First part\n\nfirst\n\n"
+                "## Second part\n\nsecond body\n",
+            },
+        ),
+        tmp_path / "site",
+    )
+    for served in serve(site):
+        page = browser.new_page(viewport=DESKTOP)
+        try:
+            page.goto(served.url("a.html"))
+            page.locator("article a.internal").hover()
+            popover = page.locator(".popover")
+            expect(popover).to_contain_text("second body")
+            assert "intro text" not in popover.inner_text()
+            assert "Second part" in popover.inner_text()
+        finally:
+            page.close()
+
+
+def test_global_graph_draws_every_note_and_a_click_navigates(page: Page, served: Served) -> None:
+    recorder = open_page(page, served, "graph.html")
+    nodes = page.locator(".global-graph a.graph-node")
+    expect(nodes.first).to_be_attached()
+    assert nodes.count() == len(served.site.index)
+    target = nodes.nth(3)
+    href = target.get_attribute("href")
+    assert href
+    with page.expect_navigation():
+        target.locator("circle").click(force=True)
+    assert page.url == urljoin(served.url("graph.html"), href)
+    assert recorder.problems == []
+
+
+def test_local_graph_is_plain_svg_links(page: Page, served: Served) -> None:
+    rel = served.file_for_source(INTERNAL_LINKS_SOURCE)
+    open_page(page, served, rel)
+    nodes = page.locator(".local-graph a.graph-node")
+    assert nodes.count() >= 3
+    assert page.locator('.local-graph a[aria-current="page"]').count() == 1
+    link = page.locator(".local-graph a.graph-node.depth-1").last
+    href = link.get_attribute("href")
+    with page.expect_navigation():
+        link.locator("circle").click(force=True)
+    assert page.url == urljoin(served.url(rel), href)
+
+
+def test_explorer_follows_navigation_ordering_and_marks_the_page(
+    page: Page, served: Served
+) -> None:
+    rel = served.file_for_source(INTERNAL_LINKS_SOURCE)
+    open_page(page, served, rel)
+    explorer = page.locator("nav.explorer")
+    expect(explorer).to_be_visible()
+    current = explorer.locator('a[aria-current="page"]')
+    expect(current).to_have_text("Internal links")
+    top = explorer.locator(".explorer-tree > li > a").all_inner_texts()
+    options = json.loads((HELP_VAULT / "site-options.json").read_text(encoding="utf-8"))
+    listed_first = [p for p in options["navigationOrdering"] if "/" not in p][:3]
+    assert top[:3] == listed_first
+    # A folder folds and unfolds, and stays so on the next page.
+    folder = explorer.locator(".explorer-folder").first
+    toggle = folder.locator(":scope > .explorer-toggle")
+    before = toggle.get_attribute("aria-expanded")
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") != before
+
+
+def test_phone_menu_opens_the_navigation(browser: Browser, served: Served) -> None:
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        open_page(page, served, "index.html")
+        drawer = page.locator("#garden-drawer")
+        expect(drawer).to_be_hidden()
+        page.locator(".menu-toggle").click()
+        expect(drawer).to_be_visible()
+        expect(page.locator("nav.explorer")).to_be_visible()
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "help-phone-menu.png"))
+    finally:
+        context.close()
+
+
+def test_pages_work_without_javascript(browser: Browser, served: Served) -> None:
+    context = browser.new_context(viewport=DESKTOP, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(served.url(served.file_for_source(INTERNAL_LINKS_SOURCE)))
+        assert page.locator(".toc a").count() > 3
+        assert page.locator(".backlinks a").count() >= 1
+        assert page.locator(".local-graph a.graph-node").count() >= 3
+        expect(page.locator("nav.site-nav")).to_be_visible()
+        expect(page.locator(".search-button")).to_be_hidden()
+    finally:
+        context.close()
+
+
+def test_shared_files_keep_pages_small(help_site: BuiltSite) -> None:
+    """The explorer, graph and search index are files of their own, not repeated per page."""
+    out = help_site.out
+    for name in ("static/explorer.json", "static/graph.json", "static/search/manifest.json"):
+        assert (out / name).is_file(), name
+    home = (out / "index.html").read_text(encoding="utf-8")
+    titles = [e["title"] for e in help_site.index.values()]
+    assert sum(1 for t in titles if f">{t}<" in home) < len(titles) / 2
+    assert "robots.txt" in help_site.files()
+    # publish.css of the vault is linked from every page.
+    assert (out / "publish.css").is_file()
+    assert 'href="publish.css"' in home
+
+
+def test_screenshots_of_search_and_graph(browser: Browser, served: Served) -> None:
+    context = browser.new_context(viewport=DESKTOP, color_scheme="light", device_scale_factor=1)
+    try:
+        page = context.new_page()
+        page.goto(served.url(served.file_for_source(INTERNAL_LINKS_SOURCE)))
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.keyboard.press("Control+k")
+        page.locator(".search-dialog input").fill("canvas")
+        expect(page.locator('.search-results [role="option"]').first).to_be_visible()
+        page.screenshot(path=str(SCREENSHOTS / "help-search-desktop-light.png"))
+        page.goto(served.url("graph.html"))
+        expect(page.locator(".global-graph a.graph-node").first).to_be_attached()
+        page.screenshot(path=str(SCREENSHOTS / "help-graph-desktop-light.png"))
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_no_serious_accessibility_violations(browser: Browser, served: Served, scheme: str) -> None:
+    axe_module = pytest.importorskip("axe_playwright_python.sync_playwright")
+    axe = axe_module.Axe()
+    context = browser.new_context(viewport=DESKTOP, color_scheme=scheme)
+    try:
+        page = context.new_page()
+        problems: list[str] = []
+        rels = ["index.html", served.file_for_source(INTERNAL_LINKS_SOURCE), "graph.html"]
+        rels.append("tags/index.html")
+        for rel in rels:
+            page.goto(served.url(rel))
+            page.wait_for_load_state("networkidle")
+            if rel == "index.html":
+                page.keyboard.press("Control+k")
+                page.locator(".search-dialog input").fill("links")
+                expect(page.locator('.search-results [role="option"]').first).to_be_visible()
+            results = axe.run(page)
+            for v in results.response["violations"]:
+                if v["impact"] in ("serious", "critical"):
+                    targets = [n["target"] for n in v["nodes"]][:3]
+                    problems.append(f"{rel}: {v['id']} ({v['impact']}): {v['help']} {targets}")
+        assert not problems, "\n".join(problems)
+    finally:
+        context.close()
+
+
+def test_cjk_and_accented_words_are_searchable(tmp_path: Path, browser: Browser) -> None:
+    site = build_site(
+        make_vault(
+            tmp_path / "vault",
+            {
+                "中文笔记.md": "# 中文笔记\n\n这是一个关于双向链接的笔记。\n",
+                "Café.md": "Un café crème, s'il vous plaît.\n",
+                "Other.md": "Nothing to see.\n",
+            },
+        ),
+        tmp_path / "site",
+    )
+    for served in serve(site):
+        page = browser.new_page(viewport=DESKTOP)
+        try:
+            page.goto(served.url("Other.html"))
+            page.keyboard.press("Control+k")
+            box = page.locator(".search-dialog input")
+            for query, title in (("链接", "中文笔记"), ("双", "中文笔记"), ("creme", "Café")):
+                box.fill(query)
+                first = page.locator(".search-title").first
+                expect(first).to_have_text(title)
+        finally:
+            page.close()
+
+
+def test_alias_redirects_to_its_note(page: Page, served: Served) -> None:
+    aliases = {a: slug for slug, e in served.site.index.items() for a in e["aliases"] if "/" in a}
+    assert aliases
+    alias, slug = sorted(aliases.items())[0]
+    redirect = re.sub(r"[^\w.\-/]+", "-", alias.replace("&", "-and-")) + ".html"
+    assert (served.out / redirect).is_file(), redirect
+    page.goto(served.url(redirect))
+    page.wait_for_url(re.compile(re.escape(served.file_for_slug(slug)) + "$"))

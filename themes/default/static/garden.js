@@ -1,0 +1,571 @@
+/* garden default theme: the reader's features that need a script.
+ *
+ *  - phone menu: the left sidebar folds behind a button
+ *  - explorer: the folder tree, drawn from the shared static/explorer.json
+ *  - search: Ctrl/Cmd-K or the button; the sharded index in static/search/ (see
+ *    garden/render/search.py): one small shard per query word, one file per result shown
+ *  - popovers: hovering an internal link previews the target (from the linked heading or block)
+ *  - instant navigation: a link is prefetched when hovered or focused
+ *  - table of contents: the heading being read is highlighted
+ *
+ * Every page works without it: links, backlinks, table of contents, tags and the local graph
+ * are plain HTML. Nothing here talks to any host but the one serving the site.
+ */
+(function () {
+  "use strict";
+  var doc = document;
+  var html = doc.documentElement;
+  var ROOT = new URL(html.getAttribute("data-root") || "", location.href);
+
+  function siteURL(rel) {
+    return new URL(rel, ROOT).href;
+  }
+
+  function samePage(a, b) {
+    var strip = function (u) {
+      var p = new URL(u, location.href).pathname;
+      return p.replace(/index\.html$/, "");
+    };
+    return strip(a) === strip(b);
+  }
+
+  var cache = {};
+  function fetchOnce(url, kind) {
+    if (!cache[url]) {
+      cache[url] = fetch(url).then(function (r) {
+        if (!r.ok) throw new Error(r.status + " " + url);
+        return kind === "json" ? r.json() : r.text();
+      });
+      cache[url].catch(function () { delete cache[url]; });
+    }
+    return cache[url];
+  }
+
+  function el(tag, attrs, text) {
+    var node = doc.createElement(tag);
+    for (var k in attrs || {}) node.setAttribute(k, attrs[k]);
+    if (text != null) node.textContent = text;
+    return node;
+  }
+
+  function store(kind) {
+    try { return window[kind]; } catch (e) { return null; }
+  }
+
+  /* -- phone menu --------------------------------------------------------------------------- */
+  function initMenu() {
+    var button = doc.querySelector(".menu-toggle");
+    var drawer = doc.getElementById("garden-drawer");
+    if (!button || !drawer) return;
+    button.addEventListener("click", function () {
+      var open = button.getAttribute("aria-expanded") !== "true";
+      button.setAttribute("aria-expanded", String(open));
+      drawer.classList.toggle("open", open);
+    });
+  }
+
+  /* -- explorer ----------------------------------------------------------------------------- */
+  var OPEN_KEY = "garden-explorer-open";
+
+  function initExplorer() {
+    var nav = doc.querySelector(".explorer[data-src]");
+    if (!nav) return;
+    var session = store("sessionStorage");
+    var open = {};
+    try { open = JSON.parse((session && session.getItem(OPEN_KEY)) || "{}") || {}; } catch (e) { open = {}; }
+    var count = 0;
+
+    function save() {
+      try { session && session.setItem(OPEN_KEY, JSON.stringify(open)); } catch (e) { /* full */ }
+    }
+
+    function build(entries, depth) {
+      var list = el("ul", depth ? {} : { class: "explorer-tree" });
+      var holdsCurrent = false;
+      entries.forEach(function (entry) {
+        var li = el("li");
+        var href = siteURL(entry.u);
+        var link = el("a", { href: href }, entry.t);
+        var current = samePage(href, location.href);
+        if (current) { link.setAttribute("aria-current", "page"); holdsCurrent = true; }
+        if (entry.c) {
+          li.className = "explorer-folder";
+          var id = "garden-explorer-" + (++count);
+          var sub = build(entry.c, depth + 1);
+          sub.list.id = id;
+          var expanded = current || sub.current || open[entry.u] === true;
+          if (open[entry.u] === false && !sub.current) expanded = false;
+          var toggle = el("button", {
+            type: "button", class: "explorer-toggle", "aria-expanded": String(expanded),
+            "aria-controls": id, "aria-label": "Show " + entry.t,
+          });
+          toggle.innerHTML = '<svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="m9 6 6 6-6 6"/></svg>';
+          sub.list.hidden = !expanded;
+          toggle.addEventListener("click", function () {
+            var now = toggle.getAttribute("aria-expanded") !== "true";
+            toggle.setAttribute("aria-expanded", String(now));
+            sub.list.hidden = !now;
+            open[entry.u] = now;
+            save();
+          });
+          li.appendChild(toggle);
+          li.appendChild(link);
+          li.appendChild(sub.list);
+          holdsCurrent = holdsCurrent || sub.current;
+        } else {
+          li.className = "explorer-note";
+          li.appendChild(link);
+        }
+        list.appendChild(li);
+      });
+      return depth ? { list: list, current: holdsCurrent } : list;
+    }
+
+    fetchOnce(new URL(nav.getAttribute("data-src"), location.href).href, "json").then(function (tree) {
+      if (!tree.length) return;
+      nav.appendChild(build(tree, 0));
+      nav.hidden = false;
+      var here = nav.querySelector('[aria-current="page"]');
+      if (here && here.scrollIntoView) here.scrollIntoView({ block: "nearest" });
+    }).catch(function () { /* the explorer is an extra; folder pages list the same notes */ });
+  }
+
+  /* -- search ------------------------------------------------------------------------------- */
+  // Keep in step with garden/render/search.py (tokenize, fold_token).
+  var CJK = "\u1100-\u11ff\u2e80-\u2fdf\u3040-\u30ff\u3100-\u312f\u3130-\u318f\u3190-\u31ff" +
+    "\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f";
+  var WORD = "(?:(?![" + CJK + "])[\\p{L}\\p{N}])+";
+  var TOKEN = new RegExp("([" + CJK + "]+)|(" + WORD + "(?:['\u2019]" + WORD + ")?)", "gu");
+  var IS_CJK = new RegExp("^[" + CJK + "]");
+  var RESULTS = 6;
+
+  function fold(word) {
+    return word.toLowerCase().replace(/ß/g, "ss").normalize("NFKD")
+      .replace(/\p{M}/gu, "").normalize("NFC").replace(/\u2019/g, "'");
+  }
+
+  function tokenize(text) {
+    var out = [];
+    var m;
+    TOKEN.lastIndex = 0;
+    while ((m = TOKEN.exec(text))) {
+      if (m[1]) {
+        var run = m[1];
+        for (var i = 0; i < Math.max(1, run.length - 1); i++) out.push(run.slice(i, i + 2));
+      } else {
+        out.push(fold(m[2]));
+      }
+    }
+    return out;
+  }
+
+  function hex(key) {
+    return Array.from(new TextEncoder().encode(key), function (b) {
+      return (b < 16 ? "0" : "") + b.toString(16);
+    }).join("");
+  }
+
+  function Search() {
+    this.base = siteURL("static/search/");
+    this.seq = 0;
+  }
+
+  Search.prototype.manifest = function () {
+    return fetchOnce(this.base + "manifest.json", "json");
+  };
+
+  Search.prototype.shardsFor = function (keys, term, prefix) {
+    var best = "";
+    var found = [];
+    keys.forEach(function (k) {
+      if (term.lastIndexOf(k, 0) === 0 && k.length > best.length) best = k;
+      if (prefix && k.length > term.length && k.lastIndexOf(term, 0) === 0) found.push(k);
+    });
+    if (best) found.push(best);
+    return found;
+  };
+
+  /* Resolve to [{doc, score, tokens}] for the query, best first. */
+  Search.prototype.query = function (text) {
+    var self = this;
+    var terms = tokenize(text).filter(function (t, i, all) { return all.indexOf(t) === i; });
+    if (!terms.length) return Promise.resolve({ terms: [], hits: [] });
+    return this.manifest().then(function (manifest) {
+      var plans = terms.map(function (term, i) {
+        var prefix = i === terms.length - 1 && (term.length >= 3 || IS_CJK.test(term));
+        var keys = self.shardsFor(manifest.keys, term, prefix);
+        return Promise.all(keys.map(function (k) {
+          return fetchOnce(self.base + "i/" + hex(k) + ".json", "json");
+        })).then(function (shards) {
+          var docs = {};
+          var df = 0;
+          var matched = [];
+          shards.forEach(function (shard) {
+            for (var token in shard) {
+              if (token !== term && !(prefix && token.lastIndexOf(term, 0) === 0)) continue;
+              matched.push(token);
+              var list = shard[token];
+              var id = 0;
+              for (var j = 0; j < list.length; j += 2) {
+                id += list[j];
+                docs[id] = Math.max(docs[id] || 0, list[j + 1]);
+              }
+            }
+          });
+          for (var d in docs) df++;
+          return { docs: docs, df: df, matched: matched };
+        });
+      });
+      return Promise.all(plans).then(function (perTerm) {
+        var scores = null;
+        perTerm.forEach(function (t) {
+          var idf = Math.log(1 + manifest.docs / Math.max(1, t.df));
+          var next = {};
+          for (var id in t.docs) {
+            if (scores === null || id in scores) next[id] = (scores ? scores[id] : 0) + t.docs[id] * idf;
+          }
+          scores = next;
+        });
+        var hits = Object.keys(scores || {}).map(function (id) {
+          return { id: Number(id), score: scores[id] };
+        });
+        hits.sort(function (a, b) { return b.score - a.score || a.id - b.id; });
+        var words = [];
+        perTerm.forEach(function (t) { words = words.concat(t.matched); });
+        return { terms: terms, words: words, hits: hits };
+      });
+    });
+  };
+
+  Search.prototype.doc = function (id) {
+    return fetchOnce(this.base + "d/" + id + ".json", "json");
+  };
+
+  function escapeRegExp(s) {
+    return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  }
+
+  /* Append `text` to `node`, with the matched words in <mark>. */
+  function highlight(node, text, pattern) {
+    var last = 0;
+    var m;
+    if (pattern) {
+      pattern.lastIndex = 0;
+      while ((m = pattern.exec(text))) {
+        if (!m[0]) { pattern.lastIndex++; continue; }
+        node.appendChild(doc.createTextNode(text.slice(last, m.index)));
+        node.appendChild(el("mark", {}, m[0]));
+        last = m.index + m[0].length;
+      }
+    }
+    node.appendChild(doc.createTextNode(text.slice(last)));
+  }
+
+  function matcher(words) {
+    var parts = words.slice().sort(function (a, b) { return b.length - a.length; }).slice(0, 40);
+    if (!parts.length) return null;
+    // Accent-insensitive enough for the snippet: try the word as typed and as indexed.
+    return new RegExp(parts.map(escapeRegExp).join("|"), "giu");
+  }
+
+  function snippet(text, pattern) {
+    var at = 0;
+    if (pattern) {
+      pattern.lastIndex = 0;
+      var m = pattern.exec(text);
+      if (m) at = m.index;
+    }
+    var start = Math.max(0, at - 60);
+    if (start > 0) {
+      var space = text.indexOf(" ", start);
+      if (space >= 0 && space < at) start = space + 1;
+    }
+    var end = Math.min(text.length, start + 180);
+    return (start > 0 ? "…" : "") + text.slice(start, end) + (end < text.length ? "…" : "");
+  }
+
+  function initSearch() {
+    var buttons = doc.querySelectorAll(".search-button");
+    var engine = new Search();
+    var dialog = null, input, list, status, active = -1, timer = 0;
+
+    function create() {
+      dialog = el("dialog", { class: "search-dialog", "aria-label": "Search" });
+      var form = el("div", { class: "search-box" });
+      input = el("input", {
+        type: "search", class: "search-input", placeholder: "Search notes", autocomplete: "off",
+        spellcheck: "false", role: "combobox", "aria-expanded": "false",
+        "aria-controls": "garden-search-results", "aria-autocomplete": "list",
+        "aria-label": "Search notes",
+      });
+      list = el("ul", { id: "garden-search-results", class: "search-results", role: "listbox", "aria-label": "Results" });
+      status = el("p", { class: "search-status", role: "status" });
+      form.appendChild(input);
+      form.appendChild(status);
+      form.appendChild(list);
+      dialog.appendChild(form);
+      doc.body.appendChild(dialog);
+      input.addEventListener("input", function () {
+        clearTimeout(timer);
+        timer = setTimeout(run, 60);
+      });
+      input.addEventListener("keydown", onKey);
+      dialog.addEventListener("click", function (event) {
+        if (event.target === dialog) dialog.close();
+      });
+      dialog.addEventListener("close", function () { lastFocus && lastFocus.focus && lastFocus.focus(); });
+    }
+
+    var lastFocus = null;
+    function open() {
+      if (!dialog) create();
+      if (dialog.open) { input.select(); return; }
+      lastFocus = doc.activeElement;
+      dialog.showModal();
+      input.select();
+      engine.manifest().catch(function () {});
+    }
+
+    function options() {
+      return list.querySelectorAll('[role="option"]');
+    }
+
+    function setActive(i) {
+      var opts = options();
+      if (!opts.length) { active = -1; input.removeAttribute("aria-activedescendant"); return; }
+      active = (i + opts.length) % opts.length;
+      for (var j = 0; j < opts.length; j++) opts[j].setAttribute("aria-selected", String(j === active));
+      input.setAttribute("aria-activedescendant", opts[active].id);
+      opts[active].scrollIntoView({ block: "nearest" });
+    }
+
+    function onKey(event) {
+      if (event.key === "ArrowDown") { setActive(active + 1); event.preventDefault(); }
+      else if (event.key === "ArrowUp") { setActive(active - 1); event.preventDefault(); }
+      else if (event.key === "Enter") {
+        var opts = options();
+        var target = opts[active >= 0 ? active : 0];
+        if (target) {
+          event.preventDefault();
+          location.href = target.getAttribute("data-href");
+        }
+      }
+    }
+
+    function run() {
+      var text = input.value;
+      var seq = ++engine.seq;
+      if (!text.trim()) { render([], null); status.textContent = ""; return; }
+      engine.query(text).then(function (result) {
+        if (seq !== engine.seq) return;
+        var pattern = matcher(result.words.concat(result.terms));
+        var top = result.hits.slice(0, RESULTS);
+        return Promise.all(top.map(function (h) { return engine.doc(h.id); })).then(function (docs) {
+          if (seq !== engine.seq) return;
+          render(docs, pattern);
+          status.textContent = result.hits.length
+            ? result.hits.length + (result.hits.length === 1 ? " note" : " notes") + " found"
+            : "No notes found";
+        });
+      }).catch(function () {
+        if (seq === engine.seq) status.textContent = "Search is unavailable";
+      });
+    }
+
+    function render(docs, pattern) {
+      list.textContent = "";
+      docs.forEach(function (d, i) {
+        var li = el("li", { role: "option", id: "garden-search-" + i, "aria-selected": "false", class: "search-result" });
+        var href = siteURL(d.u);
+        // Jump to the first heading that holds a matched word.
+        for (var h = 0; h < d.h.length; h++) {
+          if (pattern) {
+            pattern.lastIndex = 0;
+            if (pattern.test(d.h[h][0])) { href += "#" + encodeURIComponent(d.h[h][1]); break; }
+          }
+        }
+        // An option holds no link (controls must not nest): choosing it navigates.
+        li.setAttribute("data-href", href);
+        var a = el("span", { class: "search-hit" });
+        var title = el("span", { class: "search-title" });
+        highlight(title, d.t, pattern);
+        var body = el("span", { class: "search-snippet" });
+        highlight(body, snippet(d.x, pattern), pattern);
+        a.appendChild(title);
+        a.appendChild(body);
+        if (d.g.length) a.appendChild(el("span", { class: "search-tags" }, d.g.map(function (t) { return "#" + t; }).join(" ")));
+        li.appendChild(a);
+        li.addEventListener("click", function () { location.href = href; });
+        li.addEventListener("mousemove", function () { if (active !== i) setActive(i); });
+        list.appendChild(li);
+      });
+      input.setAttribute("aria-expanded", String(docs.length > 0));
+      active = -1;
+      setActive(0);
+    }
+
+    for (var i = 0; i < buttons.length; i++) buttons[i].addEventListener("click", open);
+    doc.addEventListener("keydown", function (event) {
+      if ((event.ctrlKey || event.metaKey) && !event.altKey && (event.key === "k" || event.key === "K")) {
+        event.preventDefault();
+        open();
+      }
+    });
+  }
+
+  /* -- popovers and prefetch ---------------------------------------------------------------- */
+  var prefetched = {};
+  function prefetch(href) {
+    var url = href.split("#")[0];
+    if (prefetched[url] || url === location.href.split("#")[0]) return;
+    prefetched[url] = true;
+    doc.head.appendChild(el("link", { rel: "prefetch", href: url }));
+  }
+
+  function isLocalPage(a) {
+    return a.origin === location.origin && /(\.html|\/)$/.test(a.pathname);
+  }
+
+  /* The part of a fetched page to preview: the article body, or the linked heading's section
+     (the heading and what follows it until a heading as high), or the linked block. */
+  function previewOf(page, hash) {
+    var content = page.querySelector("article .content") || page.querySelector("article");
+    if (!content) return null;
+    var id = hash ? decodeURIComponent(hash.slice(1)) : "";
+    var target = id ? page.getElementById(id) : null;
+    if (!target || !content.contains(target)) return content.childNodes;
+    var level = /^H([1-6])$/.exec(target.tagName);
+    if (!level) return [target];
+    var nodes = [target];
+    for (var n = target.nextElementSibling; n; n = n.nextElementSibling) {
+      var l = /^H([1-6])$/.exec(n.tagName);
+      if (l && Number(l[1]) <= Number(level[1])) break;
+      nodes.push(n);
+    }
+    return nodes;
+  }
+
+  function initPopovers() {
+    var pop = null, showTimer = 0, hideTimer = 0, current = null;
+
+    function hide() {
+      clearTimeout(showTimer);
+      if (pop) { pop.remove(); pop = null; }
+      current = null;
+    }
+
+    function show(a) {
+      var url = a.href.split("#")[0];
+      fetchOnce(url, "text").then(function (text) {
+        if (current !== a) return;
+        var page = new DOMParser().parseFromString(text, "text/html");
+        var nodes = previewOf(page, a.hash);
+        if (!nodes) return;
+        var box = el("div", { class: "popover" });
+        // Clean up inside the parsed (inert) document: an image imported into this page would
+        // start loading at once. Only this site's files are kept, so a preview never makes the
+        // reader's browser call another host; ids would clash with this page's.
+        var holder = page.createElement("div");
+        Array.prototype.slice.call(nodes).forEach(function (n) { holder.appendChild(n); });
+        holder.querySelectorAll("[id]").forEach(function (n) { n.removeAttribute("id"); });
+        holder.querySelectorAll("iframe, video, audio, script, object, embed").forEach(function (n) { n.remove(); });
+        holder.querySelectorAll("[srcset]").forEach(function (n) { n.removeAttribute("srcset"); });
+        holder.querySelectorAll("[src]").forEach(function (n) {
+          var src = new URL(n.getAttribute("src"), url);
+          if (src.origin !== location.origin) n.remove();
+          else n.setAttribute("src", src.href);
+        });
+        holder.querySelectorAll("[href]").forEach(function (n) {
+          n.setAttribute("href", new URL(n.getAttribute("href"), url).href);
+          n.setAttribute("tabindex", "-1");
+        });
+        var inner = doc.importNode(holder, true);
+        inner.className = "popover-inner content";
+        box.appendChild(inner);
+        hide();
+        current = a;
+        pop = box;
+        doc.body.appendChild(box);
+        var r = a.getBoundingClientRect();
+        var width = box.offsetWidth, height = box.offsetHeight;
+        var left = Math.min(Math.max(8, r.left), innerWidth - width - 8);
+        var top = r.bottom + 8;
+        if (top + height > innerHeight - 8 && r.top - height - 8 > 8) top = r.top - height - 8;
+        box.style.left = left + scrollX + "px";
+        box.style.top = top + scrollY + "px";
+        box.addEventListener("mouseenter", function () { clearTimeout(hideTimer); });
+        box.addEventListener("mouseleave", function () { hideTimer = setTimeout(hide, 200); });
+      }).catch(function () { /* a preview is an extra */ });
+    }
+
+    doc.addEventListener("mouseover", function (event) {
+      var a = event.target.closest && event.target.closest("a[href]");
+      if (!a || (pop && pop.contains(a))) return;
+      if (isLocalPage(a)) prefetch(a.href);
+      if (!a.classList.contains("internal") && !a.closest(".backlinks")) return;
+      if (current === a) { clearTimeout(hideTimer); return; }
+      clearTimeout(showTimer);
+      current = a;
+      showTimer = setTimeout(function () { show(a); }, 250);
+    });
+    doc.addEventListener("mouseout", function (event) {
+      var a = event.target.closest && event.target.closest("a[href]");
+      if (!a || a !== current) return;
+      clearTimeout(showTimer);
+      hideTimer = setTimeout(hide, 250);
+    });
+    doc.addEventListener("focusin", function (event) {
+      var a = event.target.closest && event.target.closest("a[href]");
+      if (a && isLocalPage(a)) prefetch(a.href);
+    });
+    doc.addEventListener("keydown", function (event) { if (event.key === "Escape") hide(); });
+  }
+
+  /* -- table of contents -------------------------------------------------------------------- */
+  function initToc() {
+    var links = doc.querySelectorAll(".toc a[href^='#']");
+    if (!links.length || !("IntersectionObserver" in window)) return;
+    var byId = {};
+    var headings = [];
+    links.forEach(function (a) {
+      var id = decodeURIComponent(a.getAttribute("href").slice(1));
+      var h = doc.getElementById(id);
+      if (h) { byId[id] = a; headings.push(h); }
+    });
+    function update() {
+      var current = headings[0];
+      for (var i = 0; i < headings.length; i++) {
+        if (headings[i].getBoundingClientRect().top < 120) current = headings[i];
+        else break;
+      }
+      links.forEach(function (a) { a.classList.remove("active"); a.removeAttribute("aria-current"); });
+      if (current && byId[current.id]) {
+        byId[current.id].classList.add("active");
+        byId[current.id].setAttribute("aria-current", "location");
+      }
+    }
+    var observer = new IntersectionObserver(update, { rootMargin: "0px 0px -60% 0px" });
+    headings.forEach(function (h) { observer.observe(h); });
+    update();
+  }
+
+  /* Code blocks wider than the column scroll sideways: make them reachable by keyboard. */
+  function initScrollables() {
+    doc.querySelectorAll("article pre").forEach(function (pre) {
+      if (pre.scrollWidth > pre.clientWidth && !pre.hasAttribute("tabindex")) {
+        pre.setAttribute("tabindex", "0");
+      }
+    });
+  }
+
+  function start() {
+    initScrollables();
+    initMenu();
+    initExplorer();
+    initSearch();
+    initPopovers();
+    initToc();
+  }
+  if (doc.readyState === "loading") doc.addEventListener("DOMContentLoaded", start);
+  else start();
+})();
