@@ -14,6 +14,14 @@ from pathlib import Path
 from garden.config import Config, load_config
 from garden.diagnostics import Diagnostic, Reporter
 from garden.emit import check_output_dir, emit_site
+from garden.images import (
+    ImageCache,
+    ImagePlan,
+    ImageStats,
+    cache_root,
+    image_settings,
+    produce_images,
+)
 from garden.model import Vault
 from garden.parse import parse_note
 from garden.paths import VaultPath, is_inside, nfc
@@ -31,6 +39,7 @@ class BuildResult:
     notes: int = 0
     unpublished: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    images: ImageStats = field(default_factory=ImageStats)
 
     @property
     def seconds(self) -> float:
@@ -106,13 +115,21 @@ def build(
     result.unpublished = dict(reasons)
     timer.lap("filter")
 
-    site = render_site(published, config, theme, home, reporter)
+    # Images: sized and named at render time (probed through the cache), made before emit.
+    cache = ImageCache(cache_root(config.cache_dir, vault, out), out)
+    settings = image_settings(config, theme.options)
+    site = render_site(published, config, theme, home, reporter, ImagePlan(settings, cache.probe))
     timer.lap("render")
+    site, result.images = produce_images(
+        site, cache, settings, reporter, progress=progress is not None
+    )
+    timer.lap("images")
 
     emit_site(site, out)
+    cache.save()  # only now: a failed build must not prune what the last site still uses
     timer.lap("emit")
     result.pages = len(site.pages)
-    result.files = len(site.files) + len(site.variants)
+    result.files = len(site.files)
     result.notes = len(published.notes)
     return result
 

@@ -39,6 +39,27 @@ class Config:
     )
     theme: str = field(default="default", metadata={"doc": "Theme folder name under themes/."})
     language: str = field(default="en", metadata={"doc": "The lang attribute of every page."})
+    image_quality: int = field(
+        default=80, metadata={"doc": "WebP quality (1-100) of the resized images."}
+    )
+    keep_metadata: bool = field(
+        default=False,
+        metadata={"doc": "Keep EXIF/XMP (camera, GPS) in published images; ICC is always kept."},
+    )
+    content_width: int = field(
+        default=0,
+        metadata={
+            "doc": "Content column width in CSS px: unsized images are shown at most this wide; "
+            "0: the theme's content_width."
+        },
+    )
+    cache_dir: str = field(
+        default="",
+        metadata={"doc": "Image variant cache folder; default: .garden-cache beside the output."},
+    )
+    image_jobs: int = field(
+        default=0, metadata={"doc": "Processes that resize images; 0: one per CPU core."}
+    )
     explorer_order: tuple[str, ...] = field(
         default=(),
         metadata={

@@ -18,7 +18,6 @@ import tempfile
 from pathlib import Path
 
 from garden.errors import OutputError
-from garden.images import write_variant
 from garden.model import Site
 from garden.paths import is_inside
 
@@ -89,10 +88,8 @@ def _write_all(site: Site, staging: Path) -> None:
         dest = _safe_dest(staging, copied.out_path)
         parent(dest)
         shutil.copyfile(copied.source, dest)
-    for variant in site.variants:
-        dest = _safe_dest(staging, variant.out_path)
-        parent(dest)
-        write_variant(variant, dest)
+    if site.variants:  # the image stage turns them into files before emit
+        raise OutputError(f"{len(site.variants)} image variants were never made")
     (staging / SITE_MARKER).write_text("This folder is a site built by garden.\n", encoding="utf-8")
 
 

@@ -109,11 +109,20 @@ class Vault:
 
 @dataclass(frozen=True, slots=True)
 class ImageVariant:
-    """A downscaled copy of ``source`` at ``width`` pixels, to be written at ``out_path``."""
+    """A resized, re-encoded copy of ``source``, planned at render time and made by the image
+    stage. ``key`` names it in the image cache: the source's content hash and every parameter
+    that changes its bytes."""
 
     source: Path
     out_path: OutPath
     width: int
+    height: int = 0
+    format: str = "WEBP"  # Pillow format of the variant
+    key: str = ""
+    digest: str = ""  # content hash of the source
+    orientation: int = 1  # EXIF orientation to apply to the source's pixels
+    name: str = ""  # the source's vault path, for warnings
+    users: tuple[tuple[VaultPath, int], ...] = ()  # (note, line) showing it, for warnings
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,4 +150,4 @@ class Site:
     pages: tuple[Page, ...]
     files: tuple[CopiedFile, ...]
     data: dict[str, bytes] = field(hash=False)  # OUT-relative path -> bytes (JSON, CSS...)
-    variants: tuple[ImageVariant, ...] = ()  # downscaled copies to produce while emitting
+    variants: tuple[ImageVariant, ...] = ()  # made by the image stage, then copied like files

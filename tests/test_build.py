@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -59,7 +60,8 @@ def test_seed_notes_build(tmp_path: Path) -> None:
     assert '<section class="footnotes">' in article
     post = site.article("posts/7-8.html")
     assert "<blockquote" in post and "<math" in post
-    assert 'src="../assets/seven_eights/nice_figure.png"' in post  # root-relative image
+    # A root-relative image, served as a resized WebP variant of it.
+    assert re.search(r'src="\.\./assets/seven_eights/nice_figure-\d+w-\w+\.webp"', post)
 
 
 def test_example_vault_builds_cleanly(tmp_path: Path) -> None:

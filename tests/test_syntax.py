@@ -657,13 +657,13 @@ IMAGES = {
 @pytest.mark.parametrize(
     ("markdown", "width", "height", "alt"),
     [
-        ("![[x.png]]", 1600, 900, ""),
+        ("![[x.png]]", 736, 414, ""),  # unsized: capped at the content column
         ("![[x.png|480]]", 480, 270, ""),
         ("![[x.png|alt|480]]", 480, 270, "alt"),
         ("![[x.png|480x270]]", 480, 270, ""),
         ("![alt|480](x.png)", 480, 270, "alt"),
         ("![250](x.png)", 250, 141, ""),
-        ("![](/assets/x.png)", 1600, 900, ""),
+        ("![](/assets/x.png)", 736, 414, ""),
         ("![[small.png|800]]", 800, 400, ""),
         ("| a |\n|---|\n| ![[x.png\\|300]] |", 300, 169, ""),
     ],

@@ -7,7 +7,7 @@ a placeholder instead of recursing.
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +19,15 @@ from garden.images import (
     AUDIO_SUFFIXES,
     IMAGE_SUFFIXES,
     PDF_SUFFIXES,
-    RASTER_SUFFIXES,
     VIDEO_SUFFIXES,
-    image_size,
+    ImageInfo,
+    ImagePlan,
+    ImageSettings,
+    display_size,
+    output_format,
+    variant_height,
+    variant_key,
+    variant_widths,
 )
 from garden.markdown.html import NoteHTMLRenderer
 from garden.model import ImageVariant, LinkRef, Note, Resolution, Vault
@@ -68,16 +74,20 @@ class _Frame:
 class PageRenderer(NoteHTMLRenderer):
     """Renders one note page at a time; holds the site-wide lookups it needs."""
 
-    def __init__(self, vault: Vault, site: SiteMap, reporter: Reporter) -> None:
+    def __init__(
+        self, vault: Vault, site: SiteMap, reporter: Reporter, images: ImagePlan | None = None
+    ) -> None:
         super().__init__()
         self.vault = vault
         self.site = site
         self.reporter = reporter
+        self.images = images if images is not None else ImagePlan(ImageSettings())
+        self.images_drawn = 0  # <img>s on this page so far: the first one is not lazy
         self.page_out = ""
         self.stack: list[_Frame] = []
         self.top_line = 0  # line of the outermost embed being rendered (for nested warnings)
         self.embeds_drawn = 0  # note embeds on this page so far: numbers their id prefixes
-        self._sizes: dict[VaultPath, tuple[int, int] | None] = {}
+        self._infos: dict[VaultPath, ImageInfo] = {}
 
     # -- entry point ------------------------------------------------------------------------
     def render_note(self, note: Note, page_out: str) -> str:
@@ -85,6 +95,7 @@ class PageRenderer(NoteHTMLRenderer):
         self.stack = [_Frame(note.path, "")]
         self.embeds_drawn = 0
         self.id_prefix = ""
+        self.images_drawn = 0
         return self(note.tokens, BlockState())
 
     # -- helpers ----------------------------------------------------------------------------
@@ -272,48 +283,69 @@ class PageRenderer(NoteHTMLRenderer):
         return self.url(self.site.attachments[path])
 
     def render_image(self, ref: LinkRef, path: VaultPath) -> str:
+        """``<img>`` with its size, a ``srcset`` of the variants (1x and 2x of the shown width,
+        never wider than the original) and lazy loading after the page's first image."""
         alt = escape(ref.label or "")
-        suffix = Path(path).suffix.lower()
-        if suffix not in RASTER_SUFFIXES:  # SVG: no pixels to measure; keep the requested size
+        info = self.image_info(path)
+        if info.error:
+            self.warn("image", f"{path}: {info.error}; a placeholder is shown", ref.line)
+            label = escape(ref.label or path.rsplit("/", 1)[-1])
+            return _broken(label, f"image unavailable: {info.error}", "embed-missing image-error")
+        loading = ' loading="lazy"' if self.images_drawn else ""
+        self.images_drawn += 1
+        if info.format == "SVG":  # drawn at any size by the browser: copied as it is
             src = self.attachment_url(path)
-            size = f' width="{ref.width}"' if ref.width else ""
-            size += f' height="{ref.height}"' if ref.height else ""
-            return f'<img src="{escape(src)}" alt="{alt}"{size} loading="lazy" decoding="async">'
-        real = self.image_size(path)
-        if real is None:
-            self.warn("image", f"{path}: not a readable image", ref.line)
-            return _broken(escape(path), "unreadable image", "embed-missing")
-        real_w, real_h = real
-        width, height = ref.width, ref.height
-        if width and not height:
-            height = max(1, round(width * real_h / real_w))
-        elif height and not width:
-            width = max(1, round(height * real_w / real_h))
-        elif not width:
-            width, height = real_w, real_h
-        assert width is not None and height is not None
-        if real_w > 2 * width:
-            src = self.url(self.variant(path, 2 * width).out_path)
-        else:
-            src = self.attachment_url(path)
+            size = ""
+            if info.width or ref.width or ref.height:
+                shown = display_size(info, ref.width, ref.height, 10**6) if info.width else None
+                width, height = shown if shown else (ref.width, ref.height)
+                size += f' width="{width}"' if width else ""
+                size += f' height="{height}"' if height else ""
+            return f'<img src="{escape(src)}" alt="{alt}"{size}{loading} decoding="async">'
+        settings = self.images.settings
+        width, height = display_size(info, ref.width, ref.height, settings.content_width)
+        widths = variant_widths(width, info.width)
+        variants = [self.variant(path, info, w, ref.line) for w in widths]
+        src = self.url(variants[0].out_path)
+        srcset = ", ".join(f"{self.url(v.out_path)} {v.width}w" for v in variants)
         return (
-            f'<img src="{escape(src)}" alt="{alt}" width="{width}" height="{height}" '
-            f'loading="lazy" decoding="async">'
+            f'<img src="{escape(src)}" srcset="{escape(srcset)}" '
+            f'sizes="(max-width: {width}px) 100vw, {width}px" alt="{alt}" '
+            f'width="{width}" height="{height}"{loading} decoding="async">'
         )
 
-    def image_size(self, path: VaultPath) -> tuple[int, int] | None:
-        if path not in self._sizes:
-            self._sizes[path] = image_size(self.vault.attachments[path].abs_path)
-        return self._sizes[path]
+    def image_info(self, path: VaultPath) -> ImageInfo:
+        if path not in self._infos:
+            self._infos[path] = self.images.probe(self.vault.attachments[path].abs_path)
+        return self._infos[path]
 
-    def variant(self, path: VaultPath, width: int) -> ImageVariant:
+    def variant(self, path: VaultPath, info: ImageInfo, width: int, line: int) -> ImageVariant:
+        """The variant of ``path`` ``width`` px wide, planned once per site; its name carries the
+        key (content hash and parameters), so a changed image never reuses a cached URL."""
         key = (path, width)
+        user = (self.stack[0].note, line if len(self.stack) == 1 else self.top_line)
         found = self.site.variants.get(key)
         if found is None:
-            stem, ext = posixpath.splitext(self.site.attachments[path])
-            out = self.site.claim(f"{stem}-{width}w{ext}", f"{path} at {width}px", self.reporter)
-            found = ImageVariant(self.vault.attachments[path].abs_path, out, width)
-            self.site.variants[key] = found
+            fmt, ext = output_format(info)
+            vkey = variant_key(info, width, self.images.settings)
+            stem = posixpath.splitext(self.site.attachments[path])[0]
+            out = self.site.claim(
+                f"{stem}-{width}w-{vkey[:10]}{ext}", f"{path} at {width}px", self.reporter
+            )
+            found = ImageVariant(
+                self.vault.attachments[path].abs_path,
+                out,
+                width,
+                variant_height(info, width),
+                fmt,
+                vkey,
+                info.digest,
+                info.orientation,
+                path,
+            )
+        if user not in found.users:
+            found = replace(found, users=(*found.users, user))
+        self.site.variants[key] = found
         return found
 
 

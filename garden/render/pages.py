@@ -11,6 +11,7 @@ from markupsafe import Markup
 
 from garden.config import Config
 from garden.diagnostics import Reporter
+from garden.images import ImagePlan, image_settings
 from garden.model import CopiedFile, Note, Page, Site, Vault
 from garden.paths import (
     OutPath,
@@ -127,6 +128,7 @@ class SiteRenderer:
         theme: Theme,
         home: VaultPath | None,
         reporter: Reporter,
+        images: ImagePlan | None = None,
     ) -> None:
         self.vault = vault
         self.config = config
@@ -140,7 +142,9 @@ class SiteRenderer:
         )
         self.site = build_site_map(vault, home, reporter, reserved)
         self.tagged = all_tags(vault.notes)
-        self.notes_renderer = PageRenderer(vault, self.site, reporter)
+        if images is None:
+            images = ImagePlan(image_settings(config, theme.options))
+        self.notes_renderer = PageRenderer(vault, self.site, reporter, images)
         self.notes_renderer.sanitize = config.sanitize
         self.search_docs: dict[VaultPath, SearchDoc] = {}
         self.link_graph = nx.Graph(vault.graph)  # undirected: a local graph shows both ways
@@ -426,6 +430,13 @@ class SiteRenderer:
 
 
 def render_site(
-    vault: Vault, config: Config, theme: Theme, home: VaultPath | None, reporter: Reporter
+    vault: Vault,
+    config: Config,
+    theme: Theme,
+    home: VaultPath | None,
+    reporter: Reporter,
+    images: ImagePlan | None = None,
 ) -> Site:
-    return SiteRenderer(vault, config, theme, home, reporter).render()
+    """``images``: how images are probed and sized (the build passes one probing through its
+    cache); by default from the config and theme, probing every image afresh."""
+    return SiteRenderer(vault, config, theme, home, reporter, images).render()

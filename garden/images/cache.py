@@ -1,0 +1,113 @@
+"""The image cache: variants on disk, named by their key (content hash + parameters), outside OUT.
+
+Layout under the cache folder (default ``.garden-cache/`` beside OUT)::
+
+    images-v1/store/ab/abcdef….webp    a variant; ….err when its source cannot be decoded
+    images-v1/sites/<hash of OUT>.json what one site used last build, and the header facts of its
+                                       images keyed by (size, mtime, inode), so a rebuild with no
+                                       image change opens no image at all
+
+The store is shared by every site built beside the same cache (it is content-addressed); a store
+file no site's manifest names is deleted after a build, so deleting an image drops its variants.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from garden.errors import OutputError
+from garden.images.probe import ImageInfo, probe_image
+from garden.paths import is_inside
+
+CACHE_NAME = ".garden-cache"
+_LAYOUT = "images-v1"
+
+
+def cache_root(cache_dir: str, vault: Path, out: Path) -> Path:
+    """The cache folder: ``cache_dir`` (relative to the current folder), or ``.garden-cache``
+    beside OUT. Refused inside OUT (the site swap would delete it) or around or in the vault (it
+    would be published, or write into the user's notes)."""
+    root = Path(cache_dir).absolute() if cache_dir else out.absolute().parent / CACHE_NAME
+    resolved, vault, out = root.resolve(), vault.resolve(), out.resolve()
+    for other, what in ((out, "output folder"), (vault, "vault")):
+        if is_inside(resolved, other) or is_inside(other, resolved):
+            raise OutputError(f"refusing the image cache {resolved}: it overlaps the {what}")
+    return root
+
+
+class ImageCache:
+    """Paths in the store, and the per-site manifest with its header-facts index."""
+
+    def __init__(self, root: Path, out: Path) -> None:
+        self.root = root / _LAYOUT
+        self.store = self.root / "store"
+        site_id = hashlib.sha256(os.fsencode(out.absolute())).hexdigest()[:16]
+        self.manifest_path = self.root / "sites" / f"{site_id}.json"
+        self._probes: dict[str, list[Any]] = {}
+        self._old_probes: dict[str, list[Any]] = {}
+        self.used: set[str] = set()  # store file names this build needs
+        with contextlib.suppress(OSError, ValueError):
+            data = json.loads(self.manifest_path.read_text(encoding="utf-8"))
+            self._old_probes = dict(data.get("probes", {}))
+
+    def path(self, key: str, ext: str) -> Path:
+        name = key + ext
+        self.used.add(name)
+        return self.store / key[:2] / name
+
+    def probe(self, path: Path) -> ImageInfo:
+        """``probe_image``, answered from the last build's facts when the file's size, mtime
+        and inode are unchanged."""
+        try:
+            st = path.stat()
+        except OSError:
+            return probe_image(path)
+        stamp = [st.st_size, st.st_mtime_ns, st.st_ino]
+        known = self._old_probes.get(str(path))
+        info = None
+        if known is not None and known[:3] == stamp:
+            with contextlib.suppress(TypeError, IndexError):  # written by another version
+                info = ImageInfo(**known[3])
+        if info is None:
+            info = probe_image(path)
+        self._probes[str(path)] = [*stamp, info.as_dict()]
+        return info
+
+    def save(self) -> None:
+        """Record what this build used, then delete store files no site's manifest names. A
+        site that never had images gets no cache folder at all."""
+        if not self.used and not self.manifest_path.exists():
+            return
+        self.manifest_path.parent.mkdir(parents=True, exist_ok=True)
+        data = {"probes": self._probes, "used": sorted(self.used)}
+        _write_atomic(self.manifest_path, json.dumps(data).encode("utf-8"))
+        keep: set[str] = set()
+        for manifest in self.manifest_path.parent.glob("*.json"):
+            try:
+                keep.update(json.loads(manifest.read_text(encoding="utf-8")).get("used", ()))
+            except (OSError, ValueError):
+                return  # a manifest being written by another build: prune next time
+        if not self.store.is_dir():
+            return
+        # A build of another site sharing this cache may be making entries its manifest does not
+        # name yet: only entries untouched for an hour are garbage.
+        cutoff = time.time() - 3600
+        for shard in self.store.iterdir():
+            for entry in shard.iterdir():
+                if entry.name in keep:
+                    continue
+                with contextlib.suppress(OSError):
+                    if entry.stat().st_mtime < cutoff:
+                        entry.unlink()
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
