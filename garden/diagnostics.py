@@ -8,8 +8,15 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from dataclasses import dataclass
-from typing import TextIO
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol
+
+
+class Writable(Protocol):
+    """Anything ``print(file=...)`` accepts: a text stream, or the console that clears its
+    progress line before a warning is printed."""
+
+    def write(self, text: str, /) -> Any: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,11 +30,14 @@ class Diagnostic:
         where = f"{self.path}:{self.line}" if self.line else (self.path or "<vault>")
         return f"{where}: warning: {self.category}: {self.message}"
 
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
 
 class Reporter:
     """Collects diagnostics, drops exact duplicates, and optionally echoes each one once."""
 
-    def __init__(self, stream: TextIO | None = None) -> None:
+    def __init__(self, stream: Writable | None = None) -> None:
         self._stream = stream
         self._seen: set[Diagnostic] = set()
         self.diagnostics: list[Diagnostic] = []

@@ -19,3 +19,7 @@ class VaultError(GardenError):
 
 class OutputError(GardenError):
     """OUT is unsafe to write (the vault, a parent of it, /, home) or could not be swapped in."""
+
+
+class LockError(GardenError):
+    """Another build holds the lock on OUT (and did not release it in the time allowed)."""

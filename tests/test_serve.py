@@ -1,0 +1,237 @@
+"""``garden serve``: the real server in a subprocess on a free port; the vault edited on disk."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import queue
+import re
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import make_vault
+
+from garden.serve import LIVE_JS, default_out, inject
+
+TIMEOUT = 15.0  # generous: CI runs the suite on two busy cores
+
+
+class Server:
+    """``garden serve VAULT -o OUT --port 0``, its stderr lines, and small HTTP helpers."""
+
+    def __init__(self, vault: Path, out: Path) -> None:
+        self.vault, self.out = vault, out
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "garden", "serve", str(vault), "-o", str(out), "--port", "0"],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.log: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+        found = self.wait_line(r"at http://127\.0\.0\.1:(\d+)/")
+        self.port = int(found.group(1))
+
+    def _read(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self.lines.put(line)
+
+    def wait_line(self, pattern: str) -> re.Match[str]:
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=0.1)
+            except queue.Empty:
+                assert self.proc.poll() is None, "".join(self.log)
+                continue
+            self.log.append(line)
+            found = re.search(pattern, line)
+            if found:
+                return found
+        raise AssertionError(f"no line matching {pattern!r} in:\n{''.join(self.log)}")
+
+    def drain(self, seconds: float) -> list[str]:
+        """Lines printed over the next ``seconds``."""
+        got: list[str] = []
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                got.append(self.lines.get(timeout=left))
+            except queue.Empty:
+                break
+        self.log.extend(got)
+        return got
+
+    def get(self, path: str) -> tuple[int, str]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=TIMEOUT)
+        conn.request("GET", path)
+        response = conn.getresponse()
+        body = response.read().decode("utf-8")
+        conn.close()
+        return response.status, body
+
+    def events(self, since: str) -> EventStream:
+        return EventStream(self.port, since)
+
+    def stop(self) -> None:
+        self.proc.terminate()  # SIGTERM: serve stops its watcher and closes the server
+        try:
+            self.proc.wait(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            raise
+
+
+class EventStream:
+    """A client of ``/__garden/events``, as the page's EventSource would be."""
+
+    def __init__(self, port: int, since: str) -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
+        self.conn.request("GET", f"/__garden/events?since={since}")
+        self.response = self.conn.getresponse()
+        assert self.response.getheader("Content-Type") == "text/event-stream"
+
+    def next_event(self) -> tuple[str, str]:
+        """(event name, data) of the next event; comments and retry lines are skipped."""
+        name, data = "message", ""
+        deadline = time.monotonic() + TIMEOUT  # keepalive comments must not extend the wait
+        while True:
+            assert time.monotonic() < deadline, "no event in time"
+            line = self.response.fp.readline().decode("utf-8")
+            assert line, "the event stream closed"
+            line = line.rstrip("\n")
+            if not line:
+                if data:
+                    return name, data
+                continue
+            field, _, value = line.partition(": ")
+            if field == "event":
+                name = value
+            elif field == "data":
+                data = value
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def generation_of(page: str) -> str:
+    found = re.search(r'data-generation="([^"]+)"', page)
+    assert found, "no live-reload script in the page"
+    return found.group(1)
+
+
+def save(path: Path, text: str) -> None:
+    """Save as Obsidian and most editors do: a temporary file renamed over the note."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    vault = make_vault(
+        tmp_path / "vault",
+        {"index.md": "# Home\n\nFirst version. See [[Other]].\n", "Other.md": "# Other\n\nHi.\n"},
+    )
+    served = Server(vault, tmp_path / "site")
+    try:
+        yield served
+    finally:
+        served.stop()
+
+
+def test_an_edit_is_served_and_open_tabs_are_told_to_reload(server: Server) -> None:
+    status, page = server.get("/")
+    assert status == 200 and "First version." in page
+    assert f'<script src="{LIVE_JS}"' in page
+    # The script is added to responses only: the built site itself never carries it.
+    assert "__garden" not in (server.out / "index.html").read_text(encoding="utf-8")
+    stream = server.events(generation_of(page))
+    try:
+        save(server.vault / "index.md", "# Home\n\nSecond version.\n")
+        assert stream.next_event()[0] == "reload"
+    finally:
+        stream.close()
+    status, page = server.get("/")
+    assert status == 200 and "Second version." in page and "First version." not in page
+    assert "Second version." in (server.out / "index.html").read_text(encoding="utf-8")
+    assert server.get("/Other.html")[0] == 200
+    assert server.get("/no-such-page.html")[0] == 404
+
+
+def test_a_tab_loaded_before_the_last_build_reloads_at_once(server: Server) -> None:
+    stream = server.events("an-older-build")
+    try:
+        assert stream.next_event()[0] == "reload"
+    finally:
+        stream.close()
+
+
+def test_a_failed_build_keeps_the_last_site_and_shows_the_error(server: Server) -> None:
+    _, page = server.get("/")
+    stream = server.events(generation_of(page))
+    try:
+        (server.vault / "garden.yaml").write_text("title: [unclosed\n", encoding="utf-8")
+        assert stream.next_event()[0] == "reload"
+        status, page = server.get("/")
+        assert status == 200 and "First version." in page  # the last good site
+        assert 'id="garden-serve-error"' in page and "garden.yaml" in page
+        (server.vault / "garden.yaml").write_text("title: Fixed\n", encoding="utf-8")
+        assert stream.next_event()[0] == "reload"
+    finally:
+        stream.close()
+    _, page = server.get("/")
+    assert "garden-serve-error" not in page and "Fixed" in page
+
+
+def test_bursts_are_one_rebuild_and_dot_folders_are_ignored(server: Server) -> None:
+    (server.vault / ".obsidian").mkdir()
+    (server.vault / ".obsidian" / "workspace.json").write_text("{}", encoding="utf-8")
+    assert not [line for line in server.drain(0.6) if "changed:" in line]
+    folder = server.vault / "Projects"
+    folder.mkdir()
+    for i in range(5):
+        save(folder / f"Note {i}.md", f"# Note {i}\n")
+    folder.rename(server.vault / "Archive")
+    server.wait_line(r"garden: built \d+ pages")
+    later = server.drain(0.6)
+    assert not [line for line in later if "changed:" in line], later
+    _, page = server.get("/Archive/Note-3.html")
+    assert "Note 3" in page
+
+
+def test_no_site_yet_shows_the_error_then_the_site(tmp_path: Path) -> None:
+    vault = make_vault(tmp_path / "vault", {"index.md": "Hello\n", "garden.yaml": "title: [\n"})
+    served = Server(vault, tmp_path / "site")
+    try:
+        status, page = served.get("/")
+        assert status == 503 and 'id="garden-serve-error"' in page
+        stream = served.events(generation_of(page))
+        try:
+            (vault / "garden.yaml").unlink()
+            assert stream.next_event()[0] == "reload"
+        finally:
+            stream.close()
+        status, page = served.get("/")
+        assert status == 200 and "Hello" in page
+    finally:
+        served.stop()
+
+
+def test_inject_places_the_script_before_body_end() -> None:
+    page = inject(b"<html><body><p>x</p></body></html>", "g-1", None)
+    assert page.endswith(b'data-generation="g-1"></script></body></html>')
+    failed = inject(b"<p>no body</p>", "g-2", "bad <yaml>")
+    assert b"bad &lt;yaml&gt;" in failed and failed.startswith(b"<p>no body</p>")
+
+
+def test_default_out_is_outside_the_vault_and_per_vault(tmp_path: Path) -> None:
+    a, b = tmp_path / "a" / "vault", tmp_path / "b" / "vault"
+    assert default_out(a) != default_out(b)
+    assert tmp_path not in default_out(a).parents
