@@ -47,7 +47,11 @@ def _tree_bytes(folder: Path) -> int:
 
 
 def _edit_one_note(vault: Path) -> tuple[Path, bytes]:
-    notes = sorted(p for p in vault.rglob("*.md") if not any(s.startswith(".") for s in p.parts))
+    notes = sorted(
+        p
+        for p in vault.rglob("*.md")
+        if not any(s.startswith(".") for s in p.relative_to(vault).parts)
+    )
     target = notes[len(notes) // 2]
     original = target.read_bytes()
     target.write_bytes(original + b"\n\nAn edit made by the benchmark.\n")

@@ -6,14 +6,17 @@ emit writes, and it writes into a staging folder that replaces OUT at the very e
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from garden.cache import BuildCache, BuildState, CachedNote, code_fingerprint, digest_of, stat_key
 from garden.config import Config, load_config
 from garden.diagnostics import Diagnostic, Reporter
-from garden.emit import check_output_dir, emit_site
+from garden.emit import SITE_MARKER, check_output_dir, emit_site
 from garden.images import (
     ImageCache,
     ImagePlan,
@@ -22,14 +25,14 @@ from garden.images import (
     image_settings,
     produce_images,
 )
-from garden.model import Vault
+from garden.model import Note, SourceFile, Vault
 from garden.parse import parse_note
 from garden.paths import VaultPath, is_inside, nfc
 from garden.publish import Verdict, explain_file, filter_published
 from garden.render import render_site
 from garden.resolve import find_home, resolve_vault
 from garden.scan import scan_vault
-from garden.theme import load_theme
+from garden.theme import Theme, load_theme
 
 
 @dataclass
@@ -40,6 +43,7 @@ class BuildResult:
     unpublished: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     images: ImageStats = field(default_factory=ImageStats)
+    unchanged: bool = False  # nothing changed since the last build: OUT was left as it was
 
     @property
     def seconds(self) -> float:
@@ -63,18 +67,31 @@ class _Timer:
 
 
 def _read_vault(
-    vault: Path, config: Config, reporter: Reporter, timer: _Timer
+    vault: Path,
+    config: Config,
+    reporter: Reporter,
+    timer: _Timer,
+    cache: _NoteCache | None = None,
 ) -> tuple[Vault, list[Diagnostic]]:
     """scan → parse → resolve: the whole vault, published or not, and the resolver's warnings
     (only those about published notes are worth showing; the caller filters them)."""
     files, folders, diagnostics = scan_vault(vault, config.ignore)
     reporter.extend(diagnostics)
     timer.lap("scan")
+    return _parse_and_resolve(files, folders, reporter, timer, cache)
 
+
+def _parse_and_resolve(
+    files: list[SourceFile],
+    folders: set[str],
+    reporter: Reporter,
+    timer: _Timer,
+    cache: _NoteCache | None = None,
+) -> tuple[Vault, list[Diagnostic]]:
     notes = []
     for source in files:
         if source.kind == "note":
-            note, diagnostics = parse_note(source)
+            note, diagnostics = cache.parse(source) if cache is not None else parse_note(source)
             reporter.extend(diagnostics)
             notes.append(note)
     attachments = [f for f in files if f.kind == "attachment"]
@@ -85,6 +102,73 @@ def _read_vault(
     return everything, diagnostics
 
 
+def _content_digest(source: SourceFile) -> str:
+    try:
+        return hashlib.sha256(source.abs_path.read_bytes()).hexdigest()[:32]
+    except OSError:
+        return ""
+
+
+class _NoteCache:
+    """Parsed notes from the last build, reused while the file is unchanged (same size, mtime
+    and inode); their token trees stay on disk until a note is rendered again."""
+
+    def __init__(self, store: BuildCache, old: BuildState, new: BuildState, inputs: str) -> None:
+        self.store, self.old, self.new, self.inputs = store, old, new, inputs
+        self.sources: dict[VaultPath, SourceFile] = {}
+
+    def fingerprint(self, files: list[SourceFile], folders: set[str]) -> str:
+        """Everything a build reads, by stat: equal fingerprints mean an equal site."""
+        keys = []
+        racy = False
+        for f in files:
+            try:
+                key = stat_key(f.abs_path)
+            except OSError:
+                key = (0, 0, 0)
+            racy = racy or not self.old.trusts(key)
+            keys.append((f.path, f.kind, f.ignored_by, key))
+        self.new.fingerprint = digest_of(self.inputs, keys, sorted(folders))
+        # A file saved just before the last build ended may have changed since in the same mtime
+        # tick: then the fingerprint proves nothing.
+        return "" if racy else self.new.fingerprint
+
+    def parse(self, source: SourceFile) -> tuple[Note, list[Diagnostic]]:
+        self.sources[source.path] = source
+        try:
+            key = stat_key(source.abs_path)
+        except OSError:
+            key = (0, 0, 0)
+        cached = self.old.notes.get(source.path)
+        if (
+            cached is not None
+            and cached.stat == key
+            and cached.note.ignored_by == source.ignored_by
+            and (self.old.trusts(key) or _content_digest(source) == cached.note.digest)
+        ):
+            self.new.notes[source.path] = cached
+            return cached.note, cached.diagnostics
+        note, diagnostics = parse_note(source)
+        if note.tokens is not None and note.digest:
+            self.store.write_tokens(note.digest, note.tokens)
+        light = dataclasses.replace(note, tokens=None)
+        self.new.notes[source.path] = CachedNote(key, light, diagnostics)
+        return note, diagnostics
+
+    def with_tokens(self, published: Vault) -> Vault:
+        """The published notes with their token trees, read back from the cache (or parsed
+        again if the cache lost them)."""
+        notes: dict[VaultPath, Note] = {}
+        for path, note in published.notes.items():
+            if note.tokens is None:
+                tokens = self.store.read_tokens(note.digest)
+                if tokens is None:
+                    tokens = parse_note(self.sources[path])[0].tokens
+                note = dataclasses.replace(note, tokens=tokens if tokens is not None else [])
+            notes[path] = note
+        return dataclasses.replace(published, notes=notes)
+
+
 def build(
     vault: Path,
     out: Path,
@@ -92,10 +176,12 @@ def build(
     config_path: Path | None = None,
     reporter: Reporter | None = None,
     progress: Callable[[str, float], None] | None = None,
+    use_cache: bool = True,
 ) -> BuildResult:
     """Build ``vault`` into ``out``. Raises ``GardenError`` (OUT untouched) on a fatal error.
 
     ``progress(stage, seconds)`` is called as each stage ends (the terminal's progress line).
+    ``use_cache=False`` ignores what earlier builds left in the cache (it is still refreshed).
     """
     reporter = reporter if reporter is not None else Reporter()
     result = BuildResult()
@@ -105,8 +191,26 @@ def build(
     config, diagnostics = load_config(vault, config_path)
     reporter.extend(diagnostics)
     theme = load_theme(config.theme)
+    store = BuildCache(cache_root(config.cache_dir, vault, out), out)
+    old = store.load() if use_cache else BuildState()
+    new = BuildState()
+    notes_cache = _NoteCache(
+        store, old, new, digest_of(code_fingerprint(), config, theme_stats(theme))
+    )
+    before = len(reporter.diagnostics)
 
-    everything, diagnostics = _read_vault(vault, config, reporter, timer)
+    files, folders, diagnostics = scan_vault(vault, config.ignore)
+    reporter.extend(diagnostics)
+    timer.lap("scan")
+    if notes_cache.fingerprint(files, folders) == old.fingerprint and _unchanged_out(out, old):
+        # Nothing the site depends on changed and OUT is the site the cache describes: render
+        # nothing, write nothing, and repeat the last build's warnings so cron output is stable.
+        reporter.extend(old.summary.get("diagnostics", []))
+        for name in ("pages", "files", "notes", "unpublished"):
+            setattr(result, name, old.summary[name])
+        result.unchanged = True
+        return result
+    everything, diagnostics = _parse_and_resolve(files, folders, reporter, timer, notes_cache)
     published, reasons = filter_published(everything, explicit=config.publish == "explicit")
     # Anchor warnings only matter for links a reader will see.
     reporter.extend([d for d in diagnostics if d.path in published.notes])
@@ -115,8 +219,9 @@ def build(
     result.unpublished = dict(reasons)
     timer.lap("filter")
 
+    published = notes_cache.with_tokens(published)
     # Images: sized and named at render time (probed through the cache), made before emit.
-    cache = ImageCache(cache_root(config.cache_dir, vault, out), out)
+    cache = ImageCache(store.root, out)
     settings = image_settings(config, theme.options)
     site = render_site(published, config, theme, home, reporter, ImagePlan(settings, cache.probe))
     timer.lap("render")
@@ -125,13 +230,43 @@ def build(
     )
     timer.lap("images")
 
-    emit_site(site, out)
+    new.outputs = emit_site(site, out, old.outputs if _unchanged_out(out, old) else None)
     cache.save()  # only now: a failed build must not prune what the last site still uses
-    timer.lap("emit")
     result.pages = len(site.pages)
     result.files = len(site.files)
     result.notes = len(published.notes)
+    new.out_marker = _marker_key(out)
+    new.summary = {
+        "diagnostics": reporter.diagnostics[before:],
+        "pages": result.pages,
+        "files": result.files,
+        "notes": result.notes,
+        "unpublished": result.unpublished,
+    }
+    store.save(new)
+    store.prune({n.note.digest for n in new.notes.values()}, set())
+    timer.lap("emit")
     return result
+
+
+def theme_stats(theme: Theme) -> list[tuple[str, tuple[int, int]]]:
+    return sorted(
+        (p.relative_to(theme.root).as_posix(), stat_key(p)[:2])
+        for p in theme.root.rglob("*")
+        if p.is_file()
+    )
+
+
+def _marker_key(out: Path) -> tuple[int, int, int] | None:
+    try:
+        return stat_key(out / SITE_MARKER)
+    except OSError:
+        return None
+
+
+def _unchanged_out(out: Path, old: BuildState) -> bool:
+    """OUT is still the site the last build wrote (its marker file is the very same file)."""
+    return old.out_marker is not None and _marker_key(out) == old.out_marker
 
 
 def explain(vault: Path, target: Path, *, config_path: Path | None = None) -> Verdict:

@@ -12,9 +12,13 @@ import contextlib
 import ctypes
 import ctypes.util
 import errno
+import hashlib
 import os
 import shutil
+import stat
 import tempfile
+import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from garden.errors import OutputError
@@ -68,29 +72,64 @@ def _safe_dest(staging: Path, rel: str) -> Path:
     return dest
 
 
-def _write_all(site: Site, staging: Path) -> None:
-    made: set[Path] = set()
+# A file modified this close to now may change again within the same mtime tick: its stat does
+# not identify its content, so it is never reused (see cache.RACY_NS).
+_RACY_NS = 2_000_000_000
 
-    def parent(dest: Path) -> None:
+
+def _source_identity(source: Path) -> str:
+    st = os.stat(source)
+    if time.time_ns() - st.st_mtime_ns < _RACY_NS:
+        return "racy"
+    return f"file:{source}:{st.st_size}:{st.st_mtime_ns}:{st.st_ino}:{st.st_ctime_ns}"
+
+
+def _write_all(
+    site: Site, staging: Path, old_out: Path | None, previous: Mapping[str, str]
+) -> dict[str, str]:
+    """Write every file into ``staging``; return each file's identity (content hash, or the
+    source's stat for a copy). A file whose identity is the one it had in ``old_out`` (the site
+    being replaced) is hard-linked from there instead of written again."""
+    made: set[Path] = set()
+    identities: dict[str, str] = {}
+
+    def place(rel: str, identity: str, write: Callable[[Path], object]) -> None:
+        dest = _safe_dest(staging, rel)
         if dest.parent not in made:
             dest.parent.mkdir(parents=True, exist_ok=True)
             made.add(dest.parent)
+        identities[rel] = identity
+        if old_out is not None and identity != "racy" and previous.get(rel) == identity:
+            old = old_out / rel
+            with contextlib.suppress(OSError):
+                if stat.S_ISREG(os.lstat(old).st_mode):  # never follow a planted symlink
+                    os.link(old, dest, follow_symlinks=False)
+                    return
+        write(dest)
+
+    def data_writer(data: bytes) -> Callable[[Path], object]:
+        return lambda dest: dest.write_bytes(data)
 
     for page in site.pages:
-        dest = _safe_dest(staging, page.out_path)
-        parent(dest)
-        dest.write_text(page.html, encoding="utf-8")
+        data = page.html.encode("utf-8")
+        place(page.out_path, _content_identity(data), data_writer(data))
     for rel, data in site.data.items():
-        dest = _safe_dest(staging, rel)
-        parent(dest)
-        dest.write_bytes(data)
+        place(rel, _content_identity(data), data_writer(data))
     for copied in site.files:
-        dest = _safe_dest(staging, copied.out_path)
-        parent(dest)
-        shutil.copyfile(copied.source, dest)
+        src = copied.source
+        place(
+            copied.out_path,
+            _source_identity(src),
+            lambda dest, src=src: shutil.copyfile(src, dest),  # type: ignore[misc]
+        )
     if site.variants:  # the image stage turns them into files before emit
         raise OutputError(f"{len(site.variants)} image variants were never made")
     (staging / SITE_MARKER).write_text("This folder is a site built by garden.\n", encoding="utf-8")
+    return identities
+
+
+def _content_identity(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -112,7 +151,11 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OutputError(f"cannot swap {a} into place: {os.strerror(err)}")
 
 
-def emit_site(site: Site, out: Path) -> None:
+def emit_site(site: Site, out: Path, previous: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Write ``site`` to ``out`` atomically; return the identity of every file written.
+
+    ``previous``: the identities the last build returned, when OUT is still that build's site;
+    files that did not change are then hard-linked from OUT rather than written again."""
     out = out.absolute()
     out.parent.mkdir(parents=True, exist_ok=True)
     _clean_dead_staging(out)
@@ -120,17 +163,19 @@ def emit_site(site: Site, out: Path) -> None:
         tempfile.mkdtemp(prefix=f".{out.name}{_STAGING_TAG}{os.getpid()}-", dir=out.parent)
     )
     try:
-        _write_all(site, staging)
+        old_out = out if previous is not None and out.is_dir() else None
+        identities = _write_all(site, staging, old_out, previous or {})
         os.chmod(staging, 0o755)  # mkdtemp makes it private; a served site must be readable
         if not out.exists():
             os.rename(staging, out)
-            return
+            return identities
         if not _exchange(staging, out):
             old = staging.with_name(staging.name + "-old")
             os.rename(out, old)
             os.rename(staging, out)
             staging = old
         shutil.rmtree(staging)  # now holds the previous site
+        return identities
     except BaseException:
         with contextlib.suppress(OSError):
             if staging.exists() and staging != out:

@@ -63,11 +63,13 @@ class Note:
     headings: tuple[Heading, ...]
     block_ids: frozenset[str]
     links: tuple[LinkRef, ...]
-    tokens: list[dict[str, Any]] = field(hash=False, repr=False)
+    # mistune's token tree; None for a note taken from the build cache until it is rendered again
+    tokens: list[dict[str, Any]] | None = field(hash=False, repr=False)
     description: str = ""
     date: str = ""
     frontmatter_error: str = ""  # why the front matter could not be read ("" when fine)
     ignored_by: str = ""  # the config ignore pattern that excludes it, or ""
+    digest: str = ""  # hash of the file's bytes: names its cached tokens and rendered body
 
     @property
     def name(self) -> str:

@@ -7,6 +7,7 @@ warning naming the file and line.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Any
 
@@ -125,5 +126,6 @@ def parse_note_bytes(path: VaultPath, data: bytes) -> tuple[Note, list[Diagnosti
         description=_description(data_fm, body.tokens),
         date=str(date_value)[:10] if isinstance(date_value, str) else "",
         frontmatter_error=fm.error,
+        digest=hashlib.sha256(data).hexdigest()[:32],
     )
     return note, diagnostics

@@ -146,7 +146,8 @@ def test_rebuild_replaces_the_old_site_and_touches_nothing_beside_it(tmp_path: P
     build(vault, out)
     assert not (out / "b.html").exists()  # deleted notes disappear
     assert (neighbour / "keep.txt").read_text() == "keep"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["neighbour", "site", "v"]  # no leftovers
+    # No leftovers: only the build cache, which lives beside OUT by design.
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".garden-cache", "neighbour", "site", "v"]
 
 
 def test_failed_build_leaves_the_old_site_untouched(
@@ -167,7 +168,7 @@ def test_failed_build_leaves_the_old_site_untouched(
         build(vault, out)
     after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["site", "v"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".garden-cache", "site", "v"]
 
 
 def test_stale_staging_folder_of_a_killed_build_is_removed(tmp_path: Path) -> None:

@@ -1,0 +1,166 @@
+"""The build cache: what the previous build of one site knew, so the next one redoes only what
+changed.
+
+Layout under the cache folder (default ``.garden-cache/`` beside OUT)::
+
+    build-v1/<hash of OUT>/state.pickle     fingerprint of the inputs, parsed notes (without their
+                                            token trees), the record of every page
+    build-v1/<hash of OUT>/tokens/ab/<digest>.pickle   a note's mistune tokens, by content hash
+    build-v1/<hash of OUT>/bodies/ab/<digest>.html     a rendered note body, by its inputs' digest
+
+Parsed notes are keyed by the file's (size, mtime, inode) and checked by content hash, like make
+and git do; their token trees are loaded only for notes that are rendered again. A cache that
+cannot be read (another version, a truncated file) is ignored: the build is then a clean one.
+Writes are atomic (temporary file + rename), so a killed build never leaves a half-written entry.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import pickle
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from garden import __version__
+from garden.diagnostics import Diagnostic
+from garden.model import Note
+
+_LAYOUT = "build-v1"
+_FORMAT = 1
+StatKey = tuple[int, int, int]
+# A file changed this close to the last build's end may have changed again within the same
+# mtime tick (file systems store mtimes in coarse ticks): its stat is not trusted ("racy git").
+RACY_NS = 2_000_000_000
+
+
+def stat_key(path: Path) -> StatKey:
+    st = os.stat(path)
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def digest_of(*parts: object) -> str:
+    """A stable digest of plain values (str, int, tuples, lists, dicts with sorted keys)."""
+    return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def code_fingerprint() -> str:
+    """garden's own code: a changed renderer must not reuse pages the old one made."""
+    package = Path(__file__).parent
+    keys = sorted((str(p.relative_to(package)), stat_key(p)[:2]) for p in package.rglob("*.py"))
+    return digest_of(__version__, _FORMAT, keys)
+
+
+@dataclass
+class CachedNote:
+    stat: StatKey
+    note: Note  # tokens=None: they are in tokens/<note.digest>.pickle
+    diagnostics: list[Diagnostic]
+
+
+@dataclass
+class PageRecord:
+    """How a page in OUT was made: the digest of everything its HTML depends on."""
+
+    digest: str
+    body: str = ""  # digest of the note body it shows, "" for pages without one
+
+
+@dataclass
+class BuildState:
+    fingerprint: str = ""  # of every input; equal means nothing changed
+    # (size, mtime, inode) of OUT's marker file after the build: proves OUT is still this site
+    out_marker: StatKey | None = None
+    notes: dict[str, CachedNote] = field(default_factory=dict)
+    pages: dict[str, PageRecord] = field(default_factory=dict)
+    bodies: dict[str, Any] = field(default_factory=dict)  # body digest -> replay record
+    outputs: dict[str, str] = field(default_factory=dict)  # OUT path -> content digest
+    summary: dict[str, Any] = field(default_factory=dict)  # counts reported by a no-change build
+    saved_ns: int = 0  # wall clock when the state was saved
+
+    def trusts(self, key: StatKey) -> bool:
+        """Whether a file with this stat can be taken as unchanged without reading it."""
+        return key[1] < self.saved_ns - RACY_NS
+
+
+class BuildCache:
+    def __init__(self, root: Path, out: Path) -> None:
+        site = hashlib.sha256(os.fsencode(out.absolute())).hexdigest()[:16]
+        self.root = root
+        self.folder = root / _LAYOUT / site
+        self.state_path = self.folder / "state.pickle"
+
+    def load(self) -> BuildState:
+        try:
+            with open(self.state_path, "rb") as f:
+                fmt, state = pickle.load(f)
+        except Exception:  # a cache from another version or a damaged file may fail any way
+            return BuildState()
+        return (
+            state
+            if fmt == (_FORMAT, __version__) and isinstance(state, BuildState)
+            else BuildState()
+        )
+
+    def save(self, state: BuildState) -> None:
+        state.saved_ns = time.time_ns()
+        _write_atomic(
+            self.state_path,
+            pickle.dumps(((_FORMAT, __version__), state), protocol=pickle.HIGHEST_PROTOCOL),
+        )
+
+    def _entry(self, kind: str, digest: str, ext: str) -> Path:
+        return self.folder / kind / digest[:2] / (digest + ext)
+
+    def write_tokens(self, digest: str, tokens: list[dict[str, Any]]) -> None:
+        path = self._entry("tokens", digest, ".pickle")
+        if not path.exists():
+            _write_atomic(path, pickle.dumps(tokens, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def read_tokens(self, digest: str) -> list[dict[str, Any]] | None:
+        try:
+            with open(self._entry("tokens", digest, ".pickle"), "rb") as f:
+                tokens = pickle.load(f)
+        except Exception:  # missing or damaged: the caller parses the note again
+            return None
+        return tokens if isinstance(tokens, list) else None
+
+    def write_body(self, digest: str, html: str) -> None:
+        path = self._entry("bodies", digest, ".html")
+        if not path.exists():
+            _write_atomic(path, html.encode("utf-8"))
+
+    def read_body(self, digest: str) -> str | None:
+        try:
+            return self._entry("bodies", digest, ".html").read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    def prune(self, live_tokens: set[str], live_bodies: set[str]) -> None:
+        """Drop entries no note or page uses any more, so the cache does not grow forever."""
+        for kind, live in (("tokens", live_tokens), ("bodies", live_bodies)):
+            folder = self.folder / kind
+            if not folder.is_dir():
+                continue
+            for shard in folder.iterdir():
+                for entry in shard.iterdir():
+                    if entry.name.split(".", 1)[0] not in live:
+                        with contextlib.suppress(OSError):
+                            entry.unlink()
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

@@ -1,0 +1,114 @@
+"""Incremental builds: a rebuild from the cache gives exactly the site a clean build gives, and a
+rebuild with nothing changed renders nothing and rewrites no file."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import make_vault, png
+
+from garden.build import build
+from garden.diagnostics import Reporter
+
+VAULT = {
+    "index.md": "# Home\n\nSee [[Alpha]], [[Beta#Part two]] and [[Folder/Gamma|gamma]].\n",
+    "Alpha.md": "---\ntags: [one]\naliases: [First]\n---\n# Alpha\n\n![[Beta#Part two]]\n\n"
+    "Text ^blk\n\n![[pic.png|100]]\n",
+    "Beta.md": "# Beta\n\n## Part one\n\nLinks [[Alpha#^blk]].\n\n## Part two\n\nEmbedded part.\n",
+    "Folder/Gamma.md": "# Gamma\n\n[[Missing]] and [[First]] #two\n",
+    "Folder/Delta.md": "---\ndraft: true\n---\nSecret delta.\n",
+    "pic.png": png(300, 200),
+}
+
+
+def _tree(out: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()
+    }
+
+
+def _age(vault: Path) -> None:
+    """Date every file a minute back: a file changed in the same mtime tick as the last build is
+    never trusted from its stat alone, and these tests change files faster than that."""
+    past = time.time() - 60
+    for p in vault.rglob("*"):
+        os.utime(p, (past, past))
+
+
+def _write(vault: Path, rel: str, text: str) -> None:
+    (vault / rel).parent.mkdir(parents=True, exist_ok=True)
+    (vault / rel).write_text(text, encoding="utf-8")
+
+
+EDITS: list[tuple[str, Callable[[Path], None]]] = [
+    ("edit a note's text", lambda v: _write(v, "Beta.md", VAULT["Beta.md"] + "\nMore text.\n")),
+    ("edit an embedded section", lambda v: _write(v, "Beta.md", "# Beta\n\n## Part two\n\nNew.\n")),
+    ("add the missing note", lambda v: _write(v, "Missing.md", "# Missing\n\nNow here.\n")),
+    ("rename a note", lambda v: (v / "Alpha.md").rename(v / "Alpha renamed.md")),
+    ("delete a note", lambda v: (v / "Folder/Gamma.md").unlink()),
+    ("publish a draft", lambda v: _write(v, "Folder/Delta.md", "Delta, public now.\n")),
+    ("delete the image", lambda v: (v / "pic.png").unlink()),
+    ("rename a folder", lambda v: (v / "Folder").rename(v / "Renamed")),
+]
+
+
+def test_incremental_rebuilds_equal_clean_builds(tmp_path: Path) -> None:
+    vault = make_vault(tmp_path / "vault", VAULT)
+    _age(vault)
+    out = tmp_path / "a" / "site"
+    build(vault, out, reporter=Reporter())
+    for step, (what, edit) in enumerate(EDITS):
+        edit(vault)
+        _age(vault)
+        incremental = Reporter()
+        result = build(vault, out, reporter=incremental)
+        assert not result.unchanged, what
+        clean_out = tmp_path / f"clean{step}" / "site"
+        clean = Reporter()
+        build(vault, clean_out, reporter=clean, use_cache=False)
+        assert _tree(out) == _tree(clean_out), f"after '{what}' the incremental site differs"
+        assert sorted(map(str, incremental.diagnostics)) == sorted(map(str, clean.diagnostics))
+
+
+def test_no_change_rebuild_writes_nothing(tmp_path: Path) -> None:
+    vault = make_vault(tmp_path / "vault", VAULT)
+    _age(vault)
+    out = tmp_path / "site"
+    first = Reporter()
+    build(vault, out, reporter=first)
+    before = {p: p.stat() for p in out.rglob("*")}
+    again = Reporter()
+    result = build(vault, out, reporter=again)
+    assert result.unchanged
+    assert result.pages > 0 and "render" not in result.timings
+    after = {p: p.stat() for p in out.rglob("*")}
+    assert {p: (s.st_ino, s.st_mtime_ns) for p, s in before.items()} == {
+        p: (s.st_ino, s.st_mtime_ns) for p, s in after.items()
+    }
+    # The same warnings every night, so a cron job's output does not depend on the cache.
+    assert list(map(str, again.diagnostics)) == list(map(str, first.diagnostics))
+
+
+@pytest.mark.parametrize("change", ["out replaced", "no cache", "fresh edit"])
+def test_rebuild_is_full_when_the_cache_cannot_be_trusted(tmp_path: Path, change: str) -> None:
+    vault = make_vault(tmp_path / "vault", VAULT)
+    _age(vault)
+    out = tmp_path / "site"
+    build(vault, out, reporter=Reporter())
+    use_cache = True
+    if change == "out replaced":
+        shutil.rmtree(out)  # someone else's copy of the site, or none: the marker differs
+    elif change == "no cache":
+        use_cache = False
+    else:  # the same size, written within the same mtime tick as the last build
+        text = (vault / "Beta.md").read_text(encoding="utf-8")
+        (vault / "Beta.md").write_text(text.replace("Embedded", "Embodied"), encoding="utf-8")
+    result = build(vault, out, reporter=Reporter(), use_cache=use_cache)
+    assert not result.unchanged
+    if change == "fresh edit":
+        assert "Embodied" in (out / "Alpha.html").read_text(encoding="utf-8")
