@@ -56,6 +56,11 @@ def _add_build(commands: Commands) -> None:
     b.add_argument(
         "--report", type=Path, metavar="FILE", help="write warnings and stage timings as JSON"
     )
+    b.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="ignore the build cache (.garden-cache beside OUT) and build everything again",
+    )
     b.set_defaults(run=_run_build)
 
 
@@ -78,6 +83,7 @@ def _run_build(args: argparse.Namespace) -> int:
                 config_path=args.config,
                 reporter=reporter,
                 progress=console.progress,
+                use_cache=not args.no_cache,
             )
     except GardenError as exc:
         error = str(exc)
