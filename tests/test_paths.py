@@ -72,3 +72,13 @@ def test_normalized_paths_never_climb_out(parts: list[str]) -> None:
     if result is not None:
         assert ".." not in result.split("/")
         assert not result.startswith("/")
+
+
+_SEGMENT = st.sampled_from(["a", "b", "c d", "é", "index.html", "x.html", "..a", "tags"])
+
+
+@given(st.lists(_SEGMENT, max_size=4), st.lists(_SEGMENT, min_size=1, max_size=4))
+def test_relative_url_agrees_with_posixpath_relpath(here: list[str], there: list[str]) -> None:
+    page, target = "/".join([*here, "page.html"]), "/".join(there)
+    expected = posixpath.relpath(target, posixpath.dirname(page) or ".")
+    assert unquote(relative_url(page, target)) == expected
