@@ -13,7 +13,7 @@ leaves of a hub). Components are then packed in rows, largest first.
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
 import networkx as nx
@@ -178,22 +178,29 @@ class LocalNode:
 
 
 def local_graph(
-    graph: nx.Graph, center: Hashable
+    graph: nx.Graph, center: Hashable, degrees: Mapping[Hashable, int] | None = None
 ) -> tuple[list[LocalNode], list[tuple[Hashable, Hashable]]]:
     """The note, its neighbours and (room permitting) theirs, on two rings around it; a depth-2
-    node sits near the neighbour it hangs from. Positions in a 200x200 box centred on 100,100."""
+    node sits near the neighbour it hangs from. Positions in a 200x200 box centred on 100,100.
+    ``degrees``: the graph's node degrees, when the caller draws many local graphs (networkx's
+    degree view costs more than the rest of this function)."""
     undirected = graph.to_undirected(as_view=True) if graph.is_directed() else graph
     if center not in undirected:
         return [], []
 
+    degree = degrees if degrees is not None else dict(undirected.degree())
+
     def by_weight(nodes: Sequence[Hashable]) -> list[Hashable]:
-        return sorted(nodes, key=lambda v: (-undirected.degree(v), str(v)))
+        return sorted(nodes, key=lambda v: (-degree[v], str(v)))
 
     first = by_weight([v for v in undirected.neighbors(center) if v != center])[:LOCAL_FIRST]
     chosen = {center, *first}
     second: list[tuple[Hashable, Hashable]] = []  # (node, parent)
     for parent in first:
-        for v in by_weight(list(undirected.neighbors(parent))):
+        around = undirected.adj[parent]
+        # A hub's thousands of neighbours are not worth sorting on every page that links to it.
+        candidates = by_weight(list(around)) if len(around) <= 64 else around
+        for v in candidates:
             if len(chosen) >= LOCAL_TOTAL:
                 break
             if v not in chosen:
@@ -218,5 +225,10 @@ def local_graph(
             angle = angle_of[parent] + offset
             nodes.append(LocalNode(v, 100 + 88 * math.cos(angle), 100 + 88 * math.sin(angle), 2))
     order = {n.key: i for i, n in enumerate(nodes)}
-    edges = [(a, b) for a in order for b in undirected.adj[a] if b in order and order[a] < order[b]]
+    edges: list[tuple[Hashable, Hashable]] = []
+    for a in order:
+        around = undirected.adj[a]
+        # Walk the shorter side: a hub's neighbours can outnumber the drawn nodes a hundredfold.
+        near = [b for b in order if b in around] if len(around) > len(order) else around
+        edges.extend((a, b) for b in near if b in order and order[a] < order[b])
     return nodes, edges

@@ -149,6 +149,7 @@ class SiteRenderer:
         self.search_docs: dict[VaultPath, SearchDoc] = {}
         self.link_graph = nx.Graph(vault.graph)  # undirected: a local graph shows both ways
         self.link_graph.remove_edges_from(nx.selfloop_edges(self.link_graph))
+        self.link_degrees = dict(self.link_graph.degree())
         self.dated = dated_notes(vault)
         # Kept by the publish filter even when no note links to it (publish.py).
         self.publish_css = self.site.attachments.get(VaultPath(PUBLISH_CSS))
@@ -339,7 +340,7 @@ class SiteRenderer:
     def _local_graph(
         self, note: Note, out: OutPath
     ) -> tuple[tuple[GraphNode, ...], tuple[tuple[float, float, float, float], ...]]:
-        nodes, edges = local_graph(self.link_graph, note.path)
+        nodes, edges = local_graph(self.link_graph, note.path, self.link_degrees)
         if len(nodes) < 2:
             return (), ()
         at = {n.key: n for n in nodes}

@@ -23,7 +23,7 @@ import html
 import json
 import re
 import unicodedata
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -39,6 +39,8 @@ _CJK = (
     "\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f"
 )
 _TOKEN = re.compile(rf"([{_CJK}]+)|([^\W_{_CJK}]+(?:['’][^\W_{_CJK}]+)?)")
+_WORD = re.compile(rf"[^\W_{_CJK}]+(?:'[^\W_{_CJK}]+)?")
+_HAS_CJK = re.compile(rf"[{_CJK}]")
 _TAG = re.compile(r"<[^>]*>")
 _BLOCK_END = re.compile(r"</(?:p|li|h[1-6]|div|pre|tr|td|th|blockquote|figcaption)>|<br\s*/?>")
 _DROP = re.compile(r"<(script|style|svg|math)\b.*?</\1>", re.S | re.I)
@@ -66,6 +68,9 @@ def fold_token(word: str) -> str:
 def tokenize(text: str) -> list[str]:
     """Search tokens of ``text``: folded words, and CJK runs as overlapping character pairs.
     The script in the theme (``garden.js``: ``tokenize``) must split queries the same way."""
+    text = text.casefold()
+    if not _HAS_CJK.search(text):  # the common case, several times faster
+        return [w if w.isascii() else fold_token(w) for w in _WORD.findall(text.replace("’", "'"))]
     tokens: list[str] = []
     for match in _TOKEN.finditer(text):
         cjk, word = match.groups()
@@ -85,17 +90,16 @@ class SearchDoc:
     text: str  # plain text of the note's rendered body
 
 
-def _weights(doc: SearchDoc) -> Counter[str]:
-    weights: Counter[str] = Counter()
+def _weights(doc: SearchDoc) -> dict[str, int]:
     body = Counter(tokenize(doc.text))
-    for token, count in body.items():
-        weights[token] += min(count, BODY_CAP)
-    for token in set(tokenize(doc.title)):
-        weights[token] += TITLE_WEIGHT
-    for token in set(tokenize(" ".join(doc.tags).replace("/", " "))):
-        weights[token] += TAG_WEIGHT
-    for token in set(tokenize(" ".join(text for text, _ in doc.headings))):
-        weights[token] += HEADING_WEIGHT
+    weights = {t: c if c < BODY_CAP else BODY_CAP for t, c in body.items()}
+    for text, weight in (
+        (doc.title, TITLE_WEIGHT),
+        (" ".join(doc.tags).replace("/", " "), TAG_WEIGHT),
+        (" ".join(text for text, _ in doc.headings), HEADING_WEIGHT),
+    ):
+        for token in set(tokenize(text)):
+            weights[token] = weights.get(token, 0) + weight
     return weights
 
 
@@ -133,12 +137,15 @@ def build_search_index(
 ) -> dict[str, bytes]:
     """Every file of the index, OUT-relative path -> bytes."""
     files: dict[str, bytes] = {}
-    postings: dict[str, list[tuple[int, int]]] = {}
+    # Posting lists are built delta-encoded as they go: [id gap, weight, id gap, weight...].
+    encoded: defaultdict[str, list[int]] = defaultdict(list)
+    last: dict[str, int] = {}
     count = 0
     for doc_id, doc in enumerate(docs):
         count += 1
         for token, weight in _weights(doc).items():
-            postings.setdefault(token, []).append((doc_id, weight))
+            encoded[token] += (doc_id - last.get(token, 0), weight)
+            last[token] = doc_id
         document = {
             "t": doc.title,
             "u": doc.url,
@@ -148,16 +155,8 @@ def build_search_index(
         }
         files[f"{prefix}d/{doc_id}.json"] = _json(document)
 
-    encoded: dict[str, list[int]] = {}
-    for token, entries in postings.items():
-        flat: list[int] = []
-        last = 0
-        for doc_id, weight in entries:  # already in doc order
-            flat += (doc_id - last, weight)
-            last = doc_id
-        encoded[token] = flat
-    # A rough size per token (digits, commas, quotes) is enough to decide where to split.
-    sizes = {t: len(t) + 6 + sum(len(str(v)) + 1 for v in flat) for t, flat in encoded.items()}
+    # A rough size per token (about 3 bytes a number) is enough to decide where to split.
+    sizes = {t: len(t) + 6 + 3 * len(flat) for t, flat in encoded.items()}
     shards: dict[str, dict[str, list[int]]] = {}
     for token, key in _shard_keys(sizes).items():
         shards.setdefault(key, {})[token] = encoded[token]
