@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 import time
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -77,9 +78,23 @@ class Console:
         self._clear()
         if self.quiet:
             return
+        if result.unchanged:
+            print(
+                f"garden: nothing changed since the last build; {out} left as it was "
+                f"({result.pages} pages, {result.seconds:.2f}s); {reporter.summary()}",
+                file=self.stream,
+                flush=True,
+            )
+            return
+        images = result.images
+        resized = (
+            f" ({images.sources} images in {images.variants} sizes, {images.decoded} resized)"
+            if images.sources
+            else ""
+        )
         print(
-            f"garden: built {result.pages} pages ({result.notes} notes) and {result.files} files "
-            f"into {out} in {result.seconds:.2f}s; {reporter.summary()}",
+            f"garden: built {result.pages} pages ({result.notes} notes) and {result.files} files"
+            f"{resized} into {out} in {result.seconds:.2f}s; {reporter.summary()}",
             file=self.stream,
         )
         if self.tty:
@@ -123,6 +138,7 @@ def write_report(
         "pages": result.pages if result else 0,
         "notes": result.notes if result else 0,
         "files": result.files if result else 0,
+        "images": asdict(result.images) if result else {},
         "timings": {k: round(v, 4) for k, v in (result.timings if result else {}).items()},
         "counts": dict(sorted(reporter.counts().items())),
         "warnings": [d.as_dict() for d in reporter.diagnostics],
