@@ -106,7 +106,10 @@ def front_matter(draw: st.DrawFn) -> str:
 
 @st.composite
 def vaults(draw: st.DrawFn) -> tuple[dict[str, str | bytes], list[str]]:
-    names = draw(st.lists(NAME, min_size=1, max_size=6, unique_by=lambda n: n.casefold()))
+    size = (3, 8) if FUZZ else (1, 6)  # fuzz: more notes per vault, more links between them
+    names = draw(
+        st.lists(NAME, min_size=size[0], max_size=size[1], unique_by=lambda n: n.casefold())
+    )
     folders = draw(
         st.lists(
             st.sampled_from(["", "A/", "a/", "A/B/", "Ç/"]),
@@ -147,7 +150,7 @@ def _report_count() -> Iterator[None]:
 
 
 @settings(
-    max_examples=2_500 if FUZZ else 10,
+    max_examples=2_500 if FUZZ else 10,  # fuzz: about 5 notes a vault
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     derandomize=not FUZZ,  # `make test` is repeatable; `make fuzz` looks somewhere new each run
