@@ -235,3 +235,32 @@ def test_default_out_is_outside_the_vault_and_per_vault(tmp_path: Path) -> None:
     a, b = tmp_path / "a" / "vault", tmp_path / "b" / "vault"
     assert default_out(a) != default_out(b)
     assert tmp_path not in default_out(a).parents
+
+
+@pytest.mark.browser
+def test_an_open_tab_reloads_in_chromium_and_shows_a_failed_build(server: Server) -> None:
+    """What a writer sees: the tab beside Obsidian follows the edits by itself."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.is_file():
+        pytest.skip("Chromium not found: apt-get install -y chromium")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(chromium), args=["--no-sandbox"])
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(TIMEOUT * 1000)
+            errors: list[str] = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto(f"http://127.0.0.1:{server.port}/")
+            page.wait_for_function("() => document.body.innerText.includes('First version.')")
+            page.wait_for_timeout(300)  # the event stream connects after load
+            save(server.vault / "index.md", "# Home\n\nEdited in Obsidian.\n")
+            page.wait_for_function("() => document.body.innerText.includes('Edited in Obsidian.')")
+            (server.vault / "garden.yaml").write_text("title: [unclosed\n", encoding="utf-8")
+            page.wait_for_selector("#garden-serve-error")
+            assert "Edited in Obsidian." in page.inner_text("body")  # the last good site
+            (server.vault / "garden.yaml").unlink()
+            page.wait_for_selector("#garden-serve-error", state="detached")
+            assert errors == []
+        finally:
+            browser.close()
