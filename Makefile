@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 VAULT ?= vault
 OUT ?= public
 
-.PHONY: site test lint format bench bench-quick fuzz clean
+.PHONY: site test lint format bench bench-quick bench-images fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ bench: $(STAMP)
 
 bench-quick: $(STAMP)
 	$(BIN)/python -m bench.run --quick
+
+# 200 photo-like images of 1-12 MP: cold (1 process, all cores), warm, and the decode+encode floor.
+bench-images: $(STAMP)
+	$(BIN)/python -m bench.images
 
 clean:
 	rm -rf $(OUT) .garden-cache .pytest_cache

@@ -55,7 +55,7 @@ class Config:
     )
     cache_dir: str = field(
         default="",
-        metadata={"doc": "Image variant cache folder; default: .garden-cache beside the output."},
+        metadata={"doc": "Cache folder (notes, image variants); default .garden-cache beside OUT."},
     )
     image_jobs: int = field(
         default=0, metadata={"doc": "Processes that resize images; 0: one per CPU core."}

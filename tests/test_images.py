@@ -109,7 +109,7 @@ def test_content_width_from_config(tmp_path: Path) -> None:
 
 
 def test_svg_is_copied_as_is_with_its_size(tmp_path: Path) -> None:
-    svg = b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 100"><rect/></svg>'
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 100" stroke-width="3"></svg>'
     built = site(tmp_path, {"N.md": "![[d.svg]]\n\n![[d.svg|50]]\n", "d.svg": svg})
     plain, sized = images_of(built, "N.html")
     assert (plain["width"], plain["height"]) == ("200", "100")

@@ -27,6 +27,8 @@ from garden.paths import is_inside
 
 CACHE_NAME = ".garden-cache"
 _LAYOUT = "images-v1"
+# Bump when probe_image reads a file differently: facts recorded by an older probe are dropped.
+PROBE_VERSION = 2
 
 
 def cache_root(cache_dir: str, vault: Path, out: Path) -> Path:
@@ -54,7 +56,8 @@ class ImageCache:
         self.used: set[str] = set()  # store file names this build needs
         with contextlib.suppress(OSError, ValueError):
             data = json.loads(self.manifest_path.read_text(encoding="utf-8"))
-            self._old_probes = dict(data.get("probes", {}))
+            if data.get("probe_version") == PROBE_VERSION:
+                self._old_probes = dict(data.get("probes", {}))
 
     def path(self, key: str, ext: str) -> Path:
         name = key + ext
@@ -85,7 +88,7 @@ class ImageCache:
         if not self.used and not self.manifest_path.exists():
             return
         self.manifest_path.parent.mkdir(parents=True, exist_ok=True)
-        data = {"probes": self._probes, "used": sorted(self.used)}
+        data = {"probe_version": PROBE_VERSION, "probes": self._probes, "used": sorted(self.used)}
         _write_atomic(self.manifest_path, json.dumps(data).encode("utf-8"))
         keep: set[str] = set()
         for manifest in self.manifest_path.parent.glob("*.json"):

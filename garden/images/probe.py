@@ -31,7 +31,8 @@ MAX_PIXELS = 90_000_000
 # would decode the whole image, so PNG orientation is ignored (and stripped with the metadata).
 _EXIF_FORMATS = {"JPEG", "MPO", "WEBP", "TIFF"}
 _SVG_ROOT = re.compile(rb"<svg\b[^>]*>", re.IGNORECASE | re.DOTALL)
-_SVG_ATTR = re.compile(rb"""\b(width|height|viewBox)\s*=\s*["']([^"']*)["']""", re.IGNORECASE)
+# Not preceded by a letter or "-": stroke-width="1.5" is not the SVG's width.
+_SVG_ATTR = re.compile(rb"""(?<![\w-])(width|height|viewBox)\s*=\s*["']([^"']*)["']""", re.I)
 
 
 @dataclass(frozen=True, slots=True)

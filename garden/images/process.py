@@ -9,7 +9,9 @@ smaller one from the previous. EXIF orientation is applied to the small result, 
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -60,6 +62,7 @@ class Task:
 class TaskResult:
     decoded: int  # images decoded (0 or 1): what the cache is there to avoid
     error: str = ""
+    lasting: bool = True  # the error is the image's own (worth remembering), not a dead worker
 
 
 def run_task(task: Task) -> TaskResult:
@@ -203,16 +206,31 @@ def run_tasks(
                 done()
             yield task, result
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
         futures = {pool.submit(run_task, task): task for task in tasks}
         for future in as_completed(futures):
             try:
                 result = future.result()
             except BrokenProcessPool:  # a worker was killed (out of memory?): the rest go on
-                result = TaskResult(1, "the process decoding it died (out of memory?)")
+                result = TaskResult(1, "a process decoding images died (out of memory?)", False)
             if done is not None:
                 done()
             yield futures[future], result
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """fork while this process has one thread: workers start at once and nothing is imported
+    again. With other threads running (``garden serve``'s watcher) a forked child could inherit
+    a lock some thread holds, so then forkserver: workers forked from a clean single-threaded
+    server, started once per garden process with this module loaded."""
+    methods = multiprocessing.get_all_start_methods()
+    if threading.active_count() == 1 and "fork" in methods:
+        return multiprocessing.get_context("fork")
+    if "forkserver" not in methods:
+        return multiprocessing.get_context()
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    return context
 
 
 def _size(task: Task) -> int:

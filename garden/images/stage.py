@@ -23,6 +23,13 @@ from garden.images.variants import ImageSettings
 from garden.model import CopiedFile, ImageVariant, Site
 
 
+class _Bar(tqdm):  # type: ignore[type-arg]
+    """tqdm without its monitor thread: with a second thread running, the workers could not be
+    forked safely (see ``process._context``)."""
+
+    monitor_interval = 0
+
+
 @dataclass
 class ImageStats:
     sources: int = 0  # source images with at least one variant
@@ -72,11 +79,13 @@ def produce_images(
             )
 
     show = progress and bool(tasks) and sys.stderr.isatty()
-    with tqdm(total=len(tasks), desc="images", unit="img", leave=False, disable=not show) as bar:
+    with _Bar(total=len(tasks), desc="images", unit="img", leave=False, disable=not show) as bar:
         for task, result in run_tasks(tasks, settings.jobs, bar.update):
             stats.decoded += result.decoded
             if result.error:
                 failed[task.source] = result.error
+                if not result.lasting:
+                    continue
                 digest = by_source[task.source][0].digest
                 marker = cache.path(digest, ".err")
                 marker.parent.mkdir(parents=True, exist_ok=True)
