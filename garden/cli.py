@@ -70,7 +70,7 @@ def _run_build(args: argparse.Namespace) -> int:
     reporter = Reporter(console)
     result: BuildResult | None = None
     error: str | None = None
-    if args.report is not None and is_inside(args.report.absolute(), args.out.absolute()):
+    if args.report is not None and is_inside(args.report.resolve(), args.out.resolve()):
         console.error(f"the report {args.report} is inside OUT: the next build would delete it")
         return EXIT_FATAL
     try:
