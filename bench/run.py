@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import inspect
 import json
 import os
 import platform
@@ -130,7 +131,9 @@ def _optional(module: str, quick: bool) -> dict[str, Any] | None:
     except (ImportError, AttributeError):
         return None
     print(f"\n== {module}", flush=True)
-    return run(quick=quick)
+    if "quick" in inspect.signature(run).parameters:
+        return run(quick=quick)
+    return run()
 
 
 def main() -> None:
