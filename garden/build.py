@@ -50,7 +50,7 @@ class BuildResult:
         return sum(self.timings.values())
 
 
-class _Timer:
+class StageTimer:
     def __init__(
         self, timings: dict[str, float], progress: Callable[[str, float], None] | None = None
     ) -> None:
@@ -66,11 +66,11 @@ class _Timer:
             self.progress(stage, self.timings[stage])
 
 
-def _read_vault(
+def read_vault(
     vault: Path,
     config: Config,
     reporter: Reporter,
-    timer: _Timer,
+    timer: StageTimer,
     cache: _NoteCache | None = None,
 ) -> tuple[Vault, list[Diagnostic]]:
     """scan → parse → resolve: the whole vault, published or not, and the resolver's warnings
@@ -85,7 +85,7 @@ def _parse_and_resolve(
     files: list[SourceFile],
     folders: set[str],
     reporter: Reporter,
-    timer: _Timer,
+    timer: StageTimer,
     cache: _NoteCache | None = None,
 ) -> tuple[Vault, list[Diagnostic]]:
     notes = []
@@ -116,6 +116,7 @@ class _NoteCache:
     def __init__(self, store: BuildCache, old: BuildState, new: BuildState, inputs: str) -> None:
         self.store, self.old, self.new, self.inputs = store, old, new, inputs
         self.sources: dict[VaultPath, SourceFile] = {}
+        self.kept_tokens: set[str] = set()
 
     def fingerprint(self, files: list[SourceFile], folders: set[str]) -> str:
         """Everything a build reads, by stat: equal fingerprints mean an equal site."""
@@ -149,23 +150,26 @@ class _NoteCache:
             self.new.notes[source.path] = cached
             return cached.note, cached.diagnostics
         note, diagnostics = parse_note(source)
-        if note.tokens is not None and note.digest:
-            self.store.write_tokens(note.digest, note.tokens)
         light = dataclasses.replace(note, tokens=None)
         self.new.notes[source.path] = CachedNote(key, light, diagnostics)
         return note, diagnostics
 
     def with_tokens(self, published: Vault) -> Vault:
         """The published notes with their token trees, read back from the cache (or parsed
-        again if the cache lost them)."""
+        again if the cache lost them).
+        Only published notes' trees are stored: the cache holds no body text of a private note.
+        """
         notes: dict[VaultPath, Note] = {}
         for path, note in published.notes.items():
-            if note.tokens is None:
+            tokens = note.tokens
+            if tokens is None:
                 tokens = self.store.read_tokens(note.digest)
-                if tokens is None:
-                    tokens = parse_note(self.sources[path])[0].tokens
-                note = dataclasses.replace(note, tokens=tokens if tokens is not None else [])
-            notes[path] = note
+            if tokens is None:
+                tokens = parse_note(self.sources[path])[0].tokens or []
+            if note.digest:
+                self.store.write_tokens(note.digest, tokens)  # no-op when already stored
+                self.kept_tokens.add(note.digest)
+            notes[path] = dataclasses.replace(note, tokens=tokens)
         return dataclasses.replace(published, notes=notes)
 
 
@@ -185,7 +189,7 @@ def build(
     """
     reporter = reporter if reporter is not None else Reporter()
     result = BuildResult()
-    timer = _Timer(result.timings, progress)
+    timer = StageTimer(result.timings, progress)
     vault = vault.resolve()
     check_output_dir(vault, out)
     config, diagnostics = load_config(vault, config_path)
@@ -244,7 +248,7 @@ def build(
         "unpublished": result.unpublished,
     }
     store.save(new)
-    store.prune({n.note.digest for n in new.notes.values()}, set())
+    store.prune(notes_cache.kept_tokens, set())
     timer.lap("emit")
     return result
 
@@ -275,7 +279,7 @@ def explain(vault: Path, target: Path, *, config_path: Path | None = None) -> Ve
     vault = vault.resolve()
     config, _ = load_config(vault, config_path)
     reporter = Reporter()
-    everything, _ = _read_vault(vault, config, reporter, _Timer({}))
+    everything, _ = read_vault(vault, config, reporter, StageTimer({}))
     published, reasons = filter_published(everything, explicit=config.publish == "explicit")
     # Resolve the folder, not the file: a symlink's own place in the vault is what is asked about.
     absolute = target if target.is_absolute() else Path.cwd() / target

@@ -92,6 +92,12 @@ class BuildCache:
         site = hashlib.sha256(os.fsencode(out.absolute())).hexdigest()[:16]
         self.root = root
         self.folder = root / _LAYOUT / site
+        # Private: the state names every note, published or not (titles, links, front matter).
+        # A web server running as another user must not read it even if OUT's parent is served.
+        with contextlib.suppress(OSError):
+            self.folder.mkdir(parents=True, exist_ok=True)
+            for folder in (root, root / _LAYOUT, self.folder):
+                os.chmod(folder, 0o700)
         self.state_path = self.folder / "state.pickle"
 
     def load(self) -> BuildState:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 # build.py owns the order of the stages: check reads the vault exactly as build() and explain()
 # do (same scan, parse and resolve, same publish rules), then stops before rendering.
-from garden.build import _read_vault, _Timer
+from garden.build import StageTimer, read_vault
 from garden.config import load_config
 from garden.diagnostics import Diagnostic, Reporter
 from garden.model import LinkRef, Note, Resolution, Vault
@@ -85,7 +85,7 @@ def check_vault(vault: Path, config_path: Path | None, reporter: Reporter) -> Ch
     config, diagnostics = load_config(vault, config_path)
     reporter.extend(diagnostics)
     # Anchor problems are recomputed below from the resolutions, for published notes only.
-    whole, _anchors = _read_vault(vault, config, reporter, _Timer({}))
+    whole, _anchors = read_vault(vault, config, reporter, StageTimer({}))
     published, reasons = filter_published(whole, explicit=config.publish == "explicit")
     home, _home_problems = find_home(published, config.home)
     findings = _findings(whole, published, reasons, home)
