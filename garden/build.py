@@ -6,10 +6,12 @@ emit writes, and it writes into a staging folder that replaces OUT at the very e
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import gc
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -173,6 +175,20 @@ class _NoteCache:
         return dataclasses.replace(published, notes=notes)
 
 
+@contextlib.contextmanager
+def _fewer_gc_passes() -> Iterator[None]:
+    """A build allocates millions of small objects that live until it ends (token trees, pages),
+    so Python's default cyclic-GC thresholds rescan them over and over: a third of parse time on
+    a 10,000-note vault. Collect less often during the build, as it only allocates."""
+    before = gc.get_threshold()
+    gc.set_threshold(50_000, 20, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
+@_fewer_gc_passes()
 def build(
     vault: Path,
     out: Path,
