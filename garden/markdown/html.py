@@ -205,7 +205,7 @@ class NoteHTMLRenderer(HTMLRenderer):
     # -- external links keep their scheme; mark them so the theme can style them ---------------
     def link(self, text: str, url: str, title: str | None = None) -> str:
         attrs = f' title="{escape(title)}"' if title else ""
-        href = escape(self.safe_url(url))
+        href = self.safe_url(url)  # already escaped for an attribute
         return f'<a class="external" href="{href}"{attrs} rel="noopener">{text}</a>'
 
     def image(self, text: str, url: str, title: str | None = None) -> str:
@@ -217,7 +217,7 @@ class NoteHTMLRenderer(HTMLRenderer):
         elif text.strip().isdigit():
             width, text = f' width="{int(text)}"', ""
         title_attr = f' title="{escape(title)}"' if title else ""
-        src = escape(self.safe_url(url))
+        src = self.safe_url(url)  # already escaped for an attribute
         return f'<img src="{src}" alt="{escape(text)}"{width}{title_attr} loading="lazy">'
 
     # -- footnotes: every id unique on the page (see garden.markdown.footnotes) ---------------
