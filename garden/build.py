@@ -9,13 +9,20 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import gc
-import hashlib
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from garden.cache import BuildCache, BuildState, CachedNote, code_fingerprint, digest_of, stat_key
+from garden.cache import (
+    BuildCache,
+    BuildState,
+    CachedNote,
+    StatKey,
+    code_fingerprint,
+    digest_of,
+    stat_key,
+)
 from garden.config import Config, load_config
 from garden.diagnostics import Diagnostic, Reporter
 from garden.emit import SITE_MARKER, check_output_dir, emit_site
@@ -28,7 +35,7 @@ from garden.images import (
     produce_images,
 )
 from garden.model import Note, SourceFile, Vault
-from garden.parse import parse_note
+from garden.parse import note_digest, parse_note
 from garden.paths import VaultPath, is_inside, nfc
 from garden.publish import Verdict, explain_file, filter_published
 from garden.render import render_site
@@ -73,14 +80,13 @@ def read_vault(
     config: Config,
     reporter: Reporter,
     timer: StageTimer,
-    cache: _NoteCache | None = None,
 ) -> tuple[Vault, list[Diagnostic]]:
     """scan → parse → resolve: the whole vault, published or not, and the resolver's warnings
     (only those about published notes are worth showing; the caller filters them)."""
     files, folders, diagnostics = scan_vault(vault, config.ignore)
     reporter.extend(diagnostics)
     timer.lap("scan")
-    return _parse_and_resolve(files, folders, reporter, timer, cache)
+    return _parse_and_resolve(files, folders, reporter, timer)
 
 
 def _parse_and_resolve(
@@ -106,7 +112,7 @@ def _parse_and_resolve(
 
 def _content_digest(source: SourceFile) -> str:
     try:
-        return hashlib.sha256(source.abs_path.read_bytes()).hexdigest()[:32]
+        return note_digest(source.abs_path.read_bytes())
     except OSError:
         return ""
 
@@ -118,6 +124,7 @@ class _NoteCache:
     def __init__(self, store: BuildCache, old: BuildState, new: BuildState, inputs: str) -> None:
         self.store, self.old, self.new, self.inputs = store, old, new, inputs
         self.sources: dict[VaultPath, SourceFile] = {}
+        self.stats: dict[VaultPath, StatKey] = {}  # taken once, by fingerprint()
         self.kept_tokens: set[str] = set()
 
     def fingerprint(self, files: list[SourceFile], folders: set[str]) -> str:
@@ -130,6 +137,7 @@ class _NoteCache:
             except OSError:
                 key = (0, 0, 0)
             racy = racy or not self.old.trusts(key)
+            self.stats[f.path] = key
             keys.append((f.path, f.kind, f.ignored_by, key))
         self.new.fingerprint = digest_of(self.inputs, keys, sorted(folders))
         # A file saved just before the last build ended may have changed since in the same mtime
@@ -137,11 +145,9 @@ class _NoteCache:
         return "" if racy else self.new.fingerprint
 
     def parse(self, source: SourceFile) -> tuple[Note, list[Diagnostic]]:
+        """The note, from the cache when its file is unchanged (call ``fingerprint`` first)."""
         self.sources[source.path] = source
-        try:
-            key = stat_key(source.abs_path)
-        except OSError:
-            key = (0, 0, 0)
+        key = self.stats[source.path]
         cached = self.old.notes.get(source.path)
         if (
             cached is not None
@@ -222,7 +228,8 @@ def build(
     files, folders, diagnostics = scan_vault(vault, config.ignore)
     reporter.extend(diagnostics)
     timer.lap("scan")
-    if notes_cache.fingerprint(files, folders) == old.fingerprint and _unchanged_out(out, old):
+    out_is_last_site = _unchanged_out(out, old)
+    if notes_cache.fingerprint(files, folders) == old.fingerprint and out_is_last_site:
         # Nothing the site depends on changed and OUT is the site the cache describes: render
         # nothing, write nothing, and repeat the last build's warnings so cron output is stable.
         reporter.extend(old.summary.get("diagnostics", []))
@@ -250,7 +257,7 @@ def build(
     )
     timer.lap("images")
 
-    new.outputs = emit_site(site, out, old.outputs if _unchanged_out(out, old) else None)
+    new.outputs = emit_site(site, out, old.outputs if out_is_last_site else None)
     cache.save()  # only now: a failed build must not prune what the last site still uses
     result.pages = len(site.pages)
     result.files = len(site.files)
@@ -264,7 +271,7 @@ def build(
         "unpublished": result.unpublished,
     }
     store.save(new)
-    store.prune(notes_cache.kept_tokens, set())
+    store.prune(notes_cache.kept_tokens)
     timer.lap("emit")
     return result
 

@@ -4,9 +4,8 @@ changed.
 Layout under the cache folder (default ``.garden-cache/`` beside OUT)::
 
     build-v1/<hash of OUT>/state.pickle     fingerprint of the inputs, parsed notes (without their
-                                            token trees), the record of every page
+                                            token trees), the identity of every file in OUT
     build-v1/<hash of OUT>/tokens/ab/<digest>.pickle   a note's mistune tokens, by content hash
-    build-v1/<hash of OUT>/bodies/ab/<digest>.html     a rendered note body, by its inputs' digest
 
 Parsed notes are keyed by the file's (size, mtime, inode) and checked by content hash, like make
 and git do; their token trees are loaded only for notes that are rendered again. A cache that
@@ -63,21 +62,11 @@ class CachedNote:
 
 
 @dataclass
-class PageRecord:
-    """How a page in OUT was made: the digest of everything its HTML depends on."""
-
-    digest: str
-    body: str = ""  # digest of the note body it shows, "" for pages without one
-
-
-@dataclass
 class BuildState:
     fingerprint: str = ""  # of every input; equal means nothing changed
     # (size, mtime, inode) of OUT's marker file after the build: proves OUT is still this site
     out_marker: StatKey | None = None
     notes: dict[str, CachedNote] = field(default_factory=dict)
-    pages: dict[str, PageRecord] = field(default_factory=dict)
-    bodies: dict[str, Any] = field(default_factory=dict)  # body digest -> replay record
     outputs: dict[str, str] = field(default_factory=dict)  # OUT path -> content digest
     summary: dict[str, Any] = field(default_factory=dict)  # counts reported by a no-change build
     saved_ns: int = 0  # wall clock when the state was saved
@@ -135,28 +124,16 @@ class BuildCache:
             return None
         return tokens if isinstance(tokens, list) else None
 
-    def write_body(self, digest: str, html: str) -> None:
-        path = self._entry("bodies", digest, ".html")
-        if not path.exists():
-            _write_atomic(path, html.encode("utf-8"))
-
-    def read_body(self, digest: str) -> str | None:
-        try:
-            return self._entry("bodies", digest, ".html").read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            return None
-
-    def prune(self, live_tokens: set[str], live_bodies: set[str]) -> None:
-        """Drop entries no note or page uses any more, so the cache does not grow forever."""
-        for kind, live in (("tokens", live_tokens), ("bodies", live_bodies)):
-            folder = self.folder / kind
-            if not folder.is_dir():
-                continue
-            for shard in folder.iterdir():
-                for entry in shard.iterdir():
-                    if entry.name.split(".", 1)[0] not in live:
-                        with contextlib.suppress(OSError):
-                            entry.unlink()
+    def prune(self, live_tokens: set[str]) -> None:
+        """Drop token trees no published note uses any more, so the cache does not grow forever."""
+        folder = self.folder / "tokens"
+        if not folder.is_dir():
+            return
+        for shard in folder.iterdir():
+            for entry in shard.iterdir():
+                if entry.name.split(".", 1)[0] not in live_tokens:
+                    with contextlib.suppress(OSError):
+                        entry.unlink()
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

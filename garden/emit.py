@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from garden.cache import RACY_NS
 from garden.errors import OutputError
 from garden.model import Site
 from garden.paths import is_inside
@@ -72,14 +73,9 @@ def _safe_dest(staging: Path, rel: str) -> Path:
     return dest
 
 
-# A file modified this close to now may change again within the same mtime tick: its stat does
-# not identify its content, so it is never reused (see cache.RACY_NS).
-_RACY_NS = 2_000_000_000
-
-
 def _source_identity(source: Path) -> str:
     st = os.stat(source)
-    if time.time_ns() - st.st_mtime_ns < _RACY_NS:
+    if time.time_ns() - st.st_mtime_ns < RACY_NS:  # may change again within its mtime tick
         return "racy"
     return f"file:{source}:{st.st_size}:{st.st_mtime_ns}:{st.st_ino}:{st.st_ctime_ns}"
 

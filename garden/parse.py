@@ -92,6 +92,11 @@ def parse_note(source: SourceFile) -> tuple[Note, list[Diagnostic]]:
     return parse_note_bytes(source.path, data)
 
 
+def note_digest(data: bytes) -> str:
+    """The content hash that names a note's cached token tree."""
+    return hashlib.sha256(data).hexdigest()[:32]
+
+
 def parse_note_bytes(path: VaultPath, data: bytes) -> tuple[Note, list[Diagnostic]]:
     """Parse a note's raw bytes (``path`` is where it is in the vault)."""
     diagnostics: list[Diagnostic] = []
@@ -126,6 +131,6 @@ def parse_note_bytes(path: VaultPath, data: bytes) -> tuple[Note, list[Diagnosti
         description=_description(data_fm, body.tokens),
         date=str(date_value)[:10] if isinstance(date_value, str) else "",
         frontmatter_error=fm.error,
-        digest=hashlib.sha256(data).hexdigest()[:32],
+        digest=note_digest(data),
     )
     return note, diagnostics
