@@ -71,6 +71,20 @@ def test_tag_pages_for_nested_tags(site_of) -> None:
     assert 'href="plants.html"' in site.page("tags/index.html")
 
 
+def test_tags_differing_in_case_are_one_tag(site_of) -> None:
+    """As in Obsidian: one page per tag whatever its case, spelt as the first note spells it."""
+    site = site_of(
+        {"a.md": "---\ntags: [Plants/Roses]\n---\n", "b.md": "#plants/roses", "c.md": "#PLANTS"}
+    )
+    pages = [f for f in site.files() if f.startswith("tags/")]
+    assert pages == ["tags/Plants.html", "tags/Plants/Roses.html", "tags/index.html"]
+    assert not site.warnings("slug-collision")
+    roses = site.page("tags/Plants/Roses.html")
+    assert 'href="../../a.html"' in roses and 'href="../../b.html"' in roses
+    assert 'href="tags/Plants/Roses.html"' in site.page("b.html")
+    assert site.page("tags/index.html").count('class="tag"') == 2
+
+
 def test_404_page_exists(site_of) -> None:
     page = site_of({"a.md": ""}).page("404.html")
     assert "Page not found" in page

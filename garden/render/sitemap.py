@@ -73,8 +73,11 @@ def slug_of(out: OutPath) -> Slug:
 
 
 def all_tags(notes: dict[VaultPath, Note]) -> dict[str, list[VaultPath]]:
-    """Every tag and tag prefix (``a/b`` also counts for ``a``) with the notes that carry it."""
+    """Every tag and tag prefix (``a/b`` also counts for ``a``) with the notes that carry it.
+    As in Obsidian, case does not matter: ``#Topic`` and ``#topic`` are one tag, spelt as the
+    first note (by path) spells it."""
     tagged: dict[str, list[VaultPath]] = {}
+    spelling: dict[str, str] = {}  # folded tag -> the spelling it is listed under
     for path in sorted(notes):
         seen: set[str] = set()
         for tag in notes[path].tags:
@@ -84,7 +87,7 @@ def all_tags(notes: dict[VaultPath, Note]) -> dict[str, list[VaultPath]]:
                 key = fold(prefix)
                 if key not in seen:
                     seen.add(key)
-                    tagged.setdefault(prefix, []).append(path)
+                    tagged.setdefault(spelling.setdefault(key, prefix), []).append(path)
     return tagged
 
 
