@@ -30,7 +30,7 @@ from garden.diagnostics import Diagnostic
 from garden.model import Note
 
 _LAYOUT = "build-v1"
-_FORMAT = 1
+_FORMAT = 2  # bump when a pickled value changes shape (2: Note.modified)
 StatKey = tuple[int, int, int]
 # A file changed this close to the last build's end may have changed again within the same
 # mtime tick (file systems store mtimes in coarse ticks): its stat is not trusted ("racy git").

@@ -19,6 +19,9 @@ from garden.errors import ConfigError
 
 CONFIG_NAME = "garden.yaml"
 PUBLISH_OPTIONS_NAME = "site-options.json"
+# Where a note's dates can come from (config key ``dates``), in the default order: as Quartz,
+# the front matter first, then the file's modification time (garden does not ask git).
+DATE_SOURCES = ("frontmatter", "filesystem")
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,16 @@ class Config:
             "for vaults written by several people."
         },
     )
+    dates: tuple[str, ...] = field(
+        default=DATE_SOURCES,
+        metadata={
+            "doc": "Where a note's dates come from, tried in order; the first source that dates "
+            "the note gives its date and updated date. 'frontmatter': date/created and "
+            "updated/modified/lastmod; 'filesystem': the day (UTC) the file was last modified. "
+            "[frontmatter] dates only notes whose front matter has a date; [] dates none.",
+            "choices": DATE_SOURCES,
+        },
+    )
 
 
 def _coerce(name: str, value: Any, kind: Any) -> Any:
@@ -134,7 +147,8 @@ def load_config(vault: Path, config_path: Path | None) -> tuple[Config, list[Dia
         if value is not None:
             values[key] = _coerce(key, value, known[key].type)
             choices = known[key].metadata.get("choices")
-            if choices and values[key] not in choices:
+            chosen = values[key] if isinstance(values[key], tuple) else (values[key],)
+            if choices and any(v not in choices for v in chosen):
                 # A misspelt 'publish: explicit' must not silently publish everything.
                 allowed = ", ".join(choices)
                 raise ConfigError(f"config: '{key}' must be one of {allowed}, got {value!r}")

@@ -70,6 +70,9 @@ class Note:
     frontmatter_error: str = ""  # why the front matter could not be read ("" when fine)
     ignored_by: str = ""  # the config ignore pattern that excludes it, or ""
     digest: str = ""  # hash of the file's bytes: names its cached tokens and rendered body
+    # the day (UTC, YYYY-MM-DD) the file was last modified, from the stat taken when it was
+    # read: the 'filesystem' date source (config ``dates``); "" when unknown
+    modified: str = ""
 
     @property
     def name(self) -> str:

@@ -7,6 +7,7 @@ warning naming the file and line.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from typing import Any
@@ -82,14 +83,22 @@ def parse_note(source: SourceFile) -> tuple[Note, list[Diagnostic]]:
         # Never read: only its name takes part in link resolution.
         return _unread_note(source.path, ignored_by=source.ignored_by), []
     try:
-        size = source.abs_path.stat().st_size
-        if size > MAX_NOTE_BYTES:
-            raise OSError(f"note is {size} bytes, more than the {MAX_NOTE_BYTES} allowed")
+        st = source.abs_path.stat()
+        if st.st_size > MAX_NOTE_BYTES:
+            raise OSError(f"note is {st.st_size} bytes, more than the {MAX_NOTE_BYTES} allowed")
         data = source.abs_path.read_bytes()
     except OSError as exc:
         problem = Diagnostic("read", source.path, 0, f"cannot read note: {exc}")
         return _unread_note(source.path, frontmatter_error="unreadable"), [problem]
-    return parse_note_bytes(source.path, data)
+    return parse_note_bytes(source.path, data, modified=utc_day(st.st_mtime_ns))
+
+
+def utc_day(ns: int) -> str:
+    """``YYYY-MM-DD`` (UTC) of a file time in nanoseconds since the epoch."""
+    try:
+        return dt.datetime.fromtimestamp(ns / 1e9, tz=dt.UTC).date().isoformat()
+    except (OverflowError, OSError, ValueError):  # a clock far outside what dates can hold
+        return ""
 
 
 def note_digest(data: bytes) -> str:
@@ -97,8 +106,11 @@ def note_digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:32]
 
 
-def parse_note_bytes(path: VaultPath, data: bytes) -> tuple[Note, list[Diagnostic]]:
-    """Parse a note's raw bytes (``path`` is where it is in the vault)."""
+def parse_note_bytes(
+    path: VaultPath, data: bytes, *, modified: str = ""
+) -> tuple[Note, list[Diagnostic]]:
+    """Parse a note's raw bytes (``path`` is where it is in the vault; ``modified`` the UTC day
+    of the file's modification time, for the 'filesystem' date source)."""
     diagnostics: list[Diagnostic] = []
     name = path.rsplit("/", 1)[-1][: -len(".md")]
     text = decode_note(data, path, diagnostics)
@@ -132,5 +144,6 @@ def parse_note_bytes(path: VaultPath, data: bytes) -> tuple[Note, list[Diagnosti
         date=str(date_value)[:10] if isinstance(date_value, str) else "",
         frontmatter_error=fm.error,
         digest=note_digest(data),
+        modified=modified,
     )
     return note, diagnostics

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
+from garden.config import DATE_SOURCES
 from garden.model import Note
 
 FEED_ENTRIES = 20
@@ -29,14 +30,31 @@ def _day(value: Any) -> str:
     return ""
 
 
-def note_dates(note: Note) -> tuple[str, str]:
-    """(created, updated) days from the front matter; updated falls back to created."""
-    fm = note.frontmatter
-    created = note.date or _day(fm.get("date")) or _day(fm.get("created"))
-    updated = next(
-        (d for d in (_day(fm.get(k)) for k in ("updated", "modified", "lastmod")) if d), ""
-    )
-    return created, updated or created
+def note_dates(note: Note, sources: Sequence[str] = DATE_SOURCES) -> tuple[str, str]:
+    """(created, updated) days of a note, from the first of ``sources`` (the config's ``dates``)
+    that dates it; updated falls back to created. ("", "") when none does.
+
+    - ``frontmatter``: ``date`` or ``created``; ``updated``, ``modified`` or ``lastmod``;
+    - ``filesystem``: the UTC day of the file's modification time, recorded when it was read.
+
+    The whole pair comes from one source: a note dated in its front matter is never given its
+    file's time as its updated date (a fresh clone would mark every note updated today).
+    """
+    for source in sources:
+        if source == "frontmatter":
+            fm = note.frontmatter
+            created = note.date or _day(fm.get("date")) or _day(fm.get("created"))
+            updated = next(
+                (d for d in (_day(fm.get(k)) for k in ("updated", "modified", "lastmod")) if d),
+                "",
+            )
+        elif source == "filesystem":
+            created = updated = note.modified
+        else:
+            continue
+        if created or updated:
+            return created, updated or created
+    return "", ""
 
 
 @dataclass(frozen=True)

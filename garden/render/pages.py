@@ -150,7 +150,7 @@ class SiteRenderer:
         self.link_graph = nx.Graph(vault.graph)  # undirected: a local graph shows both ways
         self.link_graph.remove_edges_from(nx.selfloop_edges(self.link_graph))
         self.link_degrees = dict(self.link_graph.degree())
-        self.dated = dated_notes(vault)
+        self.dated = dated_notes(vault, config.dates)
         # Kept by the publish filter even when no note links to it (publish.py).
         self.publish_css = self.site.attachments.get(VaultPath(PUBLISH_CSS))
 
@@ -226,7 +226,7 @@ class SiteRenderer:
             tuple((h.text, h.id) for h in note.headings),
             text,
         )
-        created, updated = note_dates(note)
+        created, updated = note_dates(note, self.config.dates)
         graph_nodes, graph_edges = self._local_graph(note, out)
         backlinks = sorted(
             (self.vault.notes[src] for src in self.vault.graph.predecessors(note.path)),
@@ -398,6 +398,7 @@ class SiteRenderer:
                 self.search_docs,
                 pages,
                 self.reporter,
+                dates=self.config.dates,
             )
         )
         if self.publish_css is not None and VaultPath(PUBLISH_CSS) not in self.site.copied:
@@ -425,7 +426,7 @@ class SiteRenderer:
                 "tags": list(note.tags),
                 "aliases": list(note.aliases),
                 "description": note.description,
-                "date": note.date,
+                "date": note_dates(note, self.config.dates)[0],
             }
         return index
 

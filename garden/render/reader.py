@@ -44,10 +44,11 @@ FIXED_OUTPUTS = (GRAPH_JSON, EXPLORER_JSON, SEARCH_DIR + "manifest.json", FEED_X
 FIXED_OUTPUTS += ("sitemap.xml", "robots.txt")
 
 
-def dated_notes(vault: Vault) -> list[tuple[str, VaultPath]]:
-    """(day, note) of every note with a front-matter date, newest first."""
-    days = ((max(note_dates(n)), p) for p, n in vault.notes.items())
-    return sorted(((d, p) for d, p in days if d), key=lambda dp: (dp[0], dp[1]), reverse=True)
+def dated_notes(vault: Vault, sources: Sequence[str]) -> list[tuple[str, VaultPath]]:
+    """(day, note) of every dated note (``sources``: the config's ``dates``), newest first, notes
+    of one day by path; the day is the later of its date and updated date."""
+    days = ((max(note_dates(n, sources)), p) for p, n in sorted(vault.notes.items()))
+    return sorted(((d, p) for d, p in days if d), key=lambda dp: dp[0], reverse=True)
 
 
 def graph_json(vault: Vault, site: SiteMap) -> bytes:
@@ -79,7 +80,10 @@ def reader_files(
     docs: Mapping[VaultPath, SearchDoc],
     pages: Sequence[Page],
     reporter: Reporter,
+    *,
+    dates: Sequence[str],
 ) -> dict[str, bytes]:
+    """``dates``: the config's date sources."""
     files = build_search_index([docs[p] for p in sorted(docs)], SEARCH_DIR)
     files[GRAPH_JSON] = graph_json(vault, site)
 
@@ -92,7 +96,7 @@ def reader_files(
     folders = {f: out for f, out in site.folders.items() if f}
     files[EXPLORER_JSON] = explorer_json(explorer_tree(notes, folders, explorer_order))
 
-    dated = dated_notes(vault)
+    dated = dated_notes(vault, dates)
     if dated:
         entries = [
             FeedEntry(vault.notes[p].title, site.notes[p][1], day, vault.notes[p].description)
@@ -100,7 +104,7 @@ def reader_files(
         ]
         files[FEED_XML] = atom_feed(title, base_url, entries)
     if base_url:
-        days = {site.notes[p][1]: max(note_dates(n)) for p, n in vault.notes.items()}
+        days = {site.notes[p][1]: max(note_dates(n, dates)) for p, n in vault.notes.items()}
         listed = [(pg.out_path, days.get(pg.out_path, "")) for pg in pages if pg.kind != "404"]
         files["sitemap.xml"] = sitemap_xml(base_url, listed)
     files["robots.txt"] = robots_txt(base_url)

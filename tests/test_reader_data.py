@@ -1,0 +1,170 @@
+"""The reader's site-wide data, without a browser: note dates (front matter, then the file's
+modification time, as the config's ``dates`` says) in pages, the feed, "recent notes", the sitemap
+and the content index."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import time
+from pathlib import Path
+
+import pytest
+from conftest import BuiltSite, build_site, make_vault
+
+from garden.build import build
+from garden.diagnostics import Reporter
+from garden.errors import ConfigError
+
+
+def at(day: str, clock: str = "12:00:00") -> float:
+    """A POSIX time on ``day`` (UTC)."""
+    return dt.datetime.fromisoformat(f"{day}T{clock}+00:00").timestamp()
+
+
+def touch(path: Path, when: float) -> None:
+    os.utime(path, (when, when))
+
+
+def page_dates(site: BuiltSite, rel: str) -> list[str]:
+    """The dates shown under a page's title."""
+    header = site.page(rel).split('class="page-meta"', 1)[1].split("</p>", 1)[0]
+    return re.findall(r'<time datetime="([^"]+)"', header)
+
+
+def feed_entries(site: BuiltSite) -> list[tuple[str, str]]:
+    """(link, updated) of each entry of feed.xml, in order."""
+    feed = site.page("feed.xml")
+    return re.findall(
+        r'<entry>\n<title>[^<]*</title>\n<link href="([^"]+)"/>\n<id>[^<]*</id>\n'
+        r"<updated>([^<]+)</updated>",
+        feed,
+    )
+
+
+def recent_notes(site: BuiltSite) -> list[tuple[str, str]]:
+    """(link, day) of the home page's "Recent notes"."""
+    home = site.page("index.html")
+    if 'class="recent"' not in home:
+        return []
+    section = home.split('class="recent"', 1)[1].split("</section>", 1)[0]
+    return re.findall(r'<a href="([^"]+)">[^<]*</a> <time datetime="([^"]+)"', section)
+
+
+UNDATED = {
+    "index.md": "# Home\n\nSee [[Old]], [[New]], [[Dated]].\n",
+    "Old.md": "# Old\n\nNo front matter.\n",
+    "New.md": "---\ntags: [x]\n---\n# New\n\nFront matter, but no date in it.\n",
+    "Dated.md": "---\ndate: 2020-01-02\n---\n# Dated\n\nDated in its front matter.\n",
+}
+
+
+def undated_vault(root: Path, config: str = "") -> Path:
+    files = dict(UNDATED)
+    if config:
+        files["garden.yaml"] = config
+    vault = make_vault(root, files)
+    # Late on a UTC day: the day must not depend on the build machine's time zone.
+    touch(vault / "Old.md", at("2024-03-05", "23:30:00"))
+    touch(vault / "New.md", at("2025-07-01"))
+    touch(vault / "Dated.md", at("2025-07-02"))  # never shown: its front matter dates it
+    touch(vault / "index.md", at("2023-01-01"))
+    return vault
+
+
+@pytest.fixture
+def far_east_clock(monkeypatch: pytest.MonkeyPatch):
+    """The build machine's local time is UTC+14 (23:30 UTC is already the next day there)."""
+    monkeypatch.setenv("TZ", "XST-14")
+    time.tzset()
+    assert time.localtime(at("2024-03-05", "23:30:00")).tm_mday == 6
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_notes_without_a_date_are_dated_by_their_file(tmp_path: Path, far_east_clock) -> None:
+    site = build_site(undated_vault(tmp_path / "vault"), tmp_path / "site")
+    assert page_dates(site, "Old.html") == ["2024-03-05"]  # UTC, whatever the local zone
+    assert page_dates(site, "New.html") == ["2025-07-01"]
+    # Front matter wins, and the file's time is never its "updated" date.
+    assert page_dates(site, "Dated.html") == ["2020-01-02"]
+    assert "updated" not in site.page("Dated.html").split("</header>", 1)[0]
+    assert site.index["Old"]["date"] == "2024-03-05"
+    assert site.index["Dated"]["date"] == "2020-01-02"
+    # Newest first in the feed and in "Recent notes" (the home page dates itself too).
+    assert feed_entries(site) == [
+        ("New.html", "2025-07-01T00:00:00Z"),
+        ("Old.html", "2024-03-05T00:00:00Z"),
+        ("index.html", "2023-01-01T00:00:00Z"),
+        ("Dated.html", "2020-01-02T00:00:00Z"),
+    ]
+    assert recent_notes(site) == [
+        ("New.html", "2025-07-01"),
+        ("Old.html", "2024-03-05"),
+        ("index.html", "2023-01-01"),
+        ("Dated.html", "2020-01-02"),
+    ]
+    assert 'type="application/atom+xml"' in site.page("Old.html")
+
+
+def test_sitemap_gives_each_page_its_date(tmp_path: Path) -> None:
+    site = build_site(
+        undated_vault(tmp_path / "vault", "base_url: https://example.org/n/\n"), tmp_path / "site"
+    )
+    sitemap = site.page("sitemap.xml")
+    assert "<loc>https://example.org/n/Old.html</loc><lastmod>2024-03-05</lastmod>" in sitemap
+    assert "<loc>https://example.org/n/Dated.html</loc><lastmod>2020-01-02</lastmod>" in sitemap
+
+
+def test_dates_from_front_matter_only(tmp_path: Path) -> None:
+    site = build_site(
+        undated_vault(tmp_path / "vault", "dates: [frontmatter]\n"), tmp_path / "site"
+    )
+    assert page_dates(site, "Old.html") == []
+    assert page_dates(site, "Dated.html") == ["2020-01-02"]
+    assert site.index["Old"]["date"] == ""
+    assert feed_entries(site) == [("Dated.html", "2020-01-02T00:00:00Z")]
+    assert recent_notes(site) == [("Dated.html", "2020-01-02")]
+
+
+def test_no_dates_no_feed(tmp_path: Path) -> None:
+    site = build_site(undated_vault(tmp_path / "vault", "dates: []\n"), tmp_path / "site")
+    assert not (site.out / "feed.xml").exists()
+    assert "application/atom+xml" not in site.page("index.html")
+    assert recent_notes(site) == []
+    assert page_dates(site, "Dated.html") == []
+
+
+def test_file_dates_first(tmp_path: Path) -> None:
+    """The order is the config's: the file's time first dates every note by its file."""
+    site = build_site(
+        undated_vault(tmp_path / "vault", "dates: [filesystem, frontmatter]\n"), tmp_path / "site"
+    )
+    assert page_dates(site, "Dated.html") == ["2025-07-02"]
+
+
+@pytest.mark.parametrize("value", ["[frontmatter, git]", "filesystems", "[[frontmatter]]"])
+def test_unknown_date_source_is_a_config_error(tmp_path: Path, value: str) -> None:
+    vault = undated_vault(tmp_path / "vault", f"dates: {value}\n")
+    with pytest.raises(ConfigError, match="dates"):
+        build(vault, tmp_path / "site", reporter=Reporter())
+    assert not (tmp_path / "site").exists()
+
+
+def test_touching_a_note_redates_it_in_an_incremental_build(tmp_path: Path) -> None:
+    """The date is part of the parsed note, which the build cache keys by the file's stat: a
+    note whose file is only touched gets its new date, exactly as in a clean build."""
+    vault = undated_vault(tmp_path / "vault")
+    out = tmp_path / "a" / "site"
+    build(vault, out, reporter=Reporter())
+    touch(vault / "Old.md", at("2025-09-09"))  # same bytes, another day
+    result = build(vault, out, reporter=Reporter())
+    assert not result.unchanged
+    clean = tmp_path / "b" / "site"
+    build(vault, clean, reporter=Reporter(), use_cache=False)
+    for rel in ("Old.html", "index.html", "feed.xml", "content-index.json"):
+        assert (out / rel).read_bytes() == (clean / rel).read_bytes(), rel
+    assert "2025-09-09" in (out / "Old.html").read_text(encoding="utf-8")
+    assert "2024-03-05" not in (out / "feed.xml").read_text(encoding="utf-8")
