@@ -95,6 +95,13 @@ class Config:
             "choices": DATE_SOURCES,
         },
     )
+    graph_tags: bool = field(
+        default=False,
+        metadata={
+            "doc": "Show tags as nodes of the global and local graphs, each linked to the notes "
+            "that carry it and opening its tag page."
+        },
+    )
 
 
 def _coerce(name: str, value: Any, kind: Any) -> Any:

@@ -139,6 +139,58 @@ def test_global_graph_draws_every_note_and_a_click_navigates(page: Page, served:
     assert recorder.problems == []
 
 
+def test_graph_tags_are_nodes_that_open_the_tag_page(tmp_path: Path, browser: Browser) -> None:
+    site = build_site(
+        make_vault(
+            tmp_path / "vault",
+            {
+                "garden.yaml": "graph_tags: true\n",
+                "a.md": "---\ntags: [plants]\n---\nSee [[b]].\n",
+                "b.md": "About #plants and #trees/oak.\n",
+                "c.md": "Nothing.\n",
+            },
+        ),
+        tmp_path / "site",
+    )
+    for served in serve(site):
+        page = browser.new_page(viewport=DESKTOP)
+        try:
+            recorder = Recorder(page, served.origin)
+            assert recorder.visit(page, served.url("graph.html")) == []
+            tags = page.locator(".global-graph a.graph-node.graph-tag")
+            expect(tags).to_have_count(2)
+            expect(page.locator(".global-graph a.graph-node")).to_have_count(5)
+            assert sorted(tags.evaluate_all("(els) => els.map((a) => a.ariaLabel)")) == [
+                "#plants",
+                "#trees/oak",
+            ]
+            # Drawn apart from the notes: a ring, not a dot.
+            ring = page.locator(".global-graph a.graph-tag circle").first.evaluate(
+                "(c) => [getComputedStyle(c).stroke, getComputedStyle(c).fill]"
+            )
+            dot = page.locator(".global-graph a.graph-node:not(.graph-tag) circle").first
+            assert ring != dot.evaluate(
+                "(c) => [getComputedStyle(c).stroke, getComputedStyle(c).fill]"
+            )
+            oak = page.locator('.global-graph a.graph-tag[aria-label="#trees/oak"]')
+            with page.expect_navigation():
+                oak.locator("circle").click(force=True)
+            assert page.url == served.url("tags/trees/oak.html")
+            expect(page.locator("h1.page-title")).to_have_text("#trees/oak")
+            # The local graph of a tagged note shows its tags too, as links to their pages.
+            page.goto(served.url("a.html"))
+            local = page.locator(".local-graph a.graph-tag")
+            expect(local).to_have_count(2)
+            with page.expect_navigation():
+                page.locator('.local-graph a.graph-tag[aria-label="#plants"] circle').click(
+                    force=True
+                )
+            assert page.url == served.url("tags/plants.html")
+            assert recorder.problems == []
+        finally:
+            page.close()
+
+
 def test_local_graph_is_plain_svg_links(page: Page, served: Served) -> None:
     rel = served.file_for_source(INTERNAL_LINKS_SOURCE)
     open_page(page, served, rel)

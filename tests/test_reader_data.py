@@ -1,10 +1,11 @@
 """The reader's site-wide data, without a browser: note dates (front matter, then the file's
 modification time, as the config's ``dates`` says) in pages, the feed, "recent notes", the sitemap
-and the content index."""
+and the content index; and ``graph_tags``: tags as nodes of the global and local graphs."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import time
@@ -168,3 +169,64 @@ def test_touching_a_note_redates_it_in_an_incremental_build(tmp_path: Path) -> N
         assert (out / rel).read_bytes() == (clean / rel).read_bytes(), rel
     assert "2025-09-09" in (out / "Old.html").read_text(encoding="utf-8")
     assert "2024-03-05" not in (out / "feed.xml").read_text(encoding="utf-8")
+
+
+# --- tags in the graphs ---------------------------------------------------------------------
+
+TAGGED = {
+    "index.md": "# Home\n\n[[A]]\n",
+    "A.md": "---\ntags: [topic, Deep/Nested]\n---\n# A\n\nLinks [[B]].\n",
+    "B.md": "# B\n\nInline #topic and #TOPIC.\n",
+    "C.md": "# C\n\nOnly a tag: #deep/nested\n",
+    "Lone.md": "# Lone\n\nNo links, no tags.\n",
+    "Secret.md": "---\ndraft: true\ntags: [hushmarker]\n---\nSecret.\n",
+}
+
+
+def graph_data(site: BuiltSite) -> tuple[dict[str, list], set[frozenset[str]]]:
+    """graph.json as {title: node} and its links as sets of two titles."""
+    data = json.loads(site.page("static/graph.json"))
+    titles = [n[2] for n in data["nodes"]]
+    links = {frozenset((titles[i], titles[j])) for i, j in data["links"]}
+    return {n[2]: n for n in data["nodes"]}, links
+
+
+def test_graph_shows_no_tags_by_default(tmp_path: Path) -> None:
+    site = build_site(make_vault(tmp_path / "vault", TAGGED), tmp_path / "site")
+    nodes, links = graph_data(site)
+    assert sorted(nodes) == ["A", "B", "C", "Lone", "index"]
+    assert all(len(n) == 4 for n in nodes.values())
+    assert "graph-tag" not in site.page("A.html")
+    assert frozenset(("A", "B")) in links
+
+
+def test_graph_tags_become_nodes_linked_to_their_notes(tmp_path: Path) -> None:
+    files = {**TAGGED, "garden.yaml": "graph_tags: true\n"}
+    site = build_site(make_vault(tmp_path / "vault", files), tmp_path / "site")
+    nodes, links = graph_data(site)
+    # One node per tag however it is capitalised, spelt as the first note spells it; none for
+    # a private note's tag.
+    assert sorted(t for t, n in nodes.items() if n[4:] == ["tag"]) == ["#Deep/Nested", "#topic"]
+    assert nodes["#topic"][3] == "tags/topic.html"
+    assert nodes["#Deep/Nested"][3] == "tags/Deep/Nested.html"
+    for url in (nodes["#topic"][3], nodes["#Deep/Nested"][3]):
+        assert (site.out / url).is_file()
+    assert "hushmarker" not in site.page("static/graph.json")
+    assert {pair for pair in links if any(t.startswith("#") for t in pair)} == {
+        frozenset(("A", "#topic")),
+        frozenset(("B", "#topic")),
+        frozenset(("A", "#Deep/Nested")),
+        frozenset(("C", "#Deep/Nested")),
+    }
+    assert all(len(n) == 4 for t, n in nodes.items() if not t.startswith("#"))
+    assert all(0 <= n[0] <= 1000 and 0 <= n[1] <= 1000 for n in nodes.values())
+
+    # The local graph of C: its tag (a link to the tag page, styled as a tag), and through it A.
+    page = site.page("C.html")
+    graph = page.split('class="local-graph"', 1)[1].split("</section>", 1)[0]
+    tag_nodes = re.findall(r'<a href="([^"]+)" class="graph-node depth-(\d) graph-tag"', graph)
+    assert tag_nodes == [("tags/Deep/Nested.html", "1")]
+    assert re.search(r'<a href="A.html" class="graph-node depth-2"', graph)
+    assert 'aria-label="#Deep/Nested"' in graph
+    # Lone has neither links nor tags: still no local graph.
+    assert 'class="local-graph"' not in site.page("Lone.html")

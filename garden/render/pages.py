@@ -6,7 +6,6 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-import networkx as nx
 from markupsafe import Markup
 
 from garden.config import Config
@@ -29,6 +28,7 @@ from garden.render.reader import (
     FEED_XML,
     FIXED_OUTPUTS,
     GRAPH_HTML,
+    LinkGraph,
     dated_notes,
     reader_files,
 )
@@ -80,6 +80,7 @@ class GraphNode:
     x: float
     y: float
     depth: int
+    kind: str = "note"  # or "tag" (config graph_tags)
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ class PageView:
     entries: tuple[Entry, ...] = ()
     updated: str = ""  # YYYY-MM-DD from front matter updated/modified, when later than date
     reading_minutes: int = 0  # at 200 words a minute; 0 for pages that are not notes
-    graph: tuple[GraphNode, ...] = ()  # the local graph (notes only)
+    graph: tuple[GraphNode, ...] = ()  # the local graph (notes, and tags with graph_tags)
     graph_edges: tuple[tuple[float, float, float, float], ...] = ()  # x1, y1, x2, y2
     recent: tuple[Entry, ...] = ()  # newest dated notes, on the home page
 
@@ -147,9 +148,7 @@ class SiteRenderer:
         self.notes_renderer = PageRenderer(vault, self.site, reporter, images)
         self.notes_renderer.sanitize = config.sanitize
         self.search_docs: dict[VaultPath, SearchDoc] = {}
-        self.link_graph = nx.Graph(vault.graph)  # undirected: a local graph shows both ways
-        self.link_graph.remove_edges_from(nx.selfloop_edges(self.link_graph))
-        self.link_degrees = dict(self.link_graph.degree())
+        self.links = LinkGraph(vault, self.site, tags=config.graph_tags)
         self.dated = dated_notes(vault, config.dates)
         # Kept by the publish filter even when no note links to it (publish.py).
         self.publish_css = self.site.attachments.get(VaultPath(PUBLISH_CSS))
@@ -340,17 +339,18 @@ class SiteRenderer:
     def _local_graph(
         self, note: Note, out: OutPath
     ) -> tuple[tuple[GraphNode, ...], tuple[tuple[float, float, float, float], ...]]:
-        nodes, edges = local_graph(self.link_graph, note.path, self.link_degrees)
+        nodes, edges = local_graph(self.links.graph, note.path, self.links.degrees)
         if len(nodes) < 2:
             return (), ()
         at = {n.key: n for n in nodes}
         views = tuple(
             GraphNode(
-                self.vault.notes[n.key].title,
-                relative_url(out, self.site.notes[n.key][1]),
+                self.links.title(n.key),
+                relative_url(out, self.links.page(n.key)),
                 round(n.x, 1),
                 round(n.y, 1),
                 n.depth,
+                self.links.kind(n.key),
             )
             for n in nodes
         )
@@ -398,6 +398,7 @@ class SiteRenderer:
                 self.search_docs,
                 pages,
                 self.reporter,
+                links=self.links,
                 dates=self.config.dates,
             )
         )

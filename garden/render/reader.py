@@ -3,7 +3,7 @@
 | file | what for |
 | --- | --- |
 | ``static/search/...`` | the sharded full-text index (``search.py``) |
-| ``static/graph.json`` | the global graph: positions laid out here (``graph.py``), links |
+| ``static/graph.json`` | the global graph: positions laid out here (``graph.py``), links, tags |
 | ``static/explorer.json`` | the folder explorer of the left sidebar (``explorer.py``) |
 | ``feed.xml`` | Atom feed of the newest dated notes (only when some note has a date) |
 | ``sitemap.xml``, ``robots.txt`` | for search engines (the sitemap needs ``base_url``) |
@@ -16,11 +16,13 @@ page's size does not grow with the site. Everything here comes from the publishe
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
+
+import networkx as nx
 
 from garden.diagnostics import Reporter
 from garden.model import Page, Vault
-from garden.paths import VaultPath, fold, page_out_path, relative_url, slugify
+from garden.paths import OutPath, VaultPath, fold, page_out_path, relative_url, slugify
 from garden.render.explorer import explorer_json, explorer_tree
 from garden.render.feeds import (
     FEED_ENTRIES,
@@ -51,23 +53,65 @@ def dated_notes(vault: Vault, sources: Sequence[str]) -> list[tuple[str, VaultPa
     return sorted(((d, p) for d, p in days if d), key=lambda dp: dp[0], reverse=True)
 
 
-def graph_json(vault: Vault, site: SiteMap) -> bytes:
+class LinkGraph:
+    """The graph the reader sees, undirected (a local graph shows links both ways): the notes
+    and their links, and with ``tags`` (config ``graph_tags``) a node per tag, linked to every
+    note that carries it and opening the tag's page. Nested tags are nodes as written
+    (``#a/b`` is one node, linked to its notes, not to ``#a``). A tag's node is ``("#", folded
+    tag)``, which no vault path equals."""
+
+    def __init__(self, vault: Vault, site: SiteMap, *, tags: bool = False) -> None:
+        self.vault, self.site = vault, site
+        self.graph = nx.Graph(vault.graph)
+        self.graph.remove_edges_from(nx.selfloop_edges(self.graph))
+        self.tags: dict[Hashable, tuple[str, OutPath]] = {}  # node -> ("#tag", its page)
+        if tags:
+            for path in sorted(vault.notes):
+                for tag in vault.notes[path].tags:
+                    key = ("#", fold(tag))
+                    if key not in self.tags:  # spelt as the first note (by path) spells it
+                        self.tags[key] = ("#" + tag, site.tags[fold(tag)][1])
+                    self.graph.add_edge(path, key)
+        self.degrees: dict[Hashable, int] = dict(self.graph.degree())
+
+    def title(self, key: Hashable) -> str:
+        tag = self.tags.get(key)
+        return tag[0] if tag is not None else self.vault.notes[VaultPath(str(key))].title
+
+    def page(self, key: Hashable) -> OutPath:
+        """The node's page, from the site root."""
+        tag = self.tags.get(key)
+        return tag[1] if tag is not None else self.site.notes[VaultPath(str(key))][1]
+
+    def kind(self, key: Hashable) -> str:
+        return "tag" if key in self.tags else "note"
+
+    def order(self) -> list[Hashable]:
+        """Notes by path, then tags by name: the node order of ``graph.json``."""
+        tags = sorted(self.tags, key=lambda k: self.tags[k][0])
+        return [*sorted(self.vault.notes), *tags]
+
+
+def graph_json(links: LinkGraph) -> bytes:
     """``{"nodes": [[x, y, title, url], ...], "links": [[i, j], ...]}`` with URLs from the
-    site root; positions in a 1000-wide box, computed once here."""
-    order = sorted(vault.notes)
+    site root; positions in a 1000-wide box, computed once here. A tag node has a fifth
+    element, ``"tag"``."""
+    order = links.order()
     index = {p: i for i, p in enumerate(order)}
-    positions = layout(vault.graph)
+    positions = layout(links.graph)
     nodes = [
-        [*positions[p], vault.notes[p].title, site.notes[p][1]] for p in order if p in positions
+        [*positions[p], links.title(p), links.page(p)] + (["tag"] if p in links.tags else [])
+        for p in order
+        if p in positions
     ]
-    links = sorted(
+    pairs = sorted(
         {
-            (index[a], index[b])
-            for a, b in vault.graph.edges()
-            if a != b and a in index and b in index
+            (min(index[a], index[b]), max(index[a], index[b]))
+            for a, b in links.graph.edges()
+            if a in index and b in index
         }
     )
-    data = {"nodes": nodes, "links": [list(pair) for pair in links]}
+    data = {"nodes": nodes, "links": [list(pair) for pair in pairs]}
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
@@ -81,11 +125,13 @@ def reader_files(
     pages: Sequence[Page],
     reporter: Reporter,
     *,
+    links: LinkGraph,
     dates: Sequence[str],
 ) -> dict[str, bytes]:
-    """``dates``: the config's date sources."""
+    """``links``: the graph the local graphs were drawn from; ``dates``: the config's date
+    sources."""
     files = build_search_index([docs[p] for p in sorted(docs)], SEARCH_DIR)
-    files[GRAPH_JSON] = graph_json(vault, site)
+    files[GRAPH_JSON] = graph_json(links)
 
     folder_notes = set(site.folder_notes.values())
     notes = {

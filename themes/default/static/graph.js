@@ -1,6 +1,7 @@
 /* garden default theme: the global graph page.
  * Positions were computed when the site was built (static/graph.json), so the graph is drawn
- * at once, with no simulation, even for 10,000 notes. Each node is an SVG link to its note.
+ * at once, with no simulation, even for 10,000 notes. Each node is an SVG link to its note
+ * ([x, y, title, url]), or to a tag's page ([x, y, "#tag", url, "tag"], config graph_tags).
  * Drag to pan, wheel or pinch to zoom. */
 (function () {
   "use strict";
@@ -34,7 +35,8 @@
     var labelled = {};
     ranked.slice(0, LABELS).forEach(function (i) { labelled[i] = true; });
     nodes.forEach(function (n, i) {
-      var a = make("a", { href: new URL(n[3], root).href, class: "graph-node", "aria-label": n[2] });
+      var kind = n[4] === "tag" ? "graph-node graph-tag" : "graph-node";
+      var a = make("a", { href: new URL(n[3], root).href, class: kind, "aria-label": n[2] });
       var title = make("title", {});
       title.textContent = n[2];
       a.appendChild(title);
