@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from urllib.parse import urljoin
+from urllib.parse import unquote, urljoin
 
 import pytest
 from conftest import BuiltSite, build_site, make_vault
@@ -225,18 +225,107 @@ def test_explorer_follows_navigation_ordering_and_marks_the_page(
     assert toggle.get_attribute("aria-expanded") != before
 
 
-def test_phone_menu_opens_the_navigation(browser: Browser, served: Served) -> None:
+def axe_problems(page: Page, where: str) -> list[str]:
+    """The serious and critical axe-core violations of the page as it is now."""
+    axe_module = pytest.importorskip("axe_playwright_python.sync_playwright")
+    results = axe_module.Axe().run(page)
+    return [
+        f"{where}: {v['id']} ({v['impact']}): {v['help']} {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+# The heading's top, just below the phone's top bar (where a jump to it must leave it).
+HEADING_BELOW_BAR = """([id, bar]) => {
+  const top = document.getElementById(id).getBoundingClientRect().top;
+  const bottom = document.querySelector(bar).getBoundingClientRect().bottom;
+  return top >= bottom - 1 && top < bottom + 80;
+}"""
+
+
+def test_phone_menu_holds_both_sidebars(browser: Browser, served: Served) -> None:
+    """On a phone: one column, and both sidebars (navigation and explorer; table of contents,
+    local graph, backlinks) behind the menu button, which works from the keyboard."""
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     try:
         page = context.new_page()
-        open_page(page, served, "index.html")
-        drawer = page.locator("#garden-drawer")
-        expect(drawer).to_be_hidden()
-        page.locator(".menu-toggle").click()
-        expect(drawer).to_be_visible()
-        expect(page.locator("nav.explorer")).to_be_visible()
+        recorder = open_page(page, served, served.file_for_source(INTERNAL_LINKS_SOURCE))
+        button = page.locator("button.menu-toggle")
+        article = page.locator("article.note")
+        toc = page.locator("nav.toc")
+        backlinks = page.locator(".backlinks")
+        expect(button).to_be_visible()
+        expect(button).to_have_attribute("aria-expanded", "false")
+        controls = (button.get_attribute("aria-controls") or "").split()
+        assert sorted(controls) == ["garden-drawer", "garden-right"]
+        for part in ("#garden-drawer", "#garden-right", "nav.toc", ".backlinks", ".local-graph"):
+            expect(page.locator(part)).to_be_hidden()
+        expect(article).to_be_visible()
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"]
+
+        # Deep in the article the button is still at hand: the bar sticks to the top.
+        page.evaluate("window.scrollTo({top: 1500, behavior: 'instant'})")
+        reading = page.evaluate("window.scrollY")
+        assert reading > 1000
+        box = button.bounding_box()
+        assert box is not None and 0 <= box["y"] < 60
+
+        # Opened from the keyboard: both sidebars, and not the article.
+        button.focus()
+        page.keyboard.press("Enter")
+        expect(button).to_have_attribute("aria-expanded", "true")
+        for part in ("nav.explorer", "nav.site-nav", "nav.toc", ".local-graph", ".backlinks"):
+            expect(page.locator(part)).to_be_visible()
+        assert backlinks.locator("a").count() >= 1
+        assert toc.locator("a").count() > 3
+        expect(article).to_be_hidden()
+        expect(page.locator("nav.explorer")).to_be_in_viewport()
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / "help-phone-menu.png"))
+        assert axe_problems(page, "open phone menu") == []
+
+        # Escape closes it: the focus goes back to the button, the reader back to the same place.
+        page.keyboard.press("Escape")
+        expect(button).to_have_attribute("aria-expanded", "false")
+        expect(button).to_be_focused()
+        expect(toc).to_be_hidden()
+        expect(article).to_be_visible()
+        assert page.evaluate("window.scrollY") == reading
+        # So does the button itself.
+        page.keyboard.press("Enter")
+        expect(toc).to_be_visible()
+        page.keyboard.press("Enter")
+        expect(toc).to_be_hidden()
+
+        # A heading chosen in the table of contents: the menu closes on it, shown below the bar.
+        button.click()
+        link = toc.locator("a").nth(3)
+        target = unquote((link.get_attribute("href") or "#")[1:])
+        link.click()
+        expect(button).to_have_attribute("aria-expanded", "false")
+        expect(page.locator(f"id={target}")).to_be_in_viewport()
+        page.wait_for_function(HEADING_BELOW_BAR, arg=[target, ".sidebar-left"])
+        assert recorder.problems == []
+    finally:
+        context.close()
+
+
+def test_phone_without_javascript_stacks_the_sidebars(browser: Browser, served: Served) -> None:
+    """With no script to open a menu, the sidebars are plain HTML above and below the article."""
+    context = browser.new_context(viewport=PHONE, is_mobile=True, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(served.url(served.file_for_source(INTERNAL_LINKS_SOURCE)))
+        expect(page.locator("button.menu-toggle")).to_be_hidden()
+        for part in ("nav.site-nav", "article.note", "nav.toc", ".backlinks", ".local-graph"):
+            expect(page.locator(part)).to_be_visible()
+        article = page.locator("article.note").bounding_box()
+        aside = page.locator("#garden-right").bounding_box()
+        assert article is not None and aside is not None
+        assert aside["y"] >= article["y"] + article["height"]
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     finally:
         context.close()
 

@@ -1,6 +1,6 @@
 /* garden default theme: the reader's features that need a script.
  *
- *  - phone menu: the left sidebar folds behind a button
+ *  - phone menu: both sidebars fold behind a button
  *  - explorer: the folder tree, drawn from the shared static/explorer.json
  *  - search: Ctrl/Cmd-K or the button; the sharded index in static/search/ (see
  *    garden/render/search.py): one small shard per query word, one file per result shown
@@ -53,15 +53,54 @@
   }
 
   /* -- phone menu --------------------------------------------------------------------------- */
+  /* On a phone both sidebars (#garden-drawer: search, navigation, explorer; #garden-right: table
+     of contents, local graph, backlinks) hide behind the button; html.menu-open shows them in
+     the article's place (style.css). Escape, the button again, or following a link to a heading
+     of this page closes the menu. The button is only shown at phone width. */
   function initMenu() {
     var button = doc.querySelector(".menu-toggle");
-    var drawer = doc.getElementById("garden-drawer");
-    if (!button || !drawer) return;
-    button.addEventListener("click", function () {
-      var open = button.getAttribute("aria-expanded") !== "true";
-      button.setAttribute("aria-expanded", String(open));
-      drawer.classList.toggle("open", open);
+    if (!button) return;
+    var controls = ["garden-drawer", "garden-right"].filter(function (id) {
+      return doc.getElementById(id);
     });
+    if (!controls.length) return;
+    button.setAttribute("aria-controls", controls.join(" "));
+    var reading = 0; // scroll position in the article while the menu is open
+
+    function isOpen() {
+      return html.classList.contains("menu-open");
+    }
+
+    function setOpen(open, restore) {
+      if (open === isOpen()) return;
+      if (open) reading = window.scrollY;
+      html.classList.toggle("menu-open", open);
+      button.setAttribute("aria-expanded", String(open));
+      // "instant": the page's smooth scrolling would replay the whole way back.
+      if (open) window.scrollTo({ top: 0, behavior: "instant" });
+      else if (restore) window.scrollTo({ top: reading, behavior: "instant" });
+    }
+
+    button.addEventListener("click", function () { setOpen(!isOpen(), true); });
+    doc.addEventListener("keydown", function (event) {
+      if (event.key !== "Escape" || !isOpen()) return;
+      if (event.target.closest && event.target.closest("dialog")) return; // closes the search
+      setOpen(false, true);
+      button.focus();
+    });
+    doc.addEventListener("click", function (event) {
+      // A link to a part of this page (a heading in the table of contents): show the article
+      // first, so the browser scrolls to it.
+      var a = isOpen() && event.target.closest && event.target.closest("a[href]");
+      if (a && a.hash && a.pathname === location.pathname && a.origin === location.origin) {
+        setOpen(false, false);
+      }
+    });
+    // Wider than a phone the menu is not a menu: forget it was open.
+    var phone = window.matchMedia && window.matchMedia("(max-width: 800px)");
+    if (phone && phone.addEventListener) {
+      phone.addEventListener("change", function () { if (!phone.matches) setOpen(false, false); });
+    }
   }
 
   /* -- explorer ----------------------------------------------------------------------------- */
