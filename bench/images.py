@@ -13,7 +13,6 @@ cache, the pool, pages, emit) and not a difference in technique.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import random
@@ -25,6 +24,7 @@ from typing import Any
 
 from PIL import Image
 
+from bench.floors import decode_and_encode, largest_first
 from bench.generate import CACHE, photo
 from garden.build import BuildResult, build
 from garden.diagnostics import Reporter
@@ -85,27 +85,12 @@ def _plan(vault: Path) -> list[tuple[Path, list[tuple[int, int]]]]:
     return plan
 
 
-def _floor_one(job: tuple[Path, list[tuple[int, int]]]) -> int:
-    source, sizes = job
-    with Image.open(source) as image:
-        largest = max(sizes)
-        if image.format == "JPEG":
-            image.draft("RGB", largest)
-        current = image.convert("RGB")
-        written = 0
-        for size in sorted(sizes, reverse=True):
-            current = current.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
-            sink = io.BytesIO()
-            current.save(sink, "WEBP", quality=80)
-            written += sink.tell()
-        return written
-
-
 def floor(vault: Path) -> float:
-    plan = _plan(vault)
+    sizes = dict(_plan(vault))
+    sources = largest_first(list(sizes))  # as garden schedules its image tasks
     start = time.perf_counter()
     with ProcessPoolExecutor(os.cpu_count()) as pool:
-        list(pool.map(_floor_one, plan, chunksize=1))
+        list(pool.map(decode_and_encode, sources, [sizes[s] for s in sources], chunksize=1))
     return time.perf_counter() - start
 
 

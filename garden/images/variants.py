@@ -18,7 +18,7 @@ from garden.images.probe import ImageInfo, probe_image
 
 # Bump when the pixels a given key stands for change (resampling, encoder settings...): every
 # cached variant is then remade once.
-PIPELINE_VERSION = 1
+PIPELINE_VERSION = 2  # 2: WebP method 2 instead of Pillow's default 4
 # The default theme's content column (46rem at 16px) when neither config nor theme sets one.
 DEFAULT_CONTENT_WIDTH = 736
 
