@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from garden.cache import (
     BuildCache,
@@ -38,7 +39,7 @@ from garden.model import Note, SourceFile, Vault
 from garden.parse import note_digest, parse_note
 from garden.paths import VaultPath, is_inside, nfc
 from garden.publish import Verdict, explain_file, filter_published
-from garden.render import render_site
+from garden.render import PageMemo, render_site
 from garden.resolve import find_home, resolve_vault
 from garden.scan import scan_vault
 from garden.theme import Theme, load_theme
@@ -53,6 +54,7 @@ class BuildResult:
     timings: dict[str, float] = field(default_factory=dict)
     images: ImageStats = field(default_factory=ImageStats)
     unchanged: bool = False  # nothing changed since the last build: OUT was left as it was
+    pages_reused: int = 0  # pages whose output could not change: taken from OUT as they were
 
     @property
     def seconds(self) -> float:
@@ -126,6 +128,7 @@ class _NoteCache:
         self.sources: dict[VaultPath, SourceFile] = {}
         self.stats: dict[VaultPath, StatKey] = {}  # taken once, by fingerprint()
         self.kept_tokens: set[str] = set()
+        self.loaded: dict[VaultPath, list[dict[str, Any]]] = {}
 
     def fingerprint(self, files: list[SourceFile], folders: set[str]) -> str:
         """Everything a build reads, by stat: equal fingerprints mean an equal site."""
@@ -162,23 +165,30 @@ class _NoteCache:
         self.new.notes[source.path] = CachedNote(key, light, diagnostics)
         return note, diagnostics
 
-    def with_tokens(self, published: Vault) -> Vault:
-        """The published notes with their token trees, read back from the cache (or parsed
-        again if the cache lost them).
-        Only published notes' trees are stored: the cache holds no body text of a private note.
-        """
-        notes: dict[VaultPath, Note] = {}
-        for path, note in published.notes.items():
-            tokens = note.tokens
-            if tokens is None:
-                tokens = self.store.read_tokens(note.digest)
-            if tokens is None:
-                tokens = parse_note(self.sources[path])[0].tokens or []
+    def keep_tokens(self, published: Vault) -> None:
+        """Store the token trees of the published notes parsed this build, and keep those of
+        all published notes from pruning. Only published notes' trees are stored: the cache
+        holds no body text of a private note."""
+        for note in published.notes.values():
             if note.digest:
-                self.store.write_tokens(note.digest, tokens)  # no-op when already stored
                 self.kept_tokens.add(note.digest)
-            notes[path] = dataclasses.replace(note, tokens=tokens)
-        return dataclasses.replace(published, notes=notes)
+                if note.tokens is not None:
+                    self.store.write_tokens(note.digest, note.tokens)  # no-op when stored
+
+    def tokens(self, note: Note) -> list[dict[str, Any]]:
+        """A published note's token tree: in memory when parsed this build, else read back
+        from the cache (or parsed again if the cache lost it) when its page is drawn."""
+        if note.tokens is not None:
+            return note.tokens
+        found = self.loaded.get(note.path)
+        if found is None:
+            found = self.store.read_tokens(note.digest)
+            if found is None:
+                found = parse_note(self.sources[note.path])[0].tokens or []
+                if note.digest:
+                    self.store.write_tokens(note.digest, found)
+            self.loaded[note.path] = found
+        return found
 
 
 @contextlib.contextmanager
@@ -246,11 +256,15 @@ def build(
     result.unpublished = dict(reasons)
     timer.lap("filter")
 
-    published = notes_cache.with_tokens(published)
+    notes_cache.keep_tokens(published)
     # Images: sized and named at render time (probed through the cache), made before emit.
     cache = ImageCache(store.root, out)
     settings = image_settings(config, theme.options)
-    site = render_site(published, config, theme, home, reporter, ImagePlan(settings, cache.probe))
+    # Pages are reused only while OUT is the site the records describe (emit links them from it).
+    memo = PageMemo(notes_cache.inputs, store.load_pages() if out_is_last_site else {})
+    plan = ImagePlan(settings, cache.probe)
+    site = render_site(published, config, theme, home, reporter, plan, memo, notes_cache.tokens)
+    result.pages_reused = memo.reused
     timer.lap("render")
     site, result.images = produce_images(
         site, cache, settings, reporter, progress=progress is not None
@@ -271,6 +285,7 @@ def build(
         "unpublished": result.unpublished,
     }
     store.save(new)
+    store.save_pages(memo.new)
     store.prune(notes_cache.kept_tokens)
     timer.lap("emit")
     return result

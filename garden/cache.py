@@ -47,6 +47,11 @@ def digest_of(*parts: object) -> str:
     return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
+def content_identity(data: bytes) -> str:
+    """A file's identity by content: emit hard-links a file whose identity did not change."""
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
 def code_fingerprint() -> str:
     """garden's own code: a changed renderer must not reuse pages the old one made."""
     package = Path(__file__).parent
@@ -107,6 +112,19 @@ class BuildCache:
             self.state_path,
             pickle.dumps(((_FORMAT, __version__), state), protocol=pickle.HIGHEST_PROTOCOL),
         )
+
+    def load_pages(self) -> dict[str, Any]:
+        """The page records of the last build (``render.memo``), or none if unreadable."""
+        try:
+            with open(self.folder / "pages.pickle", "rb") as f:
+                fmt, pages = pickle.load(f)
+        except Exception:  # a cache from another version or a damaged file may fail any way
+            return {}
+        return pages if fmt == (_FORMAT, __version__) and isinstance(pages, dict) else {}
+
+    def save_pages(self, pages: dict[str, Any]) -> None:
+        data = pickle.dumps(((_FORMAT, __version__), pages), protocol=pickle.HIGHEST_PROTOCOL)
+        _write_atomic(self.folder / "pages.pickle", data)
 
     def _entry(self, kind: str, digest: str, ext: str) -> Path:
         return self.folder / kind / digest[:2] / (digest + ext)

@@ -12,7 +12,6 @@ import contextlib
 import ctypes
 import ctypes.util
 import errno
-import hashlib
 import os
 import shutil
 import stat
@@ -21,7 +20,7 @@ import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from garden.cache import RACY_NS
+from garden.cache import RACY_NS, content_identity
 from garden.errors import OutputError
 from garden.model import Site
 from garden.paths import is_inside
@@ -107,10 +106,18 @@ def _write_all(
         return lambda dest: dest.write_bytes(data)
 
     for page in site.pages:
-        data = page.html.encode("utf-8")
-        place(page.out_path, _content_identity(data), data_writer(data))
+        html = page.html
+        if isinstance(html, str):
+            data = html.encode("utf-8")
+            place(page.out_path, page.identity or content_identity(data), data_writer(data))
+        else:  # the last build's page, drawn again only if OUT no longer has it
+            place(
+                page.out_path,
+                page.identity,
+                lambda dest, draw=html: dest.write_bytes(draw().encode("utf-8")),  # type: ignore[misc]
+            )
     for rel, data in site.data.items():
-        place(rel, _content_identity(data), data_writer(data))
+        place(rel, content_identity(data), data_writer(data))
     for copied in site.files:
         src = copied.source
         place(
@@ -122,10 +129,6 @@ def _write_all(
         raise OutputError(f"{len(site.variants)} image variants were never made")
     (staging / SITE_MARKER).write_text("This folder is a site built by garden.\n", encoding="utf-8")
     return identities
-
-
-def _content_identity(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
 def _exchange(a: Path, b: Path) -> bool:

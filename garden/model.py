@@ -3,6 +3,7 @@ it never mutates what an earlier stage produced."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -136,8 +137,11 @@ class Page:
     out_path: OutPath
     kind: Literal["note", "folder", "tag", "tags", "404"]
     title: str
-    html: str
+    # The HTML; or, for a page drawn exactly as the last build drew it, a function that draws it
+    # again, called only if the file cannot be taken from the old OUT.
+    html: str | Callable[[], str]
     source: VaultPath | None = None
+    identity: str = ""  # content identity of the HTML (``cache.content_identity``), when known
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,8 @@ VAULT = {
     "Beta.md": "# Beta\n\n## Part one\n\nLinks [[Alpha#^blk]].\n\n## Part two\n\nEmbedded part.\n",
     "Folder/Gamma.md": "# Gamma\n\n[[Missing]] and [[First]] #two\n",
     "Folder/Delta.md": "---\ndraft: true\n---\nSecret delta.\n",
+    "Chain.md": "# Chain\n\n![[Alpha]]\n",
+    "Leaf.md": "# Leaf\n\nA note nothing links to.\n",
     "pic.png": png(300, 200),
 }
 
@@ -47,6 +49,21 @@ def _write(vault: Path, rel: str, text: str) -> None:
 
 EDITS: list[tuple[str, Callable[[Path], None]]] = [
     ("edit a note's text", lambda v: _write(v, "Beta.md", VAULT["Beta.md"] + "\nMore text.\n")),
+    ("edit a leaf note", lambda v: _write(v, "Leaf.md", "# Leaf\n\nChanged.\n")),
+    (
+        "give a linked note a title",
+        lambda v: _write(v, "Beta.md", "---\ntitle: Bêta\n---\n" + VAULT["Beta.md"]),
+    ),
+    (
+        "rename a linked heading",
+        lambda v: _write(v, "Beta.md", VAULT["Beta.md"].replace("Part two", "Part 2")),
+    ),
+    ("put the heading back", lambda v: _write(v, "Beta.md", VAULT["Beta.md"])),
+    ("add a backlink and a tag", lambda v: _write(v, "Leaf.md", "# Leaf\n\n[[Beta]] #two\n")),
+    ("date a note", lambda v: _write(v, "Leaf.md", "---\ndate: 2024-05-01\n---\n# Leaf\n")),
+    ("resize the image", lambda v: (v / "pic.png").write_bytes(png(500, 100))),
+    ("add a slug twin", lambda v: _write(v, "folder/gamma.md", "# gamma twin\n")),
+    ("retitle the site", lambda v: _write(v, "garden.yaml", "title: Another garden\n")),
     ("edit an embedded section", lambda v: _write(v, "Beta.md", "# Beta\n\n## Part two\n\nNew.\n")),
     ("add the missing note", lambda v: _write(v, "Missing.md", "# Missing\n\nNow here.\n")),
     ("rename a note", lambda v: (v / "Alpha.md").rename(v / "Alpha renamed.md")),
@@ -72,7 +89,39 @@ def test_incremental_rebuilds_equal_clean_builds(tmp_path: Path) -> None:
         clean = Reporter()
         build(vault, clean_out, reporter=clean, use_cache=False)
         assert _tree(out) == _tree(clean_out), f"after '{what}' the incremental site differs"
+        assert result.pages_reused < result.pages, what
         assert sorted(map(str, incremental.diagnostics)) == sorted(map(str, clean.diagnostics))
+
+
+def test_one_edit_redraws_only_the_pages_it_can_change(tmp_path: Path) -> None:
+    vault = make_vault(tmp_path / "vault", VAULT)
+    _age(vault)
+    out = tmp_path / "site"
+    first = build(vault, out, reporter=Reporter())
+    assert first.pages_reused == 0
+    before = {p: p.stat().st_ino for p in out.rglob("*.html")}
+    _write(vault, "Leaf.md", "# Leaf\n\nChanged, still linking nowhere.\n")
+    _age(vault)
+    result = build(vault, out, reporter=Reporter())
+    # Only the leaf's own page is drawn: nothing else shows its text, title or links.
+    assert result.pages_reused == result.pages - 1
+    redrawn = {p for p in out.rglob("*.html") if before.get(p) != p.stat().st_ino}
+    assert redrawn == {out / "Leaf.html"}
+    assert "Changed, still" in (out / "Leaf.html").read_text(encoding="utf-8")
+
+
+def test_page_is_drawn_again_when_out_lost_it(tmp_path: Path) -> None:
+    vault = make_vault(tmp_path / "vault", VAULT)
+    _age(vault)
+    out = tmp_path / "site"
+    build(vault, out, reporter=Reporter())
+    expected = (out / "Alpha.html").read_bytes()
+    (out / "Alpha.html").unlink()  # the marker file still says OUT is the last site
+    _write(vault, "Leaf.md", "# Leaf\n\nChanged.\n")
+    _age(vault)
+    result = build(vault, out, reporter=Reporter())
+    assert result.pages_reused > 0
+    assert (out / "Alpha.html").read_bytes() == expected
 
 
 def test_no_change_rebuild_writes_nothing(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ a placeholder instead of recursing.
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -75,10 +76,17 @@ class PageRenderer(NoteHTMLRenderer):
     """Renders one note page at a time; holds the site-wide lookups it needs."""
 
     def __init__(
-        self, vault: Vault, site: SiteMap, reporter: Reporter, images: ImagePlan | None = None
+        self,
+        vault: Vault,
+        site: SiteMap,
+        reporter: Reporter,
+        images: ImagePlan | None = None,
+        tokens: Callable[[Note], list[dict[str, Any]]] | None = None,
     ) -> None:
         super().__init__()
         self.vault = vault
+        # A note's token tree; the build loads them lazily (from its cache) for pages it redraws.
+        self.tokens_of = tokens if tokens is not None else _own_tokens
         self.site = site
         self.reporter = reporter
         self.images = images if images is not None else ImagePlan(ImageSettings())
@@ -88,6 +96,8 @@ class PageRenderer(NoteHTMLRenderer):
         self.top_line = 0  # line of the outermost embed being rendered (for nested warnings)
         self.embeds_drawn = 0  # note embeds on this page so far: numbers their id prefixes
         self._infos: dict[VaultPath, ImageInfo] = {}
+        self.copied_here: list[VaultPath] = []  # attachments this page copies as they are
+        self.variants_here: list[tuple[VaultPath, int, int]] = []  # (image, width, line)
 
     # -- entry point ------------------------------------------------------------------------
     def render_note(self, note: Note, page_out: str) -> str:
@@ -96,7 +106,57 @@ class PageRenderer(NoteHTMLRenderer):
         self.embeds_drawn = 0
         self.id_prefix = ""
         self.images_drawn = 0
-        return self(note.tokens, BlockState())
+        self.copied_here = []
+        self.variants_here = []
+        return self(self.tokens_of(note), BlockState())
+
+    def inputs(self, note: Note) -> list[object]:
+        """Everything the body of ``note`` is drawn from besides its own text (named by its
+        digest): what each link resolves to and the facts of its target that the page shows,
+        through embedded notes recursively. Equal inputs draw an equal body, so a page whose
+        inputs did not change need not be drawn again (the build's page cache)."""
+        facts: list[object] = []
+        seen = {note.path}
+        todo = [note]
+        while todo:
+            current = todo.pop()
+            tags = [self.site.tags.get(fold(t)) for t in current.tags]
+            facts.append((current.path, current.digest, tags))
+            for ref in current.links:
+                res = self.vault.resolution(current.path, ref)
+                facts.append((ref.key, res))
+                if res.target is None:
+                    continue
+                if res.kind == "note":
+                    target = self.vault.notes[res.target]
+                    facts.append((target.title, self.site.notes[res.target][1]))
+                    if ref.embed and target.path not in seen:
+                        seen.add(target.path)
+                        todo.append(target)
+                elif res.kind == "folder":
+                    facts.append(self.site.folders[res.target])
+                else:
+                    facts.append(self.site.attachments[res.target])
+                    if ref.embed and Path(res.target).suffix.lower() in IMAGE_SUFFIXES:
+                        facts.append(self.image_info(res.target))
+        return facts
+
+    def replay(
+        self,
+        note: Note,
+        copied: tuple[VaultPath, ...],
+        variants: tuple[tuple[VaultPath, int, int], ...],
+    ) -> list[str]:
+        """Ask again for the attachments and image variants an earlier drawing of ``note``'s
+        page used (the page itself is not drawn); returns the variants' OUT paths, which the
+        caller compares with the ones that drawing used."""
+        self.stack = [_Frame(note.path, "")]
+        self.site.copied.update(copied)
+        outs = []
+        for path, width, line in variants:
+            variant = self.variant(path, self.image_info(path), width, line, top_line=line)
+            outs.append(variant.out_path)
+        return outs
 
     # -- helpers ----------------------------------------------------------------------------
     @property
@@ -197,7 +257,8 @@ class PageRenderer(NoteHTMLRenderer):
                 "embed-depth", f"embeds nested deeper than {MAX_EMBED_DEPTH}: {chain}", ref.line
             )
             return _broken(escape(target.title), "embeds nested too deep", "embed-depth")
-        tokens = self._embedded_tokens(target, ref, res)
+        whole = self.tokens_of(target)
+        tokens = self._embedded_tokens(whole, ref, res)
         if tokens is None:
             missing = f"^{ref.block}" if ref.block else ref.heading
             self.warn(
@@ -211,7 +272,7 @@ class PageRenderer(NoteHTMLRenderer):
         # The note's own page keeps its plain ids ([[Note#Heading]] links there); its copy here
         # gets a prefix so no id repeats one of the host page or of another embed.
         frame = _Frame(target.path, section, f"embed{self.embeds_drawn}-")
-        if tokens is not target.tokens:  # a section: its footnotes are on the note's page
+        if tokens is not whole:  # a section: its footnotes are on the note's page
             frame.footnotes_out = target_out
         self.stack.append(frame)
         self.id_prefix = frame.id_prefix
@@ -229,13 +290,15 @@ class PageRenderer(NoteHTMLRenderer):
         )
 
     @staticmethod
-    def _embedded_tokens(note: Note, ref: LinkRef, res: Resolution) -> list[dict[str, Any]] | None:
+    def _embedded_tokens(
+        tokens: list[dict[str, Any]], ref: LinkRef, res: Resolution
+    ) -> list[dict[str, Any]] | None:
         if not (ref.heading or ref.block):
-            return note.tokens
+            return tokens
         if res.anchor is None:
             return None
         if ref.block:
-            block = _find_block(note.tokens, res.anchor[1:])
+            block = _find_block(tokens, res.anchor[1:])
             if block is None:
                 return None
             if block["type"] in ("list_item", "task_list_item"):
@@ -248,7 +311,7 @@ class PageRenderer(NoteHTMLRenderer):
                     }
                 ]
             return [block]
-        return _section(note.tokens, res.anchor)
+        return _section(tokens, res.anchor)
 
     def render_attachment_embed(self, ref: LinkRef, path: VaultPath) -> str:
         suffix = Path(path).suffix.lower()
@@ -280,6 +343,7 @@ class PageRenderer(NoteHTMLRenderer):
     def attachment_url(self, path: VaultPath) -> str:
         """URL of the attachment as it is; only attachments asked for this way are copied."""
         self.site.copied.add(path)
+        self.copied_here.append(path)
         return self.url(self.site.attachments[path])
 
     def render_image(self, ref: LinkRef, path: VaultPath) -> str:
@@ -319,11 +383,16 @@ class PageRenderer(NoteHTMLRenderer):
             self._infos[path] = self.images.probe(self.vault.attachments[path].abs_path)
         return self._infos[path]
 
-    def variant(self, path: VaultPath, info: ImageInfo, width: int, line: int) -> ImageVariant:
+    def variant(
+        self, path: VaultPath, info: ImageInfo, width: int, line: int, top_line: int | None = None
+    ) -> ImageVariant:
         """The variant of ``path`` ``width`` px wide, planned once per site; its name carries the
         key (content hash and parameters), so a changed image never reuses a cached URL."""
         key = (path, width)
-        user = (self.stack[0].note, line if len(self.stack) == 1 else self.top_line)
+        if top_line is None:
+            top_line = line if len(self.stack) == 1 else self.top_line
+        self.variants_here.append((path, width, top_line))
+        user = (self.stack[0].note, top_line)
         found = self.site.variants.get(key)
         if found is None:
             fmt, ext = output_format(info)
@@ -347,6 +416,10 @@ class PageRenderer(NoteHTMLRenderer):
             found = replace(found, users=(*found.users, user))
         self.site.variants[key] = found
         return found
+
+
+def _own_tokens(note: Note) -> list[dict[str, Any]]:
+    return note.tokens or []
 
 
 def _find_block(tokens: list[dict[str, Any]], block_id: str) -> dict[str, Any] | None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from markupsafe import Markup
 
+from garden.cache import content_identity
 from garden.config import Config
 from garden.diagnostics import Reporter
 from garden.images import ImagePlan, image_settings
@@ -24,6 +27,7 @@ from garden.paths import (
 from garden.render.body import PageRenderer
 from garden.render.feeds import note_dates
 from garden.render.graph import local_graph
+from garden.render.memo import PageMemo, PageRecord
 from garden.render.reader import (
     FEED_XML,
     FIXED_OUTPUTS,
@@ -130,8 +134,11 @@ class SiteRenderer:
         home: VaultPath | None,
         reporter: Reporter,
         images: ImagePlan | None = None,
+        memo: PageMemo | None = None,
+        tokens: Callable[[Note], list[dict[str, Any]]] | None = None,
     ) -> None:
         self.vault = vault
+        self.memo = memo if memo is not None else PageMemo()
         self.config = config
         self.theme = theme
         self.home = home
@@ -145,39 +152,73 @@ class SiteRenderer:
         self.tagged = all_tags(vault.notes)
         if images is None:
             images = ImagePlan(image_settings(config, theme.options))
-        self.notes_renderer = PageRenderer(vault, self.site, reporter, images)
+        self.notes_renderer = PageRenderer(vault, self.site, reporter, images, tokens)
         self.notes_renderer.sanitize = config.sanitize
         self.search_docs: dict[VaultPath, SearchDoc] = {}
         self.links = LinkGraph(vault, self.site, tags=config.graph_tags)
         self.dated = dated_notes(vault, config.dates)
+        # Folder listings, gathered once: a listing per folder page must not scan every note.
+        self.subfolders: dict[str, list[str]] = {}
+        for sub in sorted(vault.folders, key=fold):
+            if sub:
+                self.subfolders.setdefault(sub.rsplit("/", 1)[0] if "/" in sub else "", []).append(
+                    sub
+                )
+        self.notes_in: dict[str, list[Note]] = {}
+        self.notes_under: dict[str, int] = {}
+        for note in vault.notes.values():
+            self.notes_in.setdefault(note.folder, []).append(note)
+            parts = note.folder.split("/") if note.folder else []
+            for i in range(1, len(parts) + 1):
+                above = "/".join(parts[:i])
+                self.notes_under[above] = self.notes_under.get(above, 0) + 1
+        self.folder_of_note: dict[VaultPath, str] = {}
+        for folder, note_path in self.site.folder_notes.items():
+            self.folder_of_note.setdefault(note_path, folder)
         # Kept by the publish filter even when no note links to it (publish.py).
         self.publish_css = self.site.attachments.get(VaultPath(PUBLISH_CSS))
 
     # -- shared pieces ------------------------------------------------------------------------
-    def _page(
-        self, template: str, out: OutPath, view: PageView, source: VaultPath | None = None
-    ) -> Page:
+    def _site_view(self, out: OutPath) -> SiteView:
+        return SiteView(
+            title=self.config.title,
+            base_url=self.config.base_url,
+            home_url=relative_url(out, "index.html"),
+            tags_url=relative_url(out, self.site.tags[""][1]),
+            lang=self.config.language,
+            graph_url=relative_url(out, GRAPH_HTML),
+            data_url=root_prefix(out) + "static/",
+            feed_url=relative_url(out, FEED_XML) if self.dated else "",
+            publish_css_url=relative_url(out, self.publish_css) if self.publish_css else "",
+        )
+
+    def _draw(self, template: str, out: OutPath, view: PageView, site: SiteView) -> str:
         def url_for(slug: str) -> str:
             return relative_url(out, page_out_path(Slug(slug)) if slug != "index" else "index.html")
 
-        html = self.theme.env.get_template(template).render(
+        return self.theme.env.get_template(template).render(
             root=root_prefix(out),
-            site=SiteView(
-                title=self.config.title,
-                base_url=self.config.base_url,
-                home_url=relative_url(out, "index.html"),
-                tags_url=relative_url(out, self.site.tags[""][1]),
-                lang=self.config.language,
-                graph_url=relative_url(out, GRAPH_HTML),
-                data_url=root_prefix(out) + "static/",
-                feed_url=relative_url(out, FEED_XML) if self.dated else "",
-                publish_css_url=relative_url(out, self.publish_css) if self.publish_css else "",
-            ),
+            site=site,
             theme=self.theme.options,
             page=view,
             url_for=url_for,
         )
-        return Page(slug_of(out), out, view.kind, view.title, html, source)  # type: ignore[arg-type]
+
+    def _page(self, template: str, out: OutPath, view: PageView) -> Page:
+        """A page other than a note's: its view is all it is made from."""
+        site = self._site_view(out)
+        key = self.memo.key(template, out, view, site)
+        record = self.memo.previous(out, key)
+        if record is not None:
+            self.memo.new[out] = record
+            self.memo.reused += 1
+            html: str | Callable[[], str] = lambda: self._draw(template, out, view, site)  # noqa: E731
+            identity = record.identity
+        else:
+            html = self._draw(template, out, view, site)
+            identity = content_identity(html.encode("utf-8"))
+            self.memo.new[out] = PageRecord(key, identity)
+        return Page(slug_of(out), out, view.kind, view.title, html, None, identity)  # type: ignore[arg-type]
 
     def _breadcrumbs(self, folder: str, out: OutPath, title: str) -> tuple[Link, ...]:
         crumbs = [Link("Home", relative_url(out, "index.html"))]
@@ -190,25 +231,21 @@ class SiteRenderer:
         return tuple(crumbs)
 
     def _folder_entries(self, folder: str, out: OutPath) -> tuple[Entry, ...]:
-        prefix = folder + "/" if folder else ""
-        subfolders: list[Entry] = []
-        for sub in sorted(self.vault.folders, key=fold):
-            if sub and sub.startswith(prefix) and "/" not in sub[len(prefix) :]:
-                count = sum(1 for p in self.vault.notes if p.startswith(sub + "/"))
-                subfolders.append(
-                    Entry(
-                        sub.rsplit("/", 1)[-1],
-                        relative_url(out, self.site.folders[sub]),
-                        "folder",
-                        count,
-                    )
-                )
+        subfolders = tuple(
+            Entry(
+                sub.rsplit("/", 1)[-1],
+                relative_url(out, self.site.folders[sub]),
+                "folder",
+                self.notes_under.get(sub, 0),
+            )
+            for sub in self.subfolders.get(folder, ())
+        )
         notes = [
-            Entry(note.title, relative_url(out, self.site.notes[path][1]), "note")
-            for path, note in self.vault.notes.items()
-            if note.folder == folder and path != self.home and self.site.notes[path][1] != out
+            Entry(note.title, relative_url(out, self.site.notes[note.path][1]), "note")
+            for note in self.notes_in.get(folder, ())
+            if note.path != self.home and self.site.notes[note.path][1] != out
         ]
-        return tuple(subfolders) + tuple(sorted(notes, key=lambda e: fold(e.title)))
+        return subfolders + tuple(sorted(notes, key=lambda e: fold(e.title)))
 
     def _tag_links(self, tags: tuple[str, ...], out: OutPath) -> tuple[TagLink, ...]:
         return tuple(TagLink(t, relative_url(out, self.site.tags[fold(t)][1])) for t in tags)
@@ -216,36 +253,94 @@ class SiteRenderer:
     # -- page kinds ---------------------------------------------------------------------------
     def note_page(self, note: Note) -> Page:
         out = self.site.notes[note.path][1]
+        shell = self._note_view(note, out)
+        site = self._site_view(out)
+        body_inputs = self.notes_renderer.inputs(note)
+        key = self.memo.key("note.html", out, shell, site, note.path, note.digest, body_inputs)
+        record = self.memo.previous(out, key)
+        if record is not None and self._replay(note, record):
+            assert record.search is not None
+            self.search_docs[note.path] = record.search
+            self.memo.new[out] = record
+            self.memo.reused += 1
+
+            def draw_again() -> str:
+                quiet, self.notes_renderer.reporter = self.notes_renderer.reporter, Reporter()
+                try:
+                    return self._draw_note(note, out, shell, site)[0]
+                finally:
+                    self.notes_renderer.reporter = quiet
+
+            return Page(
+                slug_of(out), out, "note", note.title, draw_again, note.path, record.identity
+            )
+        before = len(self.reporter.diagnostics)
+        html, doc = self._draw_note(note, out, shell, site)
+        self.search_docs[note.path] = doc
+        identity = content_identity(html.encode("utf-8"))
+        drawn = self.notes_renderer
+        self.memo.new[out] = PageRecord(
+            key,
+            identity,
+            tuple(self.reporter.diagnostics[before:]),
+            tuple(dict.fromkeys(drawn.copied_here)),
+            tuple(drawn.variants_here),
+            tuple(self.site.variants[(p, w)].out_path for p, w, _ in drawn.variants_here),
+            doc,
+        )
+        return Page(slug_of(out), out, "note", note.title, html, note.path, identity)
+
+    def _replay(self, note: Note, record: PageRecord) -> bool:
+        """Redo what drawing the page did besides its HTML; False if its images would now be
+        elsewhere (a name taken by another file since), and the page must be drawn again."""
+        quiet, self.notes_renderer.reporter = self.notes_renderer.reporter, Reporter()
+        try:
+            outs = self.notes_renderer.replay(note, record.copied, record.variants)
+        finally:
+            self.notes_renderer.reporter = quiet
+        if tuple(outs) != record.variant_outs:
+            return False
+        self.reporter.extend(record.diagnostics)
+        return True
+
+    def _draw_note(
+        self, note: Note, out: OutPath, shell: PageView, site: SiteView
+    ) -> tuple[str, SearchDoc]:
         content = self.notes_renderer.render_note(note, out)
         text = html_to_text(content)
-        self.search_docs[note.path] = SearchDoc(
+        doc = SearchDoc(
             note.title,
             out,
             note.tags,
             tuple((h.text, h.id) for h in note.headings),
             text,
         )
+        view = dataclasses.replace(
+            shell,
+            content=Markup(content),
+            reading_minutes=max(1, round(len(text.split()) / 200)),
+        )
+        return self._draw("note.html", out, view, site), doc
+
+    def _note_view(self, note: Note, out: OutPath) -> PageView:
+        """Everything a note's page shows but its body (and the reading time taken from it)."""
         created, updated = note_dates(note, self.config.dates)
         graph_nodes, graph_edges = self._local_graph(note, out)
         backlinks = sorted(
             (self.vault.notes[src] for src in self.vault.graph.predecessors(note.path)),
             key=lambda n: (fold(n.title), n.path),
         )
-        folder_of_page = next(
-            (f for f, p in self.site.folder_notes.items() if p == note.path), None
-        )
+        folder_of_page = self.folder_of_note.get(note.path)
         entries: tuple[Entry, ...] = ()
         if folder_of_page is not None and note.path != self.home:
             entries = self._folder_entries(folder_of_page, out)
-        view = PageView(
+        return PageView(
             kind="note",
             title=note.title,
             url=out,
-            content=Markup(content),
             description=note.description,
             date=created,
             updated=updated if updated != created else "",
-            reading_minutes=max(1, round(len(text.split()) / 200)),
             graph=graph_nodes,
             graph_edges=graph_edges,
             recent=self._recent(out) if note.path == self.home else (),
@@ -259,7 +354,6 @@ class SiteRenderer:
             ),
             entries=entries,
         )
-        return self._page("note.html", out, view, note.path)
 
     def folder_page(self, folder: str) -> Page:
         out = self.site.folders[folder]
@@ -439,7 +533,11 @@ def render_site(
     home: VaultPath | None,
     reporter: Reporter,
     images: ImagePlan | None = None,
+    memo: PageMemo | None = None,
+    tokens: Callable[[Note], list[dict[str, Any]]] | None = None,
 ) -> Site:
     """``images``: how images are probed and sized (the build passes one probing through its
-    cache); by default from the config and theme, probing every image afresh."""
-    return SiteRenderer(vault, config, theme, home, reporter, images).render()
+    cache); by default from the config and theme, probing every image afresh. ``memo``: the
+    pages the last build drew, reused where nothing they are made from changed (``memo.py``).
+    ``tokens``: loads a note's token tree when the note has none in memory."""
+    return SiteRenderer(vault, config, theme, home, reporter, images, memo, tokens).render()

@@ -1,0 +1,49 @@
+"""What the last build drew, so this one draws only the pages whose output can change.
+
+A page's key is a hash of everything its HTML is made from: the build's global inputs (garden's
+code, the config, the theme), the template, the page's place in OUT, every value the template is
+given except the note's body, and, for the body, the note's digest and ``PageRenderer.inputs``
+(each link's resolution and the target facts the body shows, through embeds). When a page's key
+equals the one it had, its HTML is the file already in OUT: emit hard-links it from there. What
+drawing the page had as side effects (warnings, attachments copied, image variants asked for, the
+search document) is kept with the key and replayed, so the site is the same as a clean build's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from garden.diagnostics import Diagnostic
+from garden.paths import OutPath, VaultPath
+from garden.render.search import SearchDoc
+
+
+@dataclass(frozen=True, slots=True)
+class PageRecord:
+    key: str
+    identity: str  # emit's content identity of the page's HTML
+    diagnostics: tuple[Diagnostic, ...] = ()
+    copied: tuple[VaultPath, ...] = ()  # attachments the page links to as they are
+    variants: tuple[tuple[VaultPath, int, int], ...] = ()  # (image, width, line) it shows
+    variant_outs: tuple[OutPath, ...] = ()  # where those variants were in that build
+    search: SearchDoc | None = None  # a note's search document
+
+
+@dataclass
+class PageMemo:
+    """The records of the last build (``old``), when OUT still holds that build's pages, and
+    this build's (``new``), for the next one. ``salt``: the global inputs' digest."""
+
+    salt: str = ""
+    old: Mapping[OutPath, PageRecord] = field(default_factory=dict)
+    new: dict[OutPath, PageRecord] = field(default_factory=dict)
+    reused: int = 0  # pages taken from OUT this build
+
+    def key(self, *parts: object) -> str:
+        return hashlib.sha256(repr((self.salt, parts)).encode("utf-8", "surrogatepass")).hexdigest()
+
+    def previous(self, out: OutPath, key: str) -> PageRecord | None:
+        record = self.old.get(out)
+        return record if record is not None and record.key == key else None
