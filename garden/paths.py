@@ -15,6 +15,7 @@ import functools
 import posixpath
 import re
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 from typing import NewType
 from urllib.parse import quote
@@ -120,6 +121,20 @@ def _relative(base: str, to_out: str) -> str:
         common += 1
     rel = "/".join([".."] * (len(base_parts) - common) + to_parts[common:])
     return quote(rel or ".", safe="/._-~")
+
+
+@dataclass(frozen=True, slots=True)
+class Href:
+    """A link from the page at ``page`` to ``target`` (OUT-relative), written relative to the
+    page when it is drawn (``str()``, as a template does). Page views hold these rather than
+    URLs: the page cache compares views of every page and draws few, and comparing where links
+    point is cheaper than writing each URL out."""
+
+    page: str
+    target: str
+
+    def __str__(self) -> str:
+        return relative_url(self.page, self.target)
 
 
 def root_prefix(from_out: str) -> str:

@@ -13,7 +13,7 @@ leaves of a hub). Components are then packed in rows, largest first.
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 
 import networkx as nx
@@ -178,29 +178,40 @@ class LocalNode:
 
 
 def local_graph(
-    graph: nx.Graph, center: Hashable, degrees: Mapping[Hashable, int] | None = None
+    graph: nx.Graph,
+    center: Hashable,
+    degrees: Mapping[Hashable, int] | None = None,
+    ranked: dict[Hashable, list[Hashable]] | None = None,
 ) -> tuple[list[LocalNode], list[tuple[Hashable, Hashable]]]:
     """The note, its neighbours and (room permitting) theirs, on two rings around it; a depth-2
     node sits near the neighbour it hangs from. Positions in a 200x200 box centred on 100,100.
-    ``degrees``: the graph's node degrees, when the caller draws many local graphs (networkx's
-    degree view costs more than the rest of this function)."""
+    When the caller draws many local graphs, ``degrees`` (the graph's node degrees: networkx's
+    degree view costs more than the rest of this function) and ``ranked`` (a dict kept between
+    calls: each node's neighbours, heaviest first, sorted once per site instead of once per page
+    that shows them) save most of the work."""
     undirected = graph.to_undirected(as_view=True) if graph.is_directed() else graph
     if center not in undirected:
         return [], []
 
     degree = degrees if degrees is not None else dict(undirected.degree())
+    memo = ranked if ranked is not None else {}
 
-    def by_weight(nodes: Sequence[Hashable]) -> list[Hashable]:
-        return sorted(nodes, key=lambda v: (-degree[v], str(v)))
+    def neighbours(v: Hashable) -> list[Hashable]:
+        found = memo.get(v)
+        if found is None:
+            found = sorted(
+                (u for u in undirected.adj[v] if u != v), key=lambda u: (-degree[u], str(u))
+            )
+            memo[v] = found
+        return found
 
-    first = by_weight([v for v in undirected.neighbors(center) if v != center])[:LOCAL_FIRST]
+    first = neighbours(center)[:LOCAL_FIRST]
     chosen = {center, *first}
     second: list[tuple[Hashable, Hashable]] = []  # (node, parent)
     for parent in first:
-        around = undirected.adj[parent]
-        # A hub's thousands of neighbours are not worth sorting on every page that links to it.
-        candidates = by_weight(list(around)) if len(around) <= 64 else around
-        for v in candidates:
+        if len(chosen) >= LOCAL_TOTAL:
+            break
+        for v in neighbours(parent):
             if len(chosen) >= LOCAL_TOTAL:
                 break
             if v not in chosen:

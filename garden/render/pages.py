@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +16,7 @@ from garden.diagnostics import Reporter
 from garden.images import ImagePlan, image_settings
 from garden.model import CopiedFile, Note, Page, Site, Vault
 from garden.paths import (
+    Href,
     OutPath,
     Slug,
     VaultPath,
@@ -50,13 +51,13 @@ PUBLISH_CSS = "publish.css"  # Obsidian Publish's custom stylesheet at the vault
 @dataclass(frozen=True)
 class Link:
     title: str
-    url: str | None
+    url: Href | None
 
 
 @dataclass(frozen=True)
 class Entry:
     title: str
-    url: str
+    url: Href
     kind: str
     count: int = 0
     date: str = ""  # YYYY-MM-DD, in "recent notes"
@@ -65,7 +66,7 @@ class Entry:
 @dataclass(frozen=True)
 class TagLink:
     name: str
-    url: str
+    url: Href
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ class GraphNode:
     """A node of the local graph, in a 200x200 box; depth 0 is the page's own note."""
 
     title: str
-    url: str
+    url: Href
     x: float
     y: float
     depth: int
@@ -156,6 +157,7 @@ class SiteRenderer:
         self.notes_renderer.sanitize = config.sanitize
         self.search_docs: dict[VaultPath, SearchDoc] = {}
         self.links = LinkGraph(vault, self.site, tags=config.graph_tags)
+        self.ranked: dict[Hashable, list[Hashable]] = {}  # local_graph's memo
         self.dated = dated_notes(vault, config.dates)
         # Folder listings, gathered once: a listing per folder page must not scan every note.
         self.subfolders: dict[str, list[str]] = {}
@@ -221,12 +223,12 @@ class SiteRenderer:
         return Page(slug_of(out), out, view.kind, view.title, html, None, identity)  # type: ignore[arg-type]
 
     def _breadcrumbs(self, folder: str, out: OutPath, title: str) -> tuple[Link, ...]:
-        crumbs = [Link("Home", relative_url(out, "index.html"))]
+        crumbs = [Link("Home", Href(out, "index.html"))]
         parts = folder.split("/") if folder else []
         for i in range(1, len(parts) + 1):
             sub = "/".join(parts[:i])
             page = self.site.folders.get(sub)
-            crumbs.append(Link(parts[i - 1], relative_url(out, page) if page else None))
+            crumbs.append(Link(parts[i - 1], Href(out, page) if page else None))
         crumbs.append(Link(title, None))
         return tuple(crumbs)
 
@@ -234,21 +236,21 @@ class SiteRenderer:
         subfolders = tuple(
             Entry(
                 sub.rsplit("/", 1)[-1],
-                relative_url(out, self.site.folders[sub]),
+                Href(out, self.site.folders[sub]),
                 "folder",
                 self.notes_under.get(sub, 0),
             )
             for sub in self.subfolders.get(folder, ())
         )
         notes = [
-            Entry(note.title, relative_url(out, self.site.notes[note.path][1]), "note")
+            Entry(note.title, Href(out, self.site.notes[note.path][1]), "note")
             for note in self.notes_in.get(folder, ())
             if note.path != self.home and self.site.notes[note.path][1] != out
         ]
         return subfolders + tuple(sorted(notes, key=lambda e: fold(e.title)))
 
     def _tag_links(self, tags: tuple[str, ...], out: OutPath) -> tuple[TagLink, ...]:
-        return tuple(TagLink(t, relative_url(out, self.site.tags[fold(t)][1])) for t in tags)
+        return tuple(TagLink(t, Href(out, self.site.tags[fold(t)][1])) for t in tags)
 
     # -- page kinds ---------------------------------------------------------------------------
     def note_page(self, note: Note) -> Page:
@@ -350,7 +352,7 @@ class SiteRenderer:
             tags=self._tag_links(note.tags, out),
             toc=tuple(TocItem(h.level, h.text, h.id) for h in note.headings),
             backlinks=tuple(
-                Link(n.title, relative_url(out, self.site.notes[n.path][1])) for n in backlinks
+                Link(n.title, Href(out, self.site.notes[n.path][1])) for n in backlinks
             ),
             entries=entries,
         )
@@ -376,13 +378,11 @@ class SiteRenderer:
         _, out = self.site.tags[fold(tag)]
         notes = [self.vault.notes[p] for p in self.tagged[tag]]
         entries = tuple(
-            Entry(n.title, relative_url(out, self.site.notes[n.path][1]), "note")
+            Entry(n.title, Href(out, self.site.notes[n.path][1]), "note")
             for n in sorted(notes, key=lambda n: (fold(n.title), n.path))
         )
         children = tuple(
-            Entry(
-                "#" + t, relative_url(out, self.site.tags[fold(t)][1]), "tag", len(self.tagged[t])
-            )
+            Entry("#" + t, Href(out, self.site.tags[fold(t)][1]), "tag", len(self.tagged[t]))
             for t in sorted(self.tagged, key=fold)
             if t.startswith(tag + "/") and "/" not in t[len(tag) + 1 :]
         )
@@ -391,8 +391,8 @@ class SiteRenderer:
             title="#" + tag,
             url=out,
             breadcrumbs=(
-                Link("Home", relative_url(out, "index.html")),
-                Link("Tags", relative_url(out, self.site.tags[""][1])),
+                Link("Home", Href(out, "index.html")),
+                Link("Tags", Href(out, self.site.tags[""][1])),
                 Link("#" + tag, None),
             ),
             entries=children + entries,
@@ -402,7 +402,7 @@ class SiteRenderer:
     def tags_index_page(self) -> Page:
         _, out = self.site.tags[""]
         entries = tuple(
-            Entry("#" + t, relative_url(out, self.site.tags[fold(t)][1]), "tag", len(notes))
+            Entry("#" + t, Href(out, self.site.tags[fold(t)][1]), "tag", len(notes))
             for t, notes in sorted(self.tagged.items(), key=lambda kv: fold(kv[0]))
         )
         view = PageView(
@@ -410,7 +410,7 @@ class SiteRenderer:
             title="Tags",
             url=out,
             entries=entries,
-            breadcrumbs=(Link("Home", relative_url(out, "index.html")), Link("Tags", None)),
+            breadcrumbs=(Link("Home", Href(out, "index.html")), Link("Tags", None)),
         )
         return self._page("tag.html", out, view)
 
@@ -420,27 +420,27 @@ class SiteRenderer:
             kind="graph",
             title="Graph",
             url=out,
-            breadcrumbs=(Link("Home", relative_url(out, "index.html")), Link("Graph", None)),
+            breadcrumbs=(Link("Home", Href(out, "index.html")), Link("Graph", None)),
         )
         return self._page("graph.html", out, view)
 
     def _recent(self, out: OutPath) -> tuple[Entry, ...]:
         return tuple(
-            Entry(self.vault.notes[p].title, relative_url(out, self.site.notes[p][1]), "note", 0, d)
+            Entry(self.vault.notes[p].title, Href(out, self.site.notes[p][1]), "note", 0, d)
             for d, p in self.dated[:RECENT_NOTES]
         )
 
     def _local_graph(
         self, note: Note, out: OutPath
     ) -> tuple[tuple[GraphNode, ...], tuple[tuple[float, float, float, float], ...]]:
-        nodes, edges = local_graph(self.links.graph, note.path, self.links.degrees)
+        nodes, edges = local_graph(self.links.graph, note.path, self.links.degrees, self.ranked)
         if len(nodes) < 2:
             return (), ()
         at = {n.key: n for n in nodes}
         views = tuple(
             GraphNode(
                 self.links.title(n.key),
-                relative_url(out, self.links.page(n.key)),
+                Href(out, self.links.page(n.key)),
                 round(n.x, 1),
                 round(n.y, 1),
                 n.depth,
