@@ -213,11 +213,14 @@ def build(
     reporter: Reporter | None = None,
     progress: Callable[[str, float], None] | None = None,
     use_cache: bool = True,
+    in_place: bool = False,
 ) -> BuildResult:
     """Build ``vault`` into ``out``. Raises ``GardenError`` (OUT untouched) on a fatal error.
 
     ``progress(stage, seconds)`` is called as each stage ends (the terminal's progress line).
     ``use_cache=False`` ignores what earlier builds left in the cache (it is still refreshed).
+    ``in_place=True`` (the preview) writes only the changed files straight into OUT instead of
+    swapping in a complete new copy: much faster, but not atomic.
     """
     reporter = reporter if reporter is not None else Reporter()
     result = BuildResult()
@@ -271,7 +274,7 @@ def build(
     )
     timer.lap("images")
 
-    new.outputs = emit_site(site, out, old.outputs if out_is_last_site else None)
+    new.outputs = emit_site(site, out, old.outputs if out_is_last_site else None, in_place=in_place)
     cache.save()  # only now: a failed build must not prune what the last site still uses
     result.pages = len(site.pages)
     result.files = len(site.files)

@@ -95,36 +95,20 @@ class BuildCache:
         self.state_path = self.folder / "state.pickle"
 
     def load(self) -> BuildState:
-        try:
-            with open(self.state_path, "rb") as f:
-                fmt, state = pickle.load(f)
-        except Exception:  # a cache from another version or a damaged file may fail any way
-            return BuildState()
-        return (
-            state
-            if fmt == (_FORMAT, __version__) and isinstance(state, BuildState)
-            else BuildState()
-        )
+        state = _read_pickle(self.state_path)
+        return state if isinstance(state, BuildState) else BuildState()
 
     def save(self, state: BuildState) -> None:
         state.saved_ns = time.time_ns()
-        _write_atomic(
-            self.state_path,
-            pickle.dumps(((_FORMAT, __version__), state), protocol=pickle.HIGHEST_PROTOCOL),
-        )
+        _write_pickle(self.state_path, state)
 
     def load_pages(self) -> dict[str, Any]:
         """The page records of the last build (``render.memo``), or none if unreadable."""
-        try:
-            with open(self.folder / "pages.pickle", "rb") as f:
-                fmt, pages = pickle.load(f)
-        except Exception:  # a cache from another version or a damaged file may fail any way
-            return {}
-        return pages if fmt == (_FORMAT, __version__) and isinstance(pages, dict) else {}
+        pages = _read_pickle(self.folder / "pages.pickle")
+        return pages if isinstance(pages, dict) else {}
 
     def save_pages(self, pages: dict[str, Any]) -> None:
-        data = pickle.dumps(((_FORMAT, __version__), pages), protocol=pickle.HIGHEST_PROTOCOL)
-        _write_atomic(self.folder / "pages.pickle", data)
+        _write_pickle(self.folder / "pages.pickle", pages)
 
     def _entry(self, kind: str, digest: str, ext: str) -> Path:
         return self.folder / kind / digest[:2] / (digest + ext)
@@ -152,6 +136,35 @@ class BuildCache:
                 if entry.name.split(".", 1)[0] not in live_tokens:
                     with contextlib.suppress(OSError):
                         entry.unlink()
+
+
+# What this process last wrote or read, by file, with the file's stat then: a long-lived process
+# (``garden serve``) rebuilding again and again takes its last state from memory, not from disk.
+_IN_MEMORY: dict[Path, tuple[StatKey, object]] = {}
+
+
+def _read_pickle(path: Path) -> object | None:
+    """The value stored at ``path`` by this version of garden, or None."""
+    try:
+        key = stat_key(path)
+        known = _IN_MEMORY.get(path)
+        if known is not None and known[0] == key:
+            return known[1]
+        with open(path, "rb") as f:
+            fmt, value = pickle.load(f)
+    except Exception:  # a cache from another version or a damaged file may fail any way
+        return None
+    if fmt != (_FORMAT, __version__):
+        return None
+    _IN_MEMORY[path] = (key, value)
+    return value
+
+
+def _write_pickle(path: Path, value: object) -> None:
+    data = pickle.dumps(((_FORMAT, __version__), value), protocol=pickle.HIGHEST_PROTOCOL)
+    _write_atomic(path, data)
+    with contextlib.suppress(OSError):
+        _IN_MEMORY[path] = (stat_key(path), value)
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

@@ -17,7 +17,7 @@ import shutil
 import stat
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 from garden.cache import RACY_NS, content_identity
@@ -27,6 +27,7 @@ from garden.paths import is_inside
 
 SITE_MARKER = ".garden-site"
 _STAGING_TAG = ".garden-tmp-"
+_MARKER_TEXT = "This folder is a site built by garden.\n"
 
 
 def check_output_dir(vault: Path, out: Path) -> None:
@@ -79,16 +80,51 @@ def _source_identity(source: Path) -> str:
     return f"file:{source}:{st.st_size}:{st.st_mtime_ns}:{st.st_ino}:{st.st_ctime_ns}"
 
 
+Writer = Callable[[Path], object]
+
+
+def _files(site: Site) -> Iterator[tuple[str, str, Writer]]:
+    """Every file of the site: (OUT path, identity, how to write it). The identity is a content
+    hash, or the source's stat for a copy; "racy" when that stat cannot be trusted."""
+    for page in site.pages:
+        html = page.html
+        if isinstance(html, str):
+            data = html.encode("utf-8")
+            yield page.out_path, page.identity or content_identity(data), _bytes_writer(data)
+        else:  # the last build's page, drawn again only if OUT no longer has it
+            yield (
+                page.out_path,
+                page.identity,
+                lambda dest, draw=html: dest.write_bytes(  # type: ignore[misc]
+                    draw().encode("utf-8")
+                ),
+            )
+    for rel, data in site.data.items():
+        yield rel, content_identity(data), _bytes_writer(data)
+    for copied in site.files:
+        src = copied.source
+        yield (
+            copied.out_path,
+            _source_identity(src),
+            lambda dest, src=src: shutil.copyfile(src, dest),  # type: ignore[misc]
+        )
+    if site.variants:  # the image stage turns them into files before emit
+        raise OutputError(f"{len(site.variants)} image variants were never made")
+
+
+def _bytes_writer(data: bytes) -> Writer:
+    return lambda dest: dest.write_bytes(data)
+
+
 def _write_all(
     site: Site, staging: Path, old_out: Path | None, previous: Mapping[str, str]
 ) -> dict[str, str]:
-    """Write every file into ``staging``; return each file's identity (content hash, or the
-    source's stat for a copy). A file whose identity is the one it had in ``old_out`` (the site
-    being replaced) is hard-linked from there instead of written again."""
+    """Write every file into ``staging``; return each file's identity. A file whose identity is
+    the one it had in ``old_out`` (the site being replaced) is hard-linked from there instead of
+    written again."""
     made: set[Path] = set()
     identities: dict[str, str] = {}
-
-    def place(rel: str, identity: str, write: Callable[[Path], object]) -> None:
+    for rel, identity, write in _files(site):
         dest = _safe_dest(staging, rel)
         if dest.parent not in made:
             dest.parent.mkdir(parents=True, exist_ok=True)
@@ -99,35 +135,48 @@ def _write_all(
             with contextlib.suppress(OSError):
                 if stat.S_ISREG(os.lstat(old).st_mode):  # never follow a planted symlink
                     os.link(old, dest, follow_symlinks=False)
-                    return
+                    continue
         write(dest)
+    (staging / SITE_MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
+    return identities
 
-    def data_writer(data: bytes) -> Callable[[Path], object]:
-        return lambda dest: dest.write_bytes(data)
 
-    for page in site.pages:
-        html = page.html
-        if isinstance(html, str):
-            data = html.encode("utf-8")
-            place(page.out_path, page.identity or content_identity(data), data_writer(data))
-        else:  # the last build's page, drawn again only if OUT no longer has it
-            place(
-                page.out_path,
-                page.identity,
-                lambda dest, draw=html: dest.write_bytes(draw().encode("utf-8")),  # type: ignore[misc]
-            )
-    for rel, data in site.data.items():
-        place(rel, content_identity(data), data_writer(data))
-    for copied in site.files:
-        src = copied.source
-        place(
-            copied.out_path,
-            _source_identity(src),
-            lambda dest, src=src: shutil.copyfile(src, dest),  # type: ignore[misc]
-        )
-    if site.variants:  # the image stage turns them into files before emit
-        raise OutputError(f"{len(site.variants)} image variants were never made")
-    (staging / SITE_MARKER).write_text("This folder is a site built by garden.\n", encoding="utf-8")
+def _update_in_place(site: Site, out: Path, previous: Mapping[str, str]) -> dict[str, str]:
+    """Bring OUT (the site whose identities are ``previous``) up to ``site`` by writing only the
+    files that changed, each atomically, and removing those that went away. For the preview
+    (``garden serve``), where a rebuild must show in a fraction of a second: a build killed
+    half-way leaves a mix of two sites, which the next build mends."""
+    root = out.resolve()
+    # A new marker first: should this build die half-way, the next one sees an OUT that is not
+    # the site its cache describes, and rebuilds it whole.
+    marker = out / SITE_MARKER
+    marker.with_name(SITE_MARKER + ".new").write_text(_MARKER_TEXT, encoding="utf-8")
+    os.replace(marker.with_name(SITE_MARKER + ".new"), marker)
+    identities: dict[str, str] = {}
+    for rel, identity, write in _files(site):
+        dest = _safe_dest(out, rel)
+        identities[rel] = identity
+        if identity != "racy" and previous.get(rel) == identity:
+            with contextlib.suppress(OSError):
+                if stat.S_ISREG(os.lstat(dest).st_mode):
+                    continue
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if not is_inside(dest.parent.resolve(), root):  # a folder in OUT replaced by a symlink
+            raise OutputError(f"refusing to write {rel!r}: its folder leads out of {out}")
+        tmp = dest.with_name(f".{dest.name}{_STAGING_TAG}{os.getpid()}")
+        write(tmp)
+        os.replace(tmp, dest)
+    for rel in previous.keys() - identities.keys():
+        gone = _safe_dest(out, rel)
+        with contextlib.suppress(OSError):
+            gone.unlink()
+        folder = gone.parent
+        while folder != out and is_inside(folder, out):
+            try:
+                folder.rmdir()  # only when empty
+            except OSError:
+                break
+            folder = folder.parent
     return identities
 
 
@@ -150,12 +199,17 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OutputError(f"cannot swap {a} into place: {os.strerror(err)}")
 
 
-def emit_site(site: Site, out: Path, previous: Mapping[str, str] | None = None) -> dict[str, str]:
+def emit_site(
+    site: Site, out: Path, previous: Mapping[str, str] | None = None, *, in_place: bool = False
+) -> dict[str, str]:
     """Write ``site`` to ``out`` atomically; return the identity of every file written.
 
     ``previous``: the identities the last build returned, when OUT is still that build's site;
-    files that did not change are then hard-linked from OUT rather than written again."""
+    files that did not change are then hard-linked from OUT rather than written again.
+    ``in_place``: with ``previous``, write only what changed straight into OUT (the preview)."""
     out = out.absolute()
+    if in_place and previous is not None and out.is_dir():
+        return _update_in_place(site, out, previous)
     out.parent.mkdir(parents=True, exist_ok=True)
     _clean_dead_staging(out)
     staging = Path(

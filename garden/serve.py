@@ -257,6 +257,7 @@ class Preview:
                     config_path=self.config_path,
                     reporter=reporter,
                     progress=self.console.progress,
+                    in_place=True,  # a preview: a rebuild must show at once
                 )
         except GardenError as exc:
             error = str(exc)

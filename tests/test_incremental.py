@@ -74,7 +74,8 @@ EDITS: list[tuple[str, Callable[[Path], None]]] = [
 ]
 
 
-def test_incremental_rebuilds_equal_clean_builds(tmp_path: Path) -> None:
+@pytest.mark.parametrize("in_place", [False, True], ids=["swapped", "in place"])
+def test_incremental_rebuilds_equal_clean_builds(tmp_path: Path, in_place: bool) -> None:
     vault = make_vault(tmp_path / "vault", VAULT)
     _age(vault)
     out = tmp_path / "a" / "site"
@@ -83,7 +84,7 @@ def test_incremental_rebuilds_equal_clean_builds(tmp_path: Path) -> None:
         edit(vault)
         _age(vault)
         incremental = Reporter()
-        result = build(vault, out, reporter=incremental)
+        result = build(vault, out, reporter=incremental, in_place=in_place)
         assert not result.unchanged, what
         clean_out = tmp_path / f"clean{step}" / "site"
         clean = Reporter()
@@ -108,6 +109,42 @@ def test_one_edit_redraws_only_the_pages_it_can_change(tmp_path: Path) -> None:
     redrawn = {p for p in out.rglob("*.html") if before.get(p) != p.stat().st_ino}
     assert redrawn == {out / "Leaf.html"}
     assert "Changed, still" in (out / "Leaf.html").read_text(encoding="utf-8")
+
+
+def test_in_place_build_that_fails_half_way_is_mended_by_the_next(tmp_path: Path) -> None:
+    vault = make_vault(tmp_path / "vault", VAULT)
+    _age(vault)
+    out = tmp_path / "site"
+    build(vault, out, reporter=Reporter())
+    _write(vault, "Leaf.md", "# Leaf\n\nHalf written.\n")
+    _write(vault, "Alpha.md", VAULT["Alpha.md"] + "\nAlso changed.\n")
+    _age(vault)
+    real_replace = os.replace
+    replaced: list[str] = []
+
+    def dying_replace(src: str | Path, dst: str | Path) -> None:
+        if Path(dst).is_relative_to(out):
+            replaced.append(str(dst))
+            if len(replaced) > 2:  # the new marker and one page are in: then the build dies
+                raise OSError("disk full")
+        real_replace(src, dst)
+
+    os.replace = dying_replace  # type: ignore[assignment]
+    try:
+        with pytest.raises(OSError, match="disk full"):
+            build(vault, out, reporter=Reporter(), in_place=True)
+    finally:
+        os.replace = real_replace
+    assert len(replaced) == 3
+    # Put the notes back as they were: the half-written OUT must not pass for the old site.
+    _write(vault, "Leaf.md", VAULT["Leaf.md"])
+    _write(vault, "Alpha.md", VAULT["Alpha.md"])
+    _age(vault)
+    result = build(vault, out, reporter=Reporter(), in_place=True)
+    assert result.pages_reused == 0
+    clean_out = tmp_path / "clean" / "site"
+    build(vault, clean_out, reporter=Reporter(), use_cache=False)
+    assert _tree(out) == _tree(clean_out)
 
 
 def test_page_is_drawn_again_when_out_lost_it(tmp_path: Path) -> None:
