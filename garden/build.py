@@ -264,7 +264,7 @@ def build(
     cache = ImageCache(store.root, out)
     settings = image_settings(config, theme.options)
     # Pages are reused only while OUT is the site the records describe (emit links them from it).
-    memo = PageMemo(notes_cache.inputs, store.load_pages() if out_is_last_site else {})
+    memo = PageMemo.restore(notes_cache.inputs, store.load_pages(), pages=out_is_last_site)
     plan = ImagePlan(settings, cache.probe)
     site = render_site(published, config, theme, home, reporter, plan, memo, notes_cache.tokens)
     result.pages_reused = memo.reused
@@ -288,7 +288,7 @@ def build(
         "unpublished": result.unpublished,
     }
     store.save(new)
-    store.save_pages(memo.new)
+    store.save_pages(memo.snapshot())
     store.prune(notes_cache.kept_tokens)
     timer.lap("emit")
     return result

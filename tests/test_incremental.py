@@ -14,6 +14,7 @@ from conftest import make_vault, png
 
 from garden.build import build
 from garden.diagnostics import Reporter
+from garden.render import reader
 
 VAULT = {
     "index.md": "# Home\n\nSee [[Alpha]], [[Beta#Part two]] and [[Folder/Gamma|gamma]].\n",
@@ -94,7 +95,12 @@ def test_incremental_rebuilds_equal_clean_builds(tmp_path: Path, in_place: bool)
         assert sorted(map(str, incremental.diagnostics)) == sorted(map(str, clean.diagnostics))
 
 
-def test_one_edit_redraws_only_the_pages_it_can_change(tmp_path: Path) -> None:
+def test_one_edit_redraws_only_the_pages_it_can_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    layouts: list[object] = []
+    real_layout = reader.layout
+    monkeypatch.setattr(reader, "layout", lambda g: layouts.append(g) or real_layout(g))
     vault = make_vault(tmp_path / "vault", VAULT)
     _age(vault)
     out = tmp_path / "site"
@@ -108,6 +114,7 @@ def test_one_edit_redraws_only_the_pages_it_can_change(tmp_path: Path) -> None:
     assert result.pages_reused == result.pages - 1
     redrawn = {p for p in out.rglob("*.html") if before.get(p) != p.stat().st_ino}
     assert redrawn == {out / "Leaf.html"}
+    assert len(layouts) == 1  # the links did not change: the global graph was not laid out again
     assert "Changed, still" in (out / "Leaf.html").read_text(encoding="utf-8")
 
 

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from markupsafe import Markup
 
@@ -22,6 +23,7 @@ from garden.diagnostics import Diagnostic
 from garden.paths import OutPath, VaultPath
 from garden.render.search import SearchDoc
 
+T = TypeVar("T")
 _FIELDS: dict[type, tuple[str, ...]] = {}
 _SCALARS = frozenset({str, int, float, bool, type(None), Markup})
 
@@ -61,12 +63,26 @@ class PageRecord:
 @dataclass
 class PageMemo:
     """The records of the last build (``old``), when OUT still holds that build's pages, and
-    this build's (``new``), for the next one. ``salt``: the global inputs' digest."""
+    this build's (``new``), for the next one. ``salt``: the global inputs' digest. Besides pages,
+    any costly value computed from the site (the global graph's layout...) is kept by key in
+    ``values``."""
 
     salt: str = ""
     old: Mapping[OutPath, PageRecord] = field(default_factory=dict)
     new: dict[OutPath, PageRecord] = field(default_factory=dict)
     reused: int = 0  # pages taken from OUT this build
+    old_values: Mapping[str, tuple[str, Any]] = field(default_factory=dict)
+    new_values: dict[str, tuple[str, Any]] = field(default_factory=dict)
+
+    @classmethod
+    def restore(cls, salt: str, saved: Mapping[str, Any], *, pages: bool) -> PageMemo:
+        """The memo of ``saved`` (a ``snapshot``; ``{}`` for none). ``pages``: whether OUT is
+        still the site whose pages it records."""
+        old_pages = saved.get("pages", {}) if pages else {}
+        return cls(salt, old_pages, old_values=saved.get("values", {}))
+
+    def snapshot(self) -> dict[str, Any]:
+        return {"pages": self.new, "values": self.new_values}
 
     def key(self, *parts: object) -> str:
         text = repr((self.salt, _plain(parts)))
@@ -75,3 +91,10 @@ class PageMemo:
     def previous(self, out: OutPath, key: str) -> PageRecord | None:
         record = self.old.get(out)
         return record if record is not None and record.key == key else None
+
+    def value(self, name: str, key: str, make: Callable[[], T]) -> T:
+        """``make()``, or what it gave the last build if ``key`` is the same."""
+        known = self.old_values.get(name)
+        result: T = known[1] if known is not None and known[0] == key else make()
+        self.new_values[name] = (key, result)
+        return result

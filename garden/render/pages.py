@@ -494,6 +494,7 @@ class SiteRenderer:
                 self.reporter,
                 links=self.links,
                 dates=self.config.dates,
+                memo=self.memo,
             )
         )
         if self.publish_css is not None and VaultPath(PUBLISH_CSS) not in self.site.copied:
