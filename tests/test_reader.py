@@ -402,13 +402,15 @@ def test_no_serious_accessibility_violations(browser: Browser, served: Served, s
         context.close()
 
 
-def test_cjk_and_accented_words_are_searchable(tmp_path: Path, browser: Browser) -> None:
+def test_cjk_accented_greek_turkish_words_are_searchable(tmp_path: Path, browser: Browser) -> None:
     site = build_site(
         make_vault(
             tmp_path / "vault",
             {
                 "中文笔记.md": "# 中文笔记\n\n这是一个关于双向链接的笔记。\n",
                 "Café.md": "Un café crème, s'il vous plaît.\n",
+                "Οδός.md": "Ο δρόμος της πόλης.\n",
+                "İzmir.md": "İstanbul'dan uzak.\n",
                 "Other.md": "Nothing to see.\n",
             },
         ),
@@ -420,7 +422,13 @@ def test_cjk_and_accented_words_are_searchable(tmp_path: Path, browser: Browser)
             page.goto(served.url("Other.html"))
             page.keyboard.press("Control+k")
             box = page.locator(".search-dialog input")
-            for query, title in (("链接", "中文笔记"), ("双", "中文笔记"), ("creme", "Café")):
+            for query, title in (
+                ("链接", "中文笔记"),
+                ("双", "中文笔记"),
+                ("creme", "Café"),
+                ("ΟΔΟΣ", "Οδός"),  # a final ς in the title, a capital Σ typed
+                ("istanbul'dan", "İzmir"),  # İ lowers to i and a combining dot
+            ):
                 box.fill(query)
                 first = page.locator(".search-title").first
                 expect(first).to_have_text(title)

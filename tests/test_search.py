@@ -7,9 +7,12 @@ import json
 import pickle
 import random
 import re
+import shutil
 import subprocess
 import sys
+import unicodedata
 
+import pytest
 from conftest import REPO
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -24,30 +27,37 @@ from garden.render.search import (
     assemble_index,
     build_search_index,
     doc_terms,
-    fold_token,
     shard_name,
     tokenize,
 )
 
-# The tokenizer as first written, one regex over the casefolded text: the spec the faster paths
-# of ``tokenize`` (ASCII text, typographic punctuation, CJK runs) must give token for token.
+# The tokenizer in its plainest form, one regex over the text and each word folded: the spec the
+# faster paths of ``tokenize`` (ASCII text, typographic punctuation, CJK runs) must follow token
+# for token, and the steps garden.js takes for a query.
 _CJK = search._CJK
 _REFERENCE = re.compile(rf"([{_CJK}]+)|([^\W_{_CJK}]+(?:['’][^\W_{_CJK}]+)?)")
 
 
+def reference_fold(word: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", word.lower())
+    bare = "".join(c for c in decomposed if not unicodedata.category(c).startswith("M")).lower()
+    folded = unicodedata.normalize("NFC", bare.replace("ß", "ss").replace("ς", "σ"))
+    return folded.replace("’", "'")
+
+
 def reference_tokenize(text: str) -> list[str]:
     tokens: list[str] = []
-    for match in _REFERENCE.finditer(text.casefold()):
+    for match in _REFERENCE.finditer(text):
         cjk, word = match.groups()
         if cjk:
             tokens.extend(cjk[i : i + 2] for i in range(max(1, len(cjk) - 1)))
         else:
-            tokens.append(fold_token(word.replace("’", "'")))
+            tokens.append(reference_fold(word))
     return tokens
 
 
 # Characters where the tokenizer's paths part ways, mixed with anything else.
-_TRICKY = list("aZ09 _-'’.,:éÉèßẞİıΣςﬁ½²K\u0301\u0345中文の庭한ｦ—“”…\n\t")
+_TRICKY = list("aZ09 _-'’.,:éÉèßẞİıΣςﬁ½²KℌǅᏣ\u0301\u0307\u0345中文の庭한ｦ—“”…\n\t")
 texts = st.lists(
     st.one_of(st.sampled_from(_TRICKY), st.characters(blacklist_categories=("Cs",))),
     max_size=60,
@@ -84,7 +94,10 @@ def test_tokenize_examples() -> None:
     assert tokenize("这是笔记") == ["这是", "是笔", "笔记"]
     assert tokenize("中") == ["中"]
     assert tokenize("Root 庭園の土 LEAF") == ["root", "庭園", "園の", "の土", "leaf"]
-    assert tokenize("Straße") == ["strasse"]
+    assert tokenize("Straße STRASSE") == ["strasse", "strasse"]
+    assert tokenize("İstanbul ISTANBUL") == ["istanbul", "istanbul"]
+    assert tokenize("ΟΔΥΣΣΕΥΣ Οδυσσεύς") == ["οδυσσευσ", "οδυσσευσ"]
+    assert tokenize("𝐁𝐨𝐥𝐝 ℌello") == ["bold", "hello"]
     assert tokenize("") == []
 
 
@@ -121,7 +134,9 @@ def test_doc_terms_of_a_document_without_words() -> None:
 
 
 _TERMS_IN_A_CHILD = """
+import shutil
 import sys
+import unicodedata
 from garden.render.search import SearchDoc, doc_terms
 doc = SearchDoc(
     "One two three four five six seven eight",
@@ -259,3 +274,54 @@ def test_cached_terms_are_the_same_bytes_for_any_documents(
     for doc_id, d in enumerate(docs):
         for token, weight in zip(*doc_terms(d), strict=True):
             assert index[token][doc_id] == weight
+
+
+# --- the same tokens in the browser ---------------------------------------------------------------
+
+NODE = shutil.which("node")
+SCRIPT = REPO / "themes/default/static/garden.js"
+
+
+def script_tokenize(texts: list[str]) -> list[list[str]]:
+    """``tokenize`` of garden.js run by Node.js on each text: the search section's constants and
+    functions up to ``hex``, which use nothing of the browser."""
+    source = SCRIPT.read_text(encoding="utf-8")
+    start, end = source.index("  var CJK ="), source.index("  function hex(")
+    program = source[start:end] + (
+        "var texts = JSON.parse(require('fs').readFileSync(0, 'utf8'));\n"
+        "process.stdout.write(JSON.stringify(texts.map(tokenize)));\n"
+    )
+    done = subprocess.run(
+        [str(NODE), "-e", program],
+        input=json.dumps(texts),
+        capture_output=True,
+        text=True,
+        check=True,
+        encoding="utf-8",
+    )
+    return json.loads(done.stdout)
+
+
+@pytest.mark.skipif(NODE is None, reason="Node.js not found: it runs garden.js's tokenizer")
+def test_the_script_tokenizes_as_the_index_does() -> None:
+    """A query word finds its note only if garden.js folds it to the token the index holds:
+    every letter and digit alone and inside a word, sentences in many scripts, random text."""
+    word_char = re.compile(rf"[^\W_{_CJK}]")
+    letters = [chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000]
+    letters = [c for c in letters if word_char.match(c)]
+    sentences = [
+        "Un café crème, s’il vous plaît. Straße, STRASSE, Ärger",
+        "İstanbul'da ılık bir gün; ISTANBUL",
+        "ΟΔΥΣΣΕΥΣ και ο λόγος του Οδυσσεύς, ΐ ΰ",
+        "Ёлка и ёлка; Tiếng Việt có dấu",
+        "ทำงาน नमस्ते مرحبا שָׁלוֹם ᏣᎳᎩ",
+        "中文笔记 これは日本語 한국어 텍스트 ｶﾀｶﾅ",
+        "𝐁𝐨𝐥𝐝 ℌello ﬁle ½ ² ① K e\u0301te\u0301 don't rock'n'roll",
+    ]
+    rng = random.Random(5)
+    noise = ["".join(rng.choice(_TRICKY) for _ in range(rng.randint(0, 16))) for _ in range(3000)]
+    samples = letters + [f"a{c}b" for c in letters] + sentences + noise
+    expected = [tokenize(t) for t in samples]
+    got = script_tokenize(samples)
+    wrong = [(t, e, g) for t, e, g in zip(samples, expected, got, strict=True) if e != g]
+    assert not wrong, wrong[:20]

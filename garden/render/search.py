@@ -40,7 +40,7 @@ MAX_KEY = 3  # longest shard key; a 3-letter query is then always answered by on
 TEXT_LIMIT = 6_000  # characters of a document kept for snippets (a result costs at most this)
 # Changes whenever ``doc_terms`` may return something else for the same document (tokenizer,
 # weights): part of the key of any cache of its results.
-TERMS_VERSION = 1
+TERMS_VERSION = 2
 
 # Weights of a token by where it occurs; body occurrences count once each, up to BODY_CAP.
 TITLE_WEIGHT, TAG_WEIGHT, HEADING_WEIGHT, BODY_CAP = 12, 6, 4, 10
@@ -50,6 +50,7 @@ _CJK = (
     "\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f"
 )
 _CJK_RUN = re.compile(rf"[{_CJK}]+")
+_HAS_CJK = re.compile(rf"[{_CJK}]")  # three times faster a scan than _CJK_RUN's
 _WORD = re.compile(rf"[^\W_{_CJK}]+(?:'[^\W_{_CJK}]+)?")
 # Where every letter and digit is ASCII (most text, even with typographic punctuation), words are
 # found by a plain ASCII class, about twice as fast as the Unicode one and the same tokens.
@@ -70,26 +71,31 @@ def html_to_text(fragment: str) -> str:
 
 @functools.lru_cache(maxsize=65536)
 def fold_token(word: str) -> str:
-    """Case- and accent-insensitive form of a word (``Café`` and ``cafe`` are the same token)."""
+    """Case- and accent-insensitive form of a word (``Café`` and ``cafe`` are the same token):
+    lower case, compatibility decomposition without its marks, lower case again (``ℌ`` and
+    ``𝐁`` decompose to capitals), ``ß`` as ``ss`` and ``ς`` as ``σ``. The script's ``fold``
+    does the same steps with the same Unicode operations, so a query word meets its token."""
     if word.isascii():
         return word.lower()
-    decomposed = unicodedata.normalize("NFKD", word.casefold())
-    return unicodedata.normalize(
-        "NFC", "".join(c for c in decomposed if not unicodedata.combining(c))
-    )
+    decomposed = unicodedata.normalize("NFKD", word.lower())
+    bare = "".join(c for c in decomposed if unicodedata.category(c)[0] != "M").lower()
+    return unicodedata.normalize("NFC", bare.replace("ß", "ss").replace("ς", "σ"))
 
 
 def tokenize(text: str) -> list[str]:
-    """Search tokens of ``text``: folded words, and CJK runs as overlapping character pairs.
-    The script in the theme (``garden.js``: ``tokenize``) must split queries the same way."""
-    text = text.casefold()
+    """Search tokens of ``text``: its words (letters and digits, one inner apostrophe allowed),
+    each folded by ``fold_token``, and CJK runs as overlapping character pairs. The theme's
+    script (``garden.js``: ``tokenize``) splits a query the same way."""
     if text.isascii():  # the common case: no CJK, no accent, no typographic apostrophe
-        return _ASCII_WORD.findall(text)
-    text = text.replace("’", "'")
+        return _ASCII_WORD.findall(text.lower())
+    # The script finds words first and lowers each; lowering the whole text first finds the
+    # same words, except that İ lowers to i and a combining dot, which is no letter: as I, it
+    # folds the same and stays in its word.
+    text = text.replace("’", "'").replace("İ", "I").lower()
     letter = _NON_ASCII_WORD.search(text)
     if not letter:  # only punctuation (“ ” — …) is not ASCII
         return _ASCII_WORD.findall(text)
-    if not _CJK_RUN.search(text, letter.start()):
+    if not _HAS_CJK.search(text, letter.start()):
         return [w if w.isascii() else fold_token(w) for w in _WORD.findall(text)]
     tokens: list[str] = []
     start = 0
@@ -103,7 +109,7 @@ def tokenize(text: str) -> list[str]:
 
 
 def _words(text: str) -> list[str]:
-    """The folded words of casefolded ``text`` holding no CJK character."""
+    """The folded words of lowered ``text``, which holds no CJK character."""
     if not _NON_ASCII_WORD.search(text):
         return _ASCII_WORD.findall(text)
     return [w if w.isascii() else fold_token(w) for w in _WORD.findall(text)]

@@ -179,8 +179,8 @@
   var RESULTS = 6;
 
   function fold(word) {
-    return word.toLowerCase().replace(/ß/g, "ss").normalize("NFKD")
-      .replace(/\p{M}/gu, "").normalize("NFC").replace(/\u2019/g, "'");
+    return word.toLowerCase().normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase()
+      .replace(/ß/g, "ss").replace(/ς/g, "σ").normalize("NFC").replace(/\u2019/g, "'");
   }
 
   function tokenize(text) {
