@@ -154,12 +154,12 @@ def _update_in_place(site: Site, out: Path, previous: Mapping[str, str]) -> dict
     os.replace(marker.with_name(SITE_MARKER + ".new"), marker)
     identities: dict[str, str] = {}
     for rel, identity, write in _files(site):
-        dest = _safe_dest(out, rel)
         identities[rel] = identity
         if identity != "racy" and previous.get(rel) == identity:
             with contextlib.suppress(OSError):
-                if stat.S_ISREG(os.lstat(dest).st_mode):
+                if stat.S_ISREG(os.lstat(os.path.join(out, rel)).st_mode):
                     continue
+        dest = _safe_dest(out, rel)
         dest.parent.mkdir(parents=True, exist_ok=True)
         if not is_inside(dest.parent.resolve(), root):  # a folder in OUT replaced by a symlink
             raise OutputError(f"refusing to write {rel!r}: its folder leads out of {out}")

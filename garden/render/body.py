@@ -114,31 +114,39 @@ class PageRenderer(NoteHTMLRenderer):
         """Everything the body of ``note`` is drawn from besides its own text (named by its
         digest): what each link resolves to and the facts of its target that the page shows,
         through embedded notes recursively. Equal inputs draw an equal body, so a page whose
-        inputs did not change need not be drawn again (the build's page cache)."""
+        inputs did not change need not be drawn again (the build's page cache). A flat list of
+        plain values, quick to hash: one is made for every page of every build."""
         facts: list[object] = []
+        add = facts.append
         seen = {note.path}
         todo = [note]
         while todo:
             current = todo.pop()
-            tags = [self.site.tags.get(fold(t)) for t in current.tags]
-            facts.append((current.path, current.digest, tags))
+            add(current.path)
+            add(current.digest)
+            for tag in current.tags:
+                facts.extend(self.site.tags.get(fold(tag)) or ("", ""))
             for ref in current.links:
                 res = self.vault.resolution(current.path, ref)
-                facts.append((ref.key, res))
+                facts.extend((ref.target, ref.heading, ref.block, res.kind, res.target))
+                facts.extend((res.anchor, res.reason))
                 if res.target is None:
                     continue
                 if res.kind == "note":
                     target = self.vault.notes[res.target]
-                    facts.append((target.title, self.site.notes[res.target][1]))
+                    add(target.title)
+                    add(self.site.notes[res.target][1])
                     if ref.embed and target.path not in seen:
                         seen.add(target.path)
                         todo.append(target)
                 elif res.kind == "folder":
-                    facts.append(self.site.folders[res.target])
+                    add(self.site.folders[res.target])
                 else:
-                    facts.append(self.site.attachments[res.target])
+                    add(self.site.attachments[res.target])
                     if ref.embed and Path(res.target).suffix.lower() in IMAGE_SUFFIXES:
-                        facts.append(self.image_info(res.target))
+                        info = self.image_info(res.target)
+                        facts.extend((info.width, info.height, info.format, info.digest))
+                        facts.extend((info.orientation, info.animated, info.error))
         return facts
 
     def replay(

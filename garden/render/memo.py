@@ -58,6 +58,7 @@ class PageRecord:
     variants: tuple[tuple[VaultPath, int, int], ...] = ()  # (image, width, line) it shows
     variant_outs: tuple[OutPath, ...] = ()  # where those variants were in that build
     search: SearchDoc | None = None  # a note's search document
+    body: str = ""  # a note's body key: its digest and ``PageRenderer.inputs``
 
 
 @dataclass

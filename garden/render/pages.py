@@ -179,6 +179,36 @@ class SiteRenderer:
             self.folder_of_note.setdefault(note_path, folder)
         # Kept by the publish filter even when no note links to it (publish.py).
         self.publish_css = self.site.attachments.get(VaultPath(PUBLISH_CSS))
+        self.structure = self._structure()
+        known = self.memo.old_values.get("structure")
+        self.same_structure = known is not None and known[0] == self.structure
+        self.memo.new_values["structure"] = (self.structure, None)
+
+    def _structure(self) -> str:
+        """A digest of everything pages show besides note bodies: each published note's path,
+        title, tags, aliases, headings, description and dates, the links between notes, the
+        folders, the attachments and the home note. Every page but a note's body is made from
+        these alone (with the config and theme, in the memo's salt)."""
+        notes = [
+            (
+                n.path,
+                n.title,
+                n.tags,
+                n.aliases,
+                n.headings,
+                n.description,
+                note_dates(n, self.config.dates),
+            )
+            for n in self.vault.notes.values()
+        ]
+        return self.memo.key(
+            "structure",
+            notes,
+            list(self.vault.graph.edges),
+            sorted(self.vault.folders),
+            list(self.vault.attachments),
+            self.home,
+        )
 
     # -- shared pieces ------------------------------------------------------------------------
     def _site_view(self, out: OutPath) -> SiteView:
@@ -206,21 +236,31 @@ class SiteRenderer:
             url_for=url_for,
         )
 
-    def _page(self, template: str, out: OutPath, view: PageView) -> Page:
-        """A page other than a note's: its view is all it is made from."""
+    def _page(
+        self, template: str, out: OutPath, kind: str, title: str, view: Callable[[], PageView]
+    ) -> Page:
+        """A page other than a note's: ``view()`` is all it is made from, and it shows nothing
+        but the site's structure, so while that is unchanged the last build's page is kept
+        without even making its view."""
         site = self._site_view(out)
-        key = self.memo.key(template, out, view, site)
-        record = self.memo.previous(out, key)
+        record = self.memo.old.get(out) if self.same_structure else None
+        made: PageView | None = None
+        if record is None:
+            made = view()
+            record = self.memo.previous(out, self.memo.key(template, out, made, site))
         if record is not None:
             self.memo.new[out] = record
             self.memo.reused += 1
-            html: str | Callable[[], str] = lambda: self._draw(template, out, view, site)  # noqa: E731
-            identity = record.identity
-        else:
-            html = self._draw(template, out, view, site)
-            identity = content_identity(html.encode("utf-8"))
-            self.memo.new[out] = PageRecord(key, identity)
-        return Page(slug_of(out), out, view.kind, view.title, html, None, identity)  # type: ignore[arg-type]
+
+            def draw_again() -> str:
+                return self._draw(template, out, made or view(), site)
+
+            return Page(slug_of(out), out, kind, title, draw_again, None, record.identity)  # type: ignore[arg-type]
+        assert made is not None
+        html = self._draw(template, out, made, site)
+        identity = content_identity(html.encode("utf-8"))
+        self.memo.new[out] = PageRecord(self.memo.key(template, out, made, site), identity)
+        return Page(slug_of(out), out, kind, title, html, None, identity)  # type: ignore[arg-type]
 
     def _breadcrumbs(self, folder: str, out: OutPath, title: str) -> tuple[Link, ...]:
         crumbs = [Link("Home", Href(out, "index.html"))]
@@ -255,11 +295,18 @@ class SiteRenderer:
     # -- page kinds ---------------------------------------------------------------------------
     def note_page(self, note: Note) -> Page:
         out = self.site.notes[note.path][1]
-        shell = self._note_view(note, out)
         site = self._site_view(out)
-        body_inputs = self.notes_renderer.inputs(note)
-        key = self.memo.key("note.html", out, shell, site, note.path, note.digest, body_inputs)
-        record = self.memo.previous(out, key)
+        body = self.memo.key(note.path, note.digest, self.notes_renderer.inputs(note))
+        # While the site's structure is unchanged, so is everything around the body.
+        record = self.memo.old.get(out) if self.same_structure else None
+        if record is not None and record.body != body:
+            record = None
+        shell: PageView | None = None
+        key = record.key if record is not None else ""
+        if record is None:
+            shell = self._note_view(note, out)
+            key = self.memo.key("note.html", out, shell, site, body)
+            record = self.memo.previous(out, key)
         if record is not None and self._replay(note, record):
             assert record.search is not None
             self.search_docs[note.path] = record.search
@@ -269,13 +316,16 @@ class SiteRenderer:
             def draw_again() -> str:
                 quiet, self.notes_renderer.reporter = self.notes_renderer.reporter, Reporter()
                 try:
-                    return self._draw_note(note, out, shell, site)[0]
+                    return self._draw_note(note, out, shell or self._note_view(note, out), site)[0]
                 finally:
                     self.notes_renderer.reporter = quiet
 
             return Page(
                 slug_of(out), out, "note", note.title, draw_again, note.path, record.identity
             )
+        if shell is None:  # the record could not be replayed
+            shell = self._note_view(note, out)
+            key = self.memo.key("note.html", out, shell, site, body)
         before = len(self.reporter.diagnostics)
         html, doc = self._draw_note(note, out, shell, site)
         self.search_docs[note.path] = doc
@@ -289,6 +339,7 @@ class SiteRenderer:
             tuple(drawn.variants_here),
             tuple(self.site.variants[(p, w)].out_path for p, w, _ in drawn.variants_here),
             doc,
+            body,
         )
         return Page(slug_of(out), out, "note", note.title, html, note.path, identity)
 
@@ -360,69 +411,81 @@ class SiteRenderer:
     def folder_page(self, folder: str) -> Page:
         out = self.site.folders[folder]
         title = folder.rsplit("/", 1)[-1] if folder else self.config.title
-        view = PageView(
-            kind="folder",
-            title=title,
-            url=out,
-            breadcrumbs=self._breadcrumbs(
-                folder.rsplit("/", 1)[0] if "/" in folder else "", out, title
+
+        def view() -> PageView:
+            return PageView(
+                kind="folder",
+                title=title,
+                url=out,
+                breadcrumbs=self._breadcrumbs(
+                    folder.rsplit("/", 1)[0] if "/" in folder else "", out, title
+                )
+                if folder
+                else (),
+                entries=self._folder_entries(folder, out),
+                recent=self._recent(out) if not folder else (),
             )
-            if folder
-            else (),
-            entries=self._folder_entries(folder, out),
-            recent=self._recent(out) if not folder else (),
-        )
-        return self._page("folder.html", out, view)
+
+        return self._page("folder.html", out, "folder", title, view)
 
     def tag_page(self, tag: str) -> Page:
         _, out = self.site.tags[fold(tag)]
-        notes = [self.vault.notes[p] for p in self.tagged[tag]]
-        entries = tuple(
-            Entry(n.title, Href(out, self.site.notes[n.path][1]), "note")
-            for n in sorted(notes, key=lambda n: (fold(n.title), n.path))
-        )
-        children = tuple(
-            Entry("#" + t, Href(out, self.site.tags[fold(t)][1]), "tag", len(self.tagged[t]))
-            for t in sorted(self.tagged, key=fold)
-            if t.startswith(tag + "/") and "/" not in t[len(tag) + 1 :]
-        )
-        view = PageView(
-            kind="tag",
-            title="#" + tag,
-            url=out,
-            breadcrumbs=(
-                Link("Home", Href(out, "index.html")),
-                Link("Tags", Href(out, self.site.tags[""][1])),
-                Link("#" + tag, None),
-            ),
-            entries=children + entries,
-        )
-        return self._page("tag.html", out, view)
+
+        def view() -> PageView:
+            notes = [self.vault.notes[p] for p in self.tagged[tag]]
+            entries = tuple(
+                Entry(n.title, Href(out, self.site.notes[n.path][1]), "note")
+                for n in sorted(notes, key=lambda n: (fold(n.title), n.path))
+            )
+            children = tuple(
+                Entry("#" + t, Href(out, self.site.tags[fold(t)][1]), "tag", len(self.tagged[t]))
+                for t in sorted(self.tagged, key=fold)
+                if t.startswith(tag + "/") and "/" not in t[len(tag) + 1 :]
+            )
+            return PageView(
+                kind="tag",
+                title="#" + tag,
+                url=out,
+                breadcrumbs=(
+                    Link("Home", Href(out, "index.html")),
+                    Link("Tags", Href(out, self.site.tags[""][1])),
+                    Link("#" + tag, None),
+                ),
+                entries=children + entries,
+            )
+
+        return self._page("tag.html", out, "tag", "#" + tag, view)
 
     def tags_index_page(self) -> Page:
         _, out = self.site.tags[""]
-        entries = tuple(
-            Entry("#" + t, Href(out, self.site.tags[fold(t)][1]), "tag", len(notes))
-            for t, notes in sorted(self.tagged.items(), key=lambda kv: fold(kv[0]))
-        )
-        view = PageView(
-            kind="tags",
-            title="Tags",
-            url=out,
-            entries=entries,
-            breadcrumbs=(Link("Home", Href(out, "index.html")), Link("Tags", None)),
-        )
-        return self._page("tag.html", out, view)
+
+        def view() -> PageView:
+            entries = tuple(
+                Entry("#" + t, Href(out, self.site.tags[fold(t)][1]), "tag", len(notes))
+                for t, notes in sorted(self.tagged.items(), key=lambda kv: fold(kv[0]))
+            )
+            return PageView(
+                kind="tags",
+                title="Tags",
+                url=out,
+                entries=entries,
+                breadcrumbs=(Link("Home", Href(out, "index.html")), Link("Tags", None)),
+            )
+
+        return self._page("tag.html", out, "tags", "Tags", view)
 
     def graph_page(self) -> Page:
         out = OutPath(GRAPH_HTML)
-        view = PageView(
-            kind="graph",
-            title="Graph",
-            url=out,
-            breadcrumbs=(Link("Home", Href(out, "index.html")), Link("Graph", None)),
-        )
-        return self._page("graph.html", out, view)
+
+        def view() -> PageView:
+            return PageView(
+                kind="graph",
+                title="Graph",
+                url=out,
+                breadcrumbs=(Link("Home", Href(out, "index.html")), Link("Graph", None)),
+            )
+
+        return self._page("graph.html", out, "graph", "Graph", view)
 
     def _recent(self, out: OutPath) -> tuple[Entry, ...]:
         return tuple(
@@ -456,8 +519,8 @@ class SiteRenderer:
 
     def not_found_page(self) -> Page:
         out = OutPath("404.html")
-        view = PageView(kind="404", title="Page not found", url=out)
-        return self._page("404.html", out, view)
+        title = "Page not found"
+        return self._page("404.html", out, "404", title, lambda: PageView("404", title, out))
 
     # -- the whole site -----------------------------------------------------------------------
     def render(self) -> Site:
