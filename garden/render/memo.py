@@ -21,7 +21,7 @@ from markupsafe import Markup
 
 from garden.diagnostics import Diagnostic
 from garden.paths import OutPath, VaultPath
-from garden.render.search import SearchDoc
+from garden.render.search import SearchDoc, Terms
 
 T = TypeVar("T")
 _FIELDS: dict[type, tuple[str, ...]] = {}
@@ -59,6 +59,7 @@ class PageRecord:
     variant_outs: tuple[OutPath, ...] = ()  # where those variants were in that build
     search: SearchDoc | None = None  # a note's search document
     body: str = ""  # a note's body key: its digest and ``PageRenderer.inputs``
+    terms: Terms = ((), ())  # the search document's ``doc_terms``
 
 
 @dataclass

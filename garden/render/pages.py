@@ -37,7 +37,7 @@ from garden.render.reader import (
     dated_notes,
     reader_files,
 )
-from garden.render.search import SearchDoc, html_to_text
+from garden.render.search import SearchDoc, Terms, doc_terms, html_to_text
 from garden.render.sitemap import all_tags, build_site_map, slug_of
 from garden.theme import Theme, pygments_css
 
@@ -155,7 +155,8 @@ class SiteRenderer:
             images = ImagePlan(image_settings(config, theme.options))
         self.notes_renderer = PageRenderer(vault, self.site, reporter, images, tokens)
         self.notes_renderer.sanitize = config.sanitize
-        self.search_docs: dict[VaultPath, SearchDoc] = {}
+        # Each note's search document and its terms (kept with the page between builds).
+        self.search_docs: dict[VaultPath, tuple[SearchDoc, Terms]] = {}
         self.links = LinkGraph(vault, self.site, tags=config.graph_tags)
         self.ranked: dict[Hashable, list[Hashable]] = {}  # local_graph's memo
         self.dated = dated_notes(vault, config.dates)
@@ -309,7 +310,7 @@ class SiteRenderer:
             record = self.memo.previous(out, key)
         if record is not None and self._replay(note, record):
             assert record.search is not None
-            self.search_docs[note.path] = record.search
+            self.search_docs[note.path] = (record.search, record.terms)
             self.memo.new[out] = record
             self.memo.reused += 1
 
@@ -328,7 +329,8 @@ class SiteRenderer:
             key = self.memo.key("note.html", out, shell, site, body)
         before = len(self.reporter.diagnostics)
         html, doc = self._draw_note(note, out, shell, site)
-        self.search_docs[note.path] = doc
+        terms = doc_terms(doc)
+        self.search_docs[note.path] = (doc, terms)
         identity = content_identity(html.encode("utf-8"))
         drawn = self.notes_renderer
         self.memo.new[out] = PageRecord(
@@ -340,6 +342,7 @@ class SiteRenderer:
             tuple(self.site.variants[(p, w)].out_path for p, w, _ in drawn.variants_here),
             doc,
             body,
+            terms,
         )
         return Page(slug_of(out), out, "note", note.title, html, note.path, identity)
 

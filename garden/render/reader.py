@@ -35,7 +35,7 @@ from garden.render.feeds import (
 )
 from garden.render.graph import layout
 from garden.render.memo import PageMemo
-from garden.render.search import SearchDoc, build_search_index
+from garden.render.search import SearchDoc, Terms, assemble_index
 from garden.render.sitemap import SiteMap
 
 GRAPH_JSON = "static/graph.json"
@@ -127,7 +127,7 @@ def reader_files(
     base_url: str,
     title: str,
     explorer_order: Sequence[str],
-    docs: Mapping[VaultPath, SearchDoc],
+    docs: Mapping[VaultPath, tuple[SearchDoc, Terms]],
     pages: Sequence[Page],
     reporter: Reporter,
     *,
@@ -137,7 +137,7 @@ def reader_files(
 ) -> dict[str, bytes]:
     """``links``: the graph the local graphs were drawn from; ``dates``: the config's date
     sources."""
-    files = build_search_index([docs[p] for p in sorted(docs)], SEARCH_DIR)
+    files = assemble_index([docs[p] for p in sorted(docs)], SEARCH_DIR)
     files[GRAPH_JSON] = graph_json(links, memo)
 
     folder_notes = set(site.folder_notes.values())
