@@ -186,10 +186,12 @@ class SiteRenderer:
         self.memo.new_values["structure"] = (self.structure, None)
 
     def _structure(self) -> str:
-        """A digest of everything pages show besides note bodies: each published note's path,
-        title, tags, aliases, headings, description and dates, the links between notes, the
-        folders, the attachments and the home note. Every page but a note's body is made from
-        these alone (with the config and theme, in the memo's salt)."""
+        """A digest of everything pages show besides note bodies and dates: each published
+        note's path, title, tags, aliases, headings and description, the links between notes,
+        the folders, the attachments and the home note. Every page but a note's body is made
+        from these alone (with the config and theme, in the memo's salt), save for dates: a
+        note's own dates go with its body, and the two pages listing recent notes (the home
+        page and the root's listing) are always compared in full."""
         notes = [
             (
                 n.path,
@@ -198,7 +200,6 @@ class SiteRenderer:
                 n.aliases,
                 n.headings,
                 n.description,
-                note_dates(n, self.config.dates),
             )
             for n in self.vault.notes.values()
         ]
@@ -209,6 +210,7 @@ class SiteRenderer:
             sorted(self.vault.folders),
             list(self.vault.attachments),
             self.home,
+            bool(self.dated),  # whether pages link to the feed
         )
 
     # -- shared pieces ------------------------------------------------------------------------
@@ -244,7 +246,9 @@ class SiteRenderer:
         but the site's structure, so while that is unchanged the last build's page is kept
         without even making its view."""
         site = self._site_view(out)
-        record = self.memo.old.get(out) if self.same_structure else None
+        # The root's listing shows the recent notes, which dates change.
+        fast = self.same_structure and out != self.site.folders.get("")
+        record = self.memo.old.get(out) if fast else None
         made: PageView | None = None
         if record is None:
             made = view()
@@ -297,9 +301,12 @@ class SiteRenderer:
     def note_page(self, note: Note) -> Page:
         out = self.site.notes[note.path][1]
         site = self._site_view(out)
-        body = self.memo.key(note.path, note.digest, self.notes_renderer.inputs(note))
-        # While the site's structure is unchanged, so is everything around the body.
-        record = self.memo.old.get(out) if self.same_structure else None
+        dates = note_dates(note, self.config.dates)
+        body = self.memo.key(note.path, note.digest, dates, self.notes_renderer.inputs(note))
+        # While the site's structure is unchanged, so is everything around the body (but the
+        # home page's list of recent notes).
+        fast = self.same_structure and note.path != self.home
+        record = self.memo.old.get(out) if fast else None
         if record is not None and record.body != body:
             record = None
         shell: PageView | None = None
