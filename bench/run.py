@@ -29,18 +29,73 @@ SHARED = REPO.parent / "shared" / "vaults"
 QUARTZ_SECONDS = {"obsidian-help-en": 9.9, "generated-1000": 70.0, "generated-10000": 930.0}
 
 
+def _descendants(pid: int) -> list[int]:
+    """``pid`` and every process under it (image workers, a forkserver and its children)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        try:
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as f:
+                    todo.extend(int(c) for c in f.read().split())
+        except OSError:
+            continue
+    return found
+
+
+def _kib(pid: int, rollup: bool) -> tuple[int, int]:
+    """(RSS, PSS) of ``pid`` in KiB; PSS (shared pages split between their users) only when
+    ``rollup``, as reading it walks the page tables."""
+    try:
+        if not rollup:
+            with open(f"/proc/{pid}/statm") as f:
+                return int(f.read().split()[1]) * (os.sysconf("SC_PAGE_SIZE") // 1024), 0
+        rss = pss = 0
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Rss:"):
+                    rss = int(line.split()[1])
+                elif line.startswith("Pss:"):
+                    pss = int(line.split()[1])
+        return rss, pss
+    except (OSError, ValueError, IndexError):
+        return 0, 0
+
+
+def run_sampled(command: list[str], **popen: Any) -> tuple[str, str, int, float, float]:
+    """Run ``command`` to its end, sampling the memory of its whole process tree: (stdout,
+    stderr, exit status, peak RSS MB, peak PSS MB). PSS is what the tree really held at its peak
+    (pages a forked worker shares with its parent counted once); the RSS sum counts them in
+    every process, as ru_maxrss does."""
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen
+    ) as proc:
+        peak_rss = peak_pss = 0
+        tick = 0
+        while proc.poll() is None:
+            rollup = tick % 5 == 0  # PSS every 0.5 s, RSS every 0.1 s
+            sizes = [_kib(pid, rollup) for pid in _descendants(proc.pid)]
+            peak_rss = max(peak_rss, sum(rss for rss, _ in sizes))
+            if rollup:
+                peak_pss = max(peak_pss, sum(pss for _, pss in sizes))
+            tick += 1
+            time.sleep(0.1)
+        stdout, stderr = proc.communicate()
+    return stdout, stderr, proc.returncode, peak_rss / 1024, peak_pss / 1024
+
+
 def _run_build(vault: Path, out: Path, *flags: str) -> dict[str, Any]:
+    """One build in its own process, with its tree's peak memory (``run_sampled``)."""
     env = dict(os.environ, PYTHONPATH=str(REPO))
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.worker", str(vault), str(out), *flags],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=REPO,
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"build of {vault} failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    command = [sys.executable, "-m", "bench.worker", str(vault), str(out), *flags]
+    stdout, stderr, status, rss, pss = run_sampled(command, env=env, cwd=REPO)
+    if status != 0:
+        raise SystemExit(f"build of {vault} failed:\n{stderr[-3000:]}")
+    row: dict[str, Any] = json.loads(stdout.strip().splitlines()[-1])
+    row["peak_tree_rss_mb"] = rss
+    row["peak_tree_pss_mb"] = pss
+    return row
 
 
 def _tree_bytes(folder: Path) -> int:
@@ -94,7 +149,8 @@ def print_table(results: dict[str, Any]) -> None:
     print("\nvault              notes  clean s  no-change  one-edit  peak MB  out MB  Quartz s")
     for name, row in results["vaults"].items():
         clean = row["clean"]
-        peak = clean["peak_mb"] + clean["peak_worker_mb"]
+        # What the build's processes held at once (PSS); older results: parent + largest worker.
+        peak = clean.get("peak_tree_pss_mb") or clean["peak_mb"] + clean["peak_worker_mb"]
         quartz = QUARTZ_SECONDS.get(name)
         print(
             f"{name:18} {clean['notes']:6} {clean['wall']:8.2f} "

@@ -36,8 +36,9 @@ def main(argv: list[str]) -> None:
                 "files": result.files,
                 "notes": result.notes,
                 "warnings": len(reporter.diagnostics),
-                # ru_maxrss is in KiB on Linux; image workers are separate processes, so the peak
-                # is at most the parent's plus the largest worker's.
+                # ru_maxrss is in KiB on Linux. A forked worker's counts the pages it shares with
+                # this process (it starts as big as this process was at the fork), so parent +
+                # largest worker overstates the peak; bench.run samples the tree's PSS as well.
                 "peak_mb": own / 1024,
                 "peak_worker_mb": children / 1024,
             }

@@ -16,6 +16,7 @@ from test_syntax import elements, target_of
 
 from garden.errors import ConfigError, OutputError
 from garden.images import ImageInfo, display_size, variant_widths
+from garden.images.process import TaskResult
 
 CACHE_STORE = ".garden-cache/images-v1/store"
 
@@ -348,3 +349,76 @@ def test_image_quality_must_be_a_percentage(tmp_path: Path) -> None:
     vault = make_vault(tmp_path / "v", {"N.md": "x", "garden.yaml": "image_quality: 0\n"})
     with pytest.raises(ConfigError, match="image_quality"):
         build_site(vault, tmp_path / "site")
+
+
+# --------------------------------------------------------------------------------------------
+# Work started early: workers before parse, tasks planned before render
+# --------------------------------------------------------------------------------------------
+def test_planned_tasks_are_exactly_the_variants_the_build_makes(tmp_path: Path) -> None:
+    from garden.build import StageTimer, load_config, read_vault
+    from garden.diagnostics import Reporter
+    from garden.images import ImageCache, ImageSettings, Workers, plan_tasks
+    from garden.publish import filter_published
+
+    files: dict[str, str | bytes] = {
+        "A.md": "![[a.png]] ![[b.jpg|320]] [[c.png]]\n",  # c.png is only linked: no variant
+        "B.md": "![[b.jpg]]\n\n![alt|100](a.png)\n",
+        "Draft.md": "---\ndraft: true\n---\n![[d.png]]\n",  # never published: never decoded
+        "a.png": png(1600, 800),
+        "b.jpg": jpeg(900, 600),
+        "c.png": png(500, 100),
+        "d.png": png(300, 300),
+    }
+    vault = make_vault(tmp_path / "v", files)
+    out = tmp_path / "site"
+    config, _ = load_config(vault, None)
+    everything, _ = read_vault(vault, config, Reporter(), StageTimer({}))
+    published, _ = filter_published(everything)
+    cache = ImageCache(tmp_path / ".garden-cache", out)
+    tasks = plan_tasks(published, cache, ImageSettings())
+    planned = {o.dest.name: (o.width, o.height) for t in tasks for o in t.outputs}
+    a_sizes = [(100, 50), (200, 100), (736, 368), (1472, 736)]
+    b_sizes = [(320, 213), (640, 427), (736, 491), (900, 600)]
+    assert sorted(planned.values()) == sorted(a_sizes + b_sizes)
+    assert {t.source.name for t in tasks} == {"a.png", "b.jpg"}
+    assert not cache.used  # planning names nothing the site will keep
+
+    with Workers(2) as workers:
+        workers.submit(tasks)
+        results = list(workers.results())
+    assert [r.decoded for _, r in results] == [1, 1]
+    built = build_site(vault, out)
+    assert built.result.images.decoded == 0  # all made while "rendering"
+    store = {p.name for p in (tmp_path / CACHE_STORE).rglob("*.webp")}
+    assert store == set(planned)
+    assert plan_tasks(published, ImageCache(tmp_path / ".garden-cache", out), ImageSettings()) == []
+
+
+def test_workers_report_every_task_and_run_in_process_with_one_job(tmp_path: Path) -> None:
+    from garden.images.process import Output, Task, Workers
+
+    sources = []
+    for i in range(3):
+        sources.append(tmp_path / f"{i}.png")
+        sources[-1].write_bytes(png(200 + i, 100))
+    (tmp_path / "bad.png").write_bytes(b"not an image")
+
+    def task(source: Path) -> Task:
+        return Task(
+            source, 1, (Output(50, 25, "WEBP", tmp_path / f"{source.stem}.webp"),), 80, False
+        )
+
+    for jobs in (1, 2):
+        with Workers(jobs) as workers:
+            assert (workers._pool is None) == (jobs == 1)
+            workers.submit([task(s) for s in sources])
+            workers.submit([task(tmp_path / "bad.png")])
+            assert workers.pending() == 4
+            results = {t.source.name: r for t, r in workers.results()}
+            assert workers.pending() == 0
+        assert sorted(results) == ["0.png", "1.png", "2.png", "bad.png"]
+        assert results["bad.png"].error.startswith("cannot be decoded")
+        assert all(results[f"{i}.png"] == TaskResult(1) for i in range(3))
+        for i in range(3):
+            assert Image.open(tmp_path / f"{i}.webp").size == (50, 25)
+            (tmp_path / f"{i}.webp").unlink()

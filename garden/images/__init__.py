@@ -15,7 +15,8 @@ from garden.images.probe import (
     ImageInfo,
     probe_image,
 )
-from garden.images.stage import ImageStats, produce_images
+from garden.images.process import Workers
+from garden.images.stage import ImageStats, plan_tasks, produce_images
 from garden.images.variants import (
     ImagePlan,
     ImageSettings,
@@ -38,10 +39,12 @@ __all__ = [
     "ImagePlan",
     "ImageSettings",
     "ImageStats",
+    "Workers",
     "cache_root",
     "display_size",
     "image_settings",
     "output_format",
+    "plan_tasks",
     "probe_image",
     "produce_images",
     "variant_height",

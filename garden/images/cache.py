@@ -59,9 +59,11 @@ class ImageCache:
             if data.get("probe_version") == PROBE_VERSION:
                 self._old_probes = dict(data.get("probes", {}))
 
-    def path(self, key: str, ext: str) -> Path:
+    def path(self, key: str, ext: str, *, use: bool = True) -> Path:
+        """Where the store keeps ``key``; ``use`` records that this build's site needs it."""
         name = key + ext
-        self.used.add(name)
+        if use:
+            self.used.add(name)
         return self.store / key[:2] / name
 
     def probe(self, path: Path) -> ImageInfo:
@@ -72,7 +74,9 @@ class ImageCache:
         except OSError:
             return probe_image(path)
         stamp = [st.st_size, st.st_mtime_ns, st.st_ino]
-        known = self._old_probes.get(str(path))
+        known = self._probes.get(str(path))  # probed already in this build
+        if known is None or known[:3] != stamp:
+            known = self._old_probes.get(str(path))
         info = None
         if known is not None and known[:3] == stamp:
             with contextlib.suppress(TypeError, IndexError):  # written by another version

@@ -12,8 +12,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -198,31 +198,86 @@ def write_placeholder(dest: Path, width: int, height: int, fmt: str) -> None:
     _write(dest, lambda tmp: img.save(tmp, format=fmt))
 
 
-def run_tasks(
-    tasks: list[Task], jobs: int, done: Callable[[], object] | None = None
-) -> Iterable[tuple[Task, TaskResult]]:
-    """Run ``tasks`` over ``jobs`` processes (0: one per core), biggest file first so no worker
-    is left with a 12 MP photo at the end; in this process when one worker would do. ``done`` is
-    called as each task ends (the progress bar)."""
-    tasks = sorted(tasks, key=_size, reverse=True)
-    workers = min(jobs or os.cpu_count() or 1, len(tasks))
-    if workers <= 1:
-        for task in tasks:
-            result = run_task(task)
+class Workers:
+    """The image worker processes, started before there is work for them and fed tasks as they
+    become known, so decoding can overlap whatever this process does meanwhile (rendering).
+
+    Start them early, while this process is still small: forked workers share its memory as it
+    was then, so each one's resident size is that plus its own pixels, not the size the parent
+    grows to later. With ``jobs`` of 1 (or one core) tasks run in this process, in ``results``.
+    """
+
+    def __init__(self, jobs: int) -> None:
+        self.count = jobs or os.cpu_count() or 1
+        self._pool: ProcessPoolExecutor | None = None
+        self._futures: dict[Future[TaskResult], Task] = {}
+        self._queued: list[Task] = []
+        if self.count > 1:
+            self._pool = ProcessPoolExecutor(max_workers=self.count, mp_context=_context())
+            for _ in range(self.count):  # start every worker now, not at the first real task
+                self._pool.submit(int)
+
+    def submit(self, tasks: Iterable[Task]) -> None:
+        """Queue ``tasks``, biggest file first so no worker is left with a 12 MP photo at the
+        end of the batch."""
+        for task in sorted(tasks, key=_size, reverse=True):
+            if self._pool is None:
+                self._queued.append(task)
+                continue
+            try:
+                self._futures[self._pool.submit(run_task, task)] = task
+            except BrokenProcessPool:
+                self._queued.append(task)  # reported as failed by results()
+
+    def results(
+        self, done: Callable[[], object] | None = None
+    ) -> Iterator[tuple[Task, TaskResult]]:
+        """The result of every task submitted so far, as each ends. ``done`` is called after
+        each (the progress bar)."""
+        queued, self._queued = self._queued, []
+        futures, self._futures = self._futures, {}
+        for task in queued:
+            result = _DIED if self._pool is not None else run_task(task)
             if done is not None:
                 done()
             yield task, result
-        return
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
-        futures = {pool.submit(run_task, task): task for task in tasks}
         for future in as_completed(futures):
             try:
                 result = future.result()
             except BrokenProcessPool:  # a worker was killed (out of memory?): the rest go on
-                result = TaskResult(1, "a process decoding images died (out of memory?)", False)
+                result = _DIED
             if done is not None:
                 done()
             yield futures[future], result
+
+    def pending(self) -> int:
+        return len(self._futures) + len(self._queued)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+_DIED = TaskResult(1, "a process decoding images died (out of memory?)", False)
+
+
+def run_tasks(
+    tasks: list[Task], jobs: int, done: Callable[[], object] | None = None
+) -> Iterable[tuple[Task, TaskResult]]:
+    """Run ``tasks`` over ``jobs`` processes (0: one per core), in this process when one worker
+    would do. ``done`` is called as each task ends (the progress bar)."""
+    if not tasks:
+        return
+    with Workers(min(jobs or os.cpu_count() or 1, len(tasks))) as workers:
+        workers.submit(tasks)
+        yield from workers.results(done)
 
 
 def _context() -> multiprocessing.context.BaseContext:

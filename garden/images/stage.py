@@ -9,25 +9,26 @@ marker in the cache, so a rebuild with no image change decodes nothing, bad imag
 
 from __future__ import annotations
 
+import os
 import sys
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from tqdm import tqdm
-
 from garden.diagnostics import Reporter
 from garden.images.cache import ImageCache
-from garden.images.process import Output, Task, run_tasks, write_placeholder
-from garden.images.variants import ImageSettings
-from garden.model import CopiedFile, ImageVariant, Site
-
-
-class _Bar(tqdm):  # type: ignore[type-arg]
-    """tqdm without its monitor thread: with a second thread running, the workers could not be
-    forked safely (see ``process._context``)."""
-
-    monitor_interval = 0
+from garden.images.probe import RASTER_SUFFIXES
+from garden.images.process import Output, Task, TaskResult, Workers, write_placeholder
+from garden.images.variants import (
+    ImageSettings,
+    display_size,
+    output_format,
+    variant_height,
+    variant_key,
+    variant_widths,
+)
+from garden.model import CopiedFile, ImageVariant, Site, Vault
 
 
 @dataclass
@@ -42,6 +43,56 @@ def _ext(variant: ImageVariant) -> str:
     return "." + variant.format.lower()
 
 
+def plan_tasks(published: Vault, cache: ImageCache, settings: ImageSettings) -> list[Task]:
+    """The pixel work the published notes' image embeds will ask for, known before any page is
+    rendered: submitted to ``Workers`` then, images are made while the pages render.
+
+    It plans as the renderer does (``display_size``, ``variant_widths``, ``variant_key``) from each
+    note's own embeds (an embedded note's images are that published note's embeds); only sources
+    with a variant missing from the cache are listed. Whatever this misses, ``produce_images``
+    still makes; what it plans and no page uses stays unnamed in the store and is pruned later.
+    """
+    wanted: dict[Path, dict[str, Output]] = defaultdict(dict)
+    orientation: dict[Path, int] = {}
+    undecodable: set[Path] = set()  # known from an earlier build: nothing to try
+    for path, note in published.notes.items():
+        for ref in note.links:
+            if not ref.embed:
+                continue
+            res = published.resolution(path, ref)
+            attachment = (
+                published.attachments.get(res.target or "") if res.kind == "attachment" else None
+            )
+            if attachment is None or attachment.abs_path.suffix.lower() not in RASTER_SUFFIXES:
+                continue
+            source = attachment.abs_path
+            if source in undecodable:
+                continue
+            info = cache.probe(source)
+            if info.error:
+                continue
+            if source not in orientation:
+                orientation[source] = info.orientation
+                if cache.path(info.digest, ".err", use=False).is_file():
+                    undecodable.add(source)
+                    continue
+            shown, _ = display_size(info, ref.width, ref.height, settings.content_width)
+            fmt, ext = output_format(info)
+            for width in variant_widths(shown, info.width):
+                dest = cache.path(variant_key(info, width, settings), ext, use=False)
+                outputs = wanted[source]
+                if dest.name not in outputs:
+                    outputs[dest.name] = Output(width, variant_height(info, width), fmt, dest)
+    tasks = []
+    for source, outputs in wanted.items():
+        missing = tuple(o for o in outputs.values() if not o.dest.is_file())
+        if missing:
+            tasks.append(
+                Task(source, orientation[source], missing, settings.quality, settings.keep_metadata)
+            )
+    return tasks
+
+
 def produce_images(
     site: Site,
     cache: ImageCache,
@@ -49,14 +100,24 @@ def produce_images(
     reporter: Reporter,
     *,
     progress: bool = False,
+    workers: Workers | None = None,
 ) -> tuple[Site, ImageStats]:
-    """``site`` with its variants made (from the cache where possible) and listed as files."""
+    """``site`` with its variants made (from the cache where possible) and listed as files.
+
+    ``workers``: worker processes started earlier, maybe already running tasks of
+    ``plan_tasks``; their results are awaited first, and the rest of the work goes to them too.
+    Without, workers are started here for what is missing."""
     by_source: dict[Path, list[ImageVariant]] = defaultdict(list)
     for variant in site.variants:
         by_source[variant.source].append(variant)
     stats = ImageStats(sources=len(by_source), variants=len(site.variants))
 
     failed: dict[Path, str] = {}
+    show = progress and sys.stderr.isatty()
+    if workers is not None:
+        for task, result in _results(workers, show):
+            _record(task, result, by_source, cache, stats, failed)
+
     tasks: list[Task] = []
     for source, variants in by_source.items():
         marker = cache.path(variants[0].digest, ".err")
@@ -78,18 +139,17 @@ def produce_images(
                 )
             )
 
-    show = progress and bool(tasks) and sys.stderr.isatty()
-    with _Bar(total=len(tasks), desc="images", unit="img", leave=False, disable=not show) as bar:
-        for task, result in run_tasks(tasks, settings.jobs, bar.update):
-            stats.decoded += result.decoded
-            if result.error:
-                failed[task.source] = result.error
-                if not result.lasting:
-                    continue
-                digest = by_source[task.source][0].digest
-                marker = cache.path(digest, ".err")
-                marker.parent.mkdir(parents=True, exist_ok=True)
-                marker.write_text(result.error, encoding="utf-8")
+    if tasks:
+        own = None
+        if workers is None:
+            own = workers = Workers(min(settings.jobs or os.cpu_count() or 1, len(tasks)))
+        try:
+            workers.submit(tasks)
+            for task, result in _results(workers, show):
+                _record(task, result, by_source, cache, stats, failed)
+        finally:
+            if own is not None:
+                own.close()
 
     files = list(site.files)
     for source, variants in by_source.items():
@@ -109,3 +169,42 @@ def produce_images(
                 message = f"{variants[0].name}: {error}; a placeholder is shown"
                 reporter.warn("image", note, line, message)
     return replace(site, files=tuple(files), variants=()), stats
+
+
+def _results(workers: Workers, show: bool) -> Iterator[tuple[Task, TaskResult]]:
+    """The results of every task ``workers`` has, with a progress bar when ``show``: tqdm is
+    imported only then (25 ms a build otherwise, most of it importlib.metadata)."""
+    if not show or not workers.pending():
+        yield from workers.results()
+        return
+    from tqdm import tqdm
+
+    class Bar(tqdm):  # type: ignore[type-arg]
+        """tqdm without its monitor thread: with a second thread running, workers started
+        later could not be forked safely (see ``process._context``)."""
+
+        monitor_interval = 0
+
+    with Bar(total=workers.pending(), desc="images", unit="img", leave=False) as bar:
+        yield from workers.results(bar.update)
+
+
+def _record(
+    task: Task,
+    result: TaskResult,
+    by_source: dict[Path, list[ImageVariant]],
+    cache: ImageCache,
+    stats: ImageStats,
+    failed: dict[Path, str],
+) -> None:
+    """Count a task's decode; remember a source that cannot be decoded (in the cache too, unless
+    its worker died). A planned source no page shows has no error to report."""
+    stats.decoded += result.decoded
+    variants = by_source.get(task.source)
+    if not result.error or not variants:
+        return
+    failed[task.source] = result.error
+    if result.lasting:
+        marker = cache.path(variants[0].digest, ".err")
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text(result.error, encoding="utf-8")
