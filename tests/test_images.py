@@ -422,3 +422,21 @@ def test_workers_report_every_task_and_run_in_process_with_one_job(tmp_path: Pat
         for i in range(3):
             assert Image.open(tmp_path / f"{i}.webp").size == (50, 25)
             (tmp_path / f"{i}.webp").unlink()
+
+
+def test_planning_many_images_probes_them_on_threads_alike(tmp_path: Path) -> None:
+    from garden.build import StageTimer, load_config, read_vault
+    from garden.diagnostics import Reporter
+    from garden.images import ImageCache, ImageSettings, plan_tasks
+    from garden.publish import filter_published
+
+    files: dict[str, str | bytes] = {f"i{i}.png": png(100 + i, 50) for i in range(24)}
+    files["A.md"] = "\n".join(f"![[i{i}.png|{40 + i}]]" for i in range(24)) + "\n"
+    vault = make_vault(tmp_path / "v", files)
+    config, _ = load_config(vault, None)
+    everything, _ = read_vault(vault, config, Reporter(), StageTimer({}))
+    published, _ = filter_published(everything)
+    cache = ImageCache(tmp_path / ".garden-cache", tmp_path / "site")
+    tasks = plan_tasks(published, cache, ImageSettings())
+    widths = {t.source.name: sorted(o.width for o in t.outputs) for t in tasks}
+    assert widths == {f"i{i}.png": [40 + i, min(80 + 2 * i, 100 + i)] for i in range(24)}

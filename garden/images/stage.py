@@ -13,12 +13,13 @@ import os
 import sys
 from collections import defaultdict
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from garden.diagnostics import Reporter
 from garden.images.cache import ImageCache
-from garden.images.probe import RASTER_SUFFIXES
+from garden.images.probe import RASTER_SUFFIXES, ImageInfo
 from garden.images.process import Output, Task, TaskResult, Workers, write_placeholder
 from garden.images.variants import (
     ImageSettings,
@@ -28,7 +29,7 @@ from garden.images.variants import (
     variant_key,
     variant_widths,
 )
-from garden.model import CopiedFile, ImageVariant, Site, Vault
+from garden.model import CopiedFile, ImageVariant, LinkRef, Site, Vault
 
 
 @dataclass
@@ -52,9 +53,7 @@ def plan_tasks(published: Vault, cache: ImageCache, settings: ImageSettings) -> 
     with a variant missing from the cache are listed. Whatever this misses, ``produce_images``
     still makes; what it plans and no page uses stays unnamed in the store and is pruned later.
     """
-    wanted: dict[Path, dict[str, Output]] = defaultdict(dict)
-    orientation: dict[Path, int] = {}
-    undecodable: set[Path] = set()  # known from an earlier build: nothing to try
+    embeds: list[tuple[LinkRef, Path]] = []
     for path, note in published.notes.items():
         for ref in note.links:
             if not ref.embed:
@@ -63,34 +62,47 @@ def plan_tasks(published: Vault, cache: ImageCache, settings: ImageSettings) -> 
             attachment = (
                 published.attachments.get(res.target or "") if res.kind == "attachment" else None
             )
-            if attachment is None or attachment.abs_path.suffix.lower() not in RASTER_SUFFIXES:
-                continue
-            source = attachment.abs_path
-            if source in undecodable:
-                continue
-            info = cache.probe(source)
-            if info.error:
-                continue
-            if source not in orientation:
-                orientation[source] = info.orientation
-                if cache.path(info.digest, ".err", use=False).is_file():
-                    undecodable.add(source)
-                    continue
-            shown, _ = display_size(info, ref.width, ref.height, settings.content_width)
-            fmt, ext = output_format(info)
-            for width in variant_widths(shown, info.width):
-                dest = cache.path(variant_key(info, width, settings), ext, use=False)
-                outputs = wanted[source]
-                if dest.name not in outputs:
-                    outputs[dest.name] = Output(width, variant_height(info, width), fmt, dest)
+            if attachment is not None and attachment.abs_path.suffix.lower() in RASTER_SUFFIXES:
+                embeds.append((ref, attachment.abs_path))
+    infos = _probe_all(cache, list(dict.fromkeys(source for _, source in embeds)))
+
+    wanted: dict[Path, dict[str, Output]] = defaultdict(dict)
+    for ref, source in embeds:
+        info = infos[source]
+        if info.error or cache.path(info.digest, ".err", use=False).is_file():
+            continue  # unreadable, or known from an earlier build not to decode
+        shown, _ = display_size(info, ref.width, ref.height, settings.content_width)
+        fmt, ext = output_format(info)
+        for width in variant_widths(shown, info.width):
+            dest = cache.path(variant_key(info, width, settings), ext, use=False)
+            outputs = wanted[source]
+            if dest.name not in outputs:
+                outputs[dest.name] = Output(width, variant_height(info, width), fmt, dest)
     tasks = []
     for source, outputs in wanted.items():
         missing = tuple(o for o in outputs.values() if not o.dest.is_file())
         if missing:
             tasks.append(
-                Task(source, orientation[source], missing, settings.quality, settings.keep_metadata)
+                Task(
+                    source,
+                    infos[source].orientation,
+                    missing,
+                    settings.quality,
+                    settings.keep_metadata,
+                )
             )
     return tasks
+
+
+def _probe_all(cache: ImageCache, sources: list[Path]) -> dict[Path, ImageInfo]:
+    """``cache.probe`` of every source, on a thread per core: hashing releases the GIL, and a
+    cold build hashes every image (3.9 GB for the 10,000-note vault: 2.3 s of SHA-256 on one
+    core). The threads are gone before any worker process is forked."""
+    threads = min(os.cpu_count() or 1, len(sources) // 8)
+    if threads <= 1:
+        return {source: cache.probe(source) for source in sources}
+    with ThreadPoolExecutor(threads) as pool:
+        return dict(zip(sources, pool.map(cache.probe, sources), strict=True))
 
 
 def produce_images(
