@@ -55,6 +55,8 @@ def test_search_finds_a_note_and_opens_it_by_keyboard(page: Page, served: Served
     expect(box).to_be_focused()
     box.press_sequentially("wikilink heading", delay=20)
     options = page.locator('.search-results [role="option"]')
+    # Results come as you type: wait for those of the whole query before reading them.
+    expect(page.locator(".search-results")).to_have_attribute("data-query", "wikilink heading")
     expect(options.first).to_be_visible()
     # The matched words are shown, and the keyboard moves through the results.
     assert page.locator(".search-results mark").count() >= 2

@@ -402,6 +402,7 @@
         return Promise.all(top.map(function (h) { return engine.doc(h.id); })).then(function (docs) {
           if (seq !== engine.seq) return;
           render(docs, pattern);
+          list.setAttribute("data-query", text);  // which query the list answers (tests wait on it)
           status.textContent = result.hits.length
             ? result.hits.length + (result.hits.length === 1 ? " note" : " notes") + " found"
             : "No notes found";
