@@ -24,12 +24,10 @@ from typing import Any
 
 from PIL import Image
 
-from bench.floors import decode_and_encode, largest_first
+from bench.floors import decode_and_encode, largest_first, planned_variants
 from bench.generate import CACHE, photo
 from garden.build import BuildResult, build
 from garden.diagnostics import Reporter
-from garden.images import display_size, probe_image, variant_widths
-from garden.images.variants import DEFAULT_CONTENT_WIDTH
 
 REPO = Path(__file__).resolve().parent.parent
 SPEC_VERSION = 1
@@ -72,21 +70,8 @@ def generate(count: int, low: float = 1.0, high: float = 12.0, seed: int = 3) ->
     return root
 
 
-def _plan(vault: Path) -> list[tuple[Path, list[tuple[int, int]]]]:
-    """Each image with the variant sizes its embed needs, as garden plans them."""
-    plan = []
-    for note in sorted(vault.glob("Note *.md")):
-        i = int(note.stem.split()[1])
-        source = vault / "photos" / f"photo {i:03d}.{'png' if i % 3 == 0 else 'jpg'}"
-        info = probe_image(source)
-        shown_w, _ = display_size(info, SIZED[i % len(SIZED)], None, DEFAULT_CONTENT_WIDTH)
-        widths = variant_widths(shown_w, info.width)
-        plan.append((source, [(w, max(1, round(info.height * w / info.width))) for w in widths]))
-    return plan
-
-
 def floor(vault: Path) -> float:
-    sizes = dict(_plan(vault))
+    sizes = planned_variants(vault)  # what garden's build makes of each image
     sources = largest_first(list(sizes))  # as garden schedules its image tasks
     start = time.perf_counter()
     with ProcessPoolExecutor(os.cpu_count()) as pool:
