@@ -49,7 +49,7 @@ def _plain(value: object) -> object:
     return (kind.__name__, *(_plain(getattr(value, n)) for n in names))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)  # not slots: pickled many thousands at a time, the dict way is faster
 class PageRecord:
     key: str
     identity: str  # emit's content identity of the page's HTML
