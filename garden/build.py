@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import gc
+import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -28,11 +29,14 @@ from garden.config import Config, load_config
 from garden.diagnostics import Diagnostic, Reporter
 from garden.emit import SITE_MARKER, check_output_dir, emit_site
 from garden.images import (
+    RASTER_SUFFIXES,
     ImageCache,
     ImagePlan,
     ImageStats,
+    Workers,
     cache_root,
     image_settings,
+    plan_tasks,
     produce_images,
 )
 from garden.model import Note, SourceFile, Vault
@@ -250,48 +254,74 @@ def build(
             setattr(result, name, old.summary[name])
         result.unchanged = True
         return result
-    everything, diagnostics = _parse_and_resolve(files, folders, reporter, timer, notes_cache)
-    published, reasons = filter_published(everything, explicit=config.publish == "explicit")
-    # Anchor warnings only matter for links a reader will see.
-    reporter.extend([d for d in diagnostics if d.path in published.notes])
-    home, diagnostics = find_home(published, config.home)
-    reporter.extend(diagnostics)
-    result.unpublished = dict(reasons)
-    timer.lap("filter")
-
-    notes_cache.keep_tokens(published)
-    # Images: sized and named at render time (probed through the cache), made before emit.
-    cache = ImageCache(store.root, out)
     settings = image_settings(config, theme.options)
-    # Pages are reused only while OUT is the site the records describe (emit links them from it).
-    memo = PageMemo.restore(notes_cache.inputs, store.load_pages(), pages=out_is_last_site)
-    plan = ImagePlan(settings, cache.probe)
-    site = render_site(published, config, theme, home, reporter, plan, memo, notes_cache.tokens)
-    result.pages_reused = memo.reused
-    timer.lap("render")
-    site, result.images = produce_images(
-        site, cache, settings, reporter, progress=progress is not None
-    )
-    timer.lap("images")
+    workers: Workers | None = None
+    if not old.outputs and any(_is_raster(f) for f in files):
+        # A first build with images: start the image workers now, while this process is small
+        # (a forked worker shares its memory as it is then); they get work once the published
+        # notes are known, and make the images while the pages render.
+        workers = Workers(settings.jobs)
+    try:
+        everything, diagnostics = _parse_and_resolve(files, folders, reporter, timer, notes_cache)
+        published, reasons = filter_published(everything, explicit=config.publish == "explicit")
+        # Anchor warnings only matter for links a reader will see.
+        reporter.extend([d for d in diagnostics if d.path in published.notes])
+        home, diagnostics = find_home(published, config.home)
+        reporter.extend(diagnostics)
+        result.unpublished = dict(reasons)
+        timer.lap("filter")
 
-    new.outputs = emit_site(site, out, old.outputs if out_is_last_site else None, in_place=in_place)
-    cache.save()  # only now: a failed build must not prune what the last site still uses
-    result.pages = len(site.pages)
-    result.files = len(site.files)
-    result.notes = len(published.notes)
-    new.out_marker = _marker_key(out)
-    new.summary = {
-        "diagnostics": reporter.diagnostics[before:],
-        "pages": result.pages,
-        "files": result.files,
-        "notes": result.notes,
-        "unpublished": result.unpublished,
-    }
-    store.save(new)
-    store.save_pages(memo.snapshot())
-    store.prune(notes_cache.kept_tokens)
-    timer.lap("emit")
+        notes_cache.keep_tokens(published)
+        # Images: sized and named at render time (probed through the cache), made before emit;
+        # the pixel work that can be known now starts at once, alongside rendering.
+        cache = ImageCache(store.root, out)
+        tasks = plan_tasks(published, cache, settings)
+        if tasks and workers is None:
+            workers = Workers(min(settings.jobs or os.cpu_count() or 1, len(tasks)))
+        if workers is not None:
+            workers.submit(tasks)
+        # Pages are reused only while OUT is the site the records describe (emit links them
+        # from it).
+        memo = PageMemo.restore(notes_cache.inputs, store.load_pages(), pages=out_is_last_site)
+        plan = ImagePlan(settings, cache.probe)
+        site = render_site(published, config, theme, home, reporter, plan, memo, notes_cache.tokens)
+        result.pages_reused = memo.reused
+        timer.lap("render")
+        site, result.images = produce_images(
+            site, cache, settings, reporter, progress=progress is not None, workers=workers
+        )
+        if workers is not None:
+            workers.close()
+            workers = None
+        timer.lap("images")
+
+        new.outputs = emit_site(
+            site, out, old.outputs if out_is_last_site else None, in_place=in_place
+        )
+        cache.save()  # only now: a failed build must not prune what the last site still uses
+        result.pages = len(site.pages)
+        result.files = len(site.files)
+        result.notes = len(published.notes)
+        new.out_marker = _marker_key(out)
+        new.summary = {
+            "diagnostics": reporter.diagnostics[before:],
+            "pages": result.pages,
+            "files": result.files,
+            "notes": result.notes,
+            "unpublished": result.unpublished,
+        }
+        store.save(new)
+        store.save_pages(memo.snapshot())
+        store.prune(notes_cache.kept_tokens)
+        timer.lap("emit")
+    finally:
+        if workers is not None:
+            workers.close()
     return result
+
+
+def _is_raster(source: SourceFile) -> bool:
+    return source.kind == "attachment" and source.abs_path.suffix.lower() in RASTER_SUFFIXES
 
 
 def theme_stats(theme: Theme) -> list[tuple[str, tuple[int, int]]]:
