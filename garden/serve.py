@@ -38,7 +38,7 @@ import watchfiles
 
 from garden.build import build
 from garden.console import Console
-from garden.diagnostics import Reporter
+from garden.diagnostics import Diagnostic, Reporter
 from garden.emit import check_output_dir
 from garden.errors import GardenError
 from garden.lock import build_lock
@@ -243,11 +243,14 @@ class Preview:
         self.config_path = config_path.resolve() if config_path is not None else None
         self.console = console
         self.state = SiteState()
+        self.shown: set[Diagnostic] = set()  # the warnings of the last build, printed once
 
     def rebuild(self) -> bool:
-        """Build once; tell the open tabs. False when the build failed (the old site stays)."""
+        """Build once; tell the open tabs. False when the build failed (the old site stays).
+        Only warnings the last build did not have are printed: a writer saving a note every
+        few seconds wants to see what that save broke, not the vault's hundred old warnings."""
         self.console.start()
-        reporter = Reporter(self.console)
+        reporter = Reporter()
         error: str | None = None
         try:
             with build_lock(self.out, wait=LOCK_WAIT):
@@ -260,12 +263,20 @@ class Preview:
                     in_place=True,  # a preview: a rebuild must show at once
                 )
         except GardenError as exc:
-            error = str(exc)
-            self.console.error(error)
+            error = message = str(exc)
         except Exception:  # a bug must not end the preview: show it, keep the last site
             error = traceback.format_exc()
-            self.console.error("the build crashed (a bug in garden):\n" + error)
+            message = "the build crashed (a bug in garden):\n" + error
+        new = [d for d in reporter.diagnostics if d not in self.shown]
+        for diagnostic in new:
+            print(diagnostic.format(), file=self.console)
+        if error is not None:
+            self.console.error(message)
         else:
+            old = len(reporter.diagnostics) - len(new)
+            if old:
+                self.console.info(f"{old} warnings as in the last build (not repeated)")
+            self.shown = set(reporter.diagnostics)
             self.console.built(self.out, result, reporter)
         self.state.publish(error)
         return error is None

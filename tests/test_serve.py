@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import io
 import os
 import queue
 import re
@@ -16,7 +17,8 @@ from pathlib import Path
 import pytest
 from conftest import make_vault
 
-from garden.serve import LIVE_JS, default_out, inject
+from garden.console import Console
+from garden.serve import LIVE_JS, Preview, default_out, inject
 
 TIMEOUT = 15.0  # generous: CI runs the suite on two busy cores
 
@@ -264,3 +266,18 @@ def test_an_open_tab_reloads_in_chromium_and_shows_a_failed_build(server: Server
             assert errors == []
         finally:
             browser.close()
+
+
+def test_preview_prints_only_warnings_the_last_build_did_not_have(tmp_path: Path) -> None:
+    vault = make_vault(tmp_path / "vault", {"A.md": "[[Nowhere]]\n", "B.md": "Fine.\n"})
+    stream = io.StringIO()
+    preview = Preview(vault, tmp_path / "site", config_path=None, console=Console(stream))
+    assert preview.rebuild()
+    assert "Nowhere" in stream.getvalue()
+    stream.seek(0)
+    stream.truncate()
+    (vault / "B.md").write_text("Fine, and [[Elsewhere]].\n", encoding="utf-8")
+    assert preview.rebuild()
+    again = stream.getvalue()
+    assert "Elsewhere" in again and "Nowhere" not in again
+    assert "1 warnings as in the last build (not repeated)" in again
