@@ -250,9 +250,11 @@ class SiteRenderer:
         fast = self.same_structure and out != self.site.folders.get("")
         record = self.memo.old.get(out) if fast else None
         made: PageView | None = None
+        key = ""
         if record is None:
             made = view()
-            record = self.memo.previous(out, self.memo.key(template, out, made, site))
+            key = self.memo.key(template, out, made, site)
+            record = self.memo.previous(out, key)
         if record is not None:
             self.memo.new[out] = record
             self.memo.reused += 1
@@ -264,7 +266,7 @@ class SiteRenderer:
         assert made is not None
         html = self._draw(template, out, made, site)
         identity = content_identity(html.encode("utf-8"))
-        self.memo.new[out] = PageRecord(self.memo.key(template, out, made, site), identity)
+        self.memo.new[out] = PageRecord(key, identity)
         return Page(slug_of(out), out, kind, title, html, None, identity)  # type: ignore[arg-type]
 
     def _breadcrumbs(self, folder: str, out: OutPath, title: str) -> tuple[Link, ...]:
