@@ -12,13 +12,13 @@ search document) is kept with the key and replayed, so the site is the same as a
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from markupsafe import Markup
 
+from garden.cache import digest_of
 from garden.diagnostics import Diagnostic
 from garden.paths import OutPath, VaultPath
 from garden.render.search import SearchDoc, Terms
@@ -87,8 +87,7 @@ class PageMemo:
         return {"pages": self.new, "values": self.new_values}
 
     def key(self, *parts: object) -> str:
-        text = repr((self.salt, _plain(parts)))
-        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        return digest_of(self.salt, _plain(parts))
 
     def previous(self, out: OutPath, key: str) -> PageRecord | None:
         record = self.old.get(out)
