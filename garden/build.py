@@ -291,8 +291,7 @@ def build(
             site, cache, settings, reporter, progress=progress is not None, workers=workers
         )
         if workers is not None:
-            workers.close()
-            workers = None
+            workers.close()  # before emit; close() again in ``finally`` does nothing
         timer.lap("images")
 
         new.outputs = emit_site(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -324,11 +325,8 @@ class SiteRenderer:
             self.memo.reused += 1
 
             def draw_again() -> str:
-                quiet, self.notes_renderer.reporter = self.notes_renderer.reporter, Reporter()
-                try:
+                with self._unreported():
                     return self._draw_note(note, out, shell or self._note_view(note, out), site)[0]
-                finally:
-                    self.notes_renderer.reporter = quiet
 
             return Page(
                 slug_of(out), out, "note", note.title, draw_again, note.path, record.identity
@@ -355,14 +353,20 @@ class SiteRenderer:
         )
         return Page(slug_of(out), out, "note", note.title, html, note.path, identity)
 
+    @contextlib.contextmanager
+    def _unreported(self) -> Iterator[None]:
+        """Warnings raised meanwhile are dropped: they are the record's, replayed from it."""
+        quiet, self.notes_renderer.reporter = self.notes_renderer.reporter, Reporter()
+        try:
+            yield
+        finally:
+            self.notes_renderer.reporter = quiet
+
     def _replay(self, note: Note, record: PageRecord) -> bool:
         """Redo what drawing the page did besides its HTML; False if its images would now be
         elsewhere (a name taken by another file since), and the page must be drawn again."""
-        quiet, self.notes_renderer.reporter = self.notes_renderer.reporter, Reporter()
-        try:
+        with self._unreported():
             outs = self.notes_renderer.replay(note, record.copied, record.variants)
-        finally:
-            self.notes_renderer.reporter = quiet
         if tuple(outs) != record.variant_outs:
             return False
         self.reporter.extend(record.diagnostics)
