@@ -105,7 +105,7 @@ def _files(site: Site) -> Iterator[tuple[str, str, Writer]]:
         src = copied.source
         yield (
             copied.out_path,
-            _source_identity(src),
+            copied.identity or _source_identity(src),
             lambda dest, src=src: shutil.copyfile(src, dest),  # type: ignore[misc]
         )
     if site.variants:  # the image stage turns them into files before emit

@@ -169,6 +169,9 @@ class CopiedFile(Picklable):
 
     source: Path
     out_path: OutPath
+    # what the bytes are, when known without looking at the file (an image variant is named by
+    # its cache key); else emit goes by the file's stat
+    identity: str = ""
 
 
 @dataclass(frozen=True, slots=True)

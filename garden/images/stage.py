@@ -167,13 +167,17 @@ def produce_images(
     for source, variants in by_source.items():
         error = failed.get(source)
         for v in variants:
+            # Cache entries are written once, atomically, under a name that says what they
+            # hold: that name is their identity (a stat taken just after one was made could
+            # not be trusted, and the page would count as changed).
             if error is None:
-                files.append(CopiedFile(cache.path(v.key, _ext(v)), v.out_path))
+                files.append(CopiedFile(cache.path(v.key, _ext(v)), v.out_path, "image:" + v.key))
                 continue
-            placeholder = cache.path(f"placeholder-{v.width}x{v.height}", _ext(v))
+            name = f"placeholder-{v.width}x{v.height}"
+            placeholder = cache.path(name, _ext(v))
             if not placeholder.is_file():
                 write_placeholder(placeholder, v.width, v.height, v.format)
-            files.append(CopiedFile(placeholder, v.out_path))
+            files.append(CopiedFile(placeholder, v.out_path, f"image:{name}.{v.format}"))
         if error is not None:
             stats.failed += 1
             users = sorted({user for v in variants for user in v.users})
