@@ -41,9 +41,9 @@ from garden.images import (
 )
 from garden.model import Note, SourceFile, Vault
 from garden.parse import note_digest, parse_note
-from garden.paths import VaultPath, is_inside, nfc
+from garden.paths import OutPath, VaultPath, is_inside, nfc
 from garden.publish import Verdict, explain_file, filter_published
-from garden.render import PageMemo, render_site
+from garden.render import PageMemo, SiteRenderer
 from garden.resolve import find_home, resolve_vault
 from garden.scan import scan_vault
 from garden.theme import Theme, load_theme
@@ -59,6 +59,9 @@ class BuildResult:
     images: ImageStats = field(default_factory=ImageStats)
     unchanged: bool = False  # nothing changed since the last build: OUT was left as it was
     pages_reused: int = 0  # pages whose output could not change: taken from OUT as they were
+    # OUT paths this build wrote or removed; None when unknown (OUT was written whole)
+    changed: frozenset[str] | None = None
+    redraw: NoteRedraw | None = None  # with ``keep_renderer``: draws an edited note's page
 
     @property
     def seconds(self) -> float:
@@ -165,19 +168,28 @@ class _NoteCache:
             self.new.notes[source.path] = cached
             return cached.note, cached.diagnostics
         note, diagnostics = parse_note(source)
+        # The note goes on without its token tree, which stays here until its page is drawn:
+        # nothing after the build (the preview's ``NoteRedraw``) then holds every tree.
         light = dataclasses.replace(note, tokens=None)
+        self.loaded[source.path] = note.tokens or []
         self.new.notes[source.path] = CachedNote(key, light, diagnostics)
-        return note, diagnostics
+        return light, diagnostics
 
     def keep_tokens(self, published: Vault) -> None:
         """Store the token trees of the published notes parsed this build, and keep those of
         all published notes from pruning. Only published notes' trees are stored: the cache
-        holds no body text of a private note."""
+        holds no body text of a private note (and this build no longer needs them)."""
         for note in published.notes.values():
             if note.digest:
                 self.kept_tokens.add(note.digest)
-                if note.tokens is not None:
-                    self.store.write_tokens(note.digest, note.tokens)  # no-op when stored
+                tokens = self.loaded.get(note.path)
+                if tokens is not None:
+                    self.store.write_tokens(note.digest, tokens)  # no-op when stored
+        self.loaded = {p: t for p, t in self.loaded.items() if p in published.notes}
+
+    def release(self) -> None:
+        """The site is drawn: later calls of ``tokens`` read the trees back from the cache."""
+        self.loaded = {}
 
     def tokens(self, note: Note) -> list[dict[str, Any]]:
         """A published note's token tree: in memory when parsed this build, else read back
@@ -218,13 +230,15 @@ def build(
     progress: Callable[[str, float], None] | None = None,
     use_cache: bool = True,
     in_place: bool = False,
+    keep_renderer: bool = False,
 ) -> BuildResult:
     """Build ``vault`` into ``out``. Raises ``GardenError`` (OUT untouched) on a fatal error.
 
     ``progress(stage, seconds)`` is called as each stage ends (the terminal's progress line).
     ``use_cache=False`` ignores what earlier builds left in the cache (it is still refreshed).
     ``in_place=True`` (the preview) writes only the changed files straight into OUT instead of
-    swapping in a complete new copy: much faster, but not atomic.
+    swapping in a complete new copy: much faster, but not atomic. ``keep_renderer=True`` (the
+    preview) keeps the site's renderer in ``result.redraw``.
     """
     reporter = reporter if reporter is not None else Reporter()
     result = BuildResult()
@@ -253,6 +267,7 @@ def build(
         for name in ("pages", "files", "notes", "unpublished"):
             setattr(result, name, old.summary[name])
         result.unchanged = True
+        result.changed = frozenset()
         return result
     settings = image_settings(config, theme.options)
     workers: Workers | None = None
@@ -284,7 +299,10 @@ def build(
         # from it).
         memo = PageMemo.restore(notes_cache.inputs, store.load_pages(), pages=out_is_last_site)
         plan = ImagePlan(settings, cache.probe)
-        site = render_site(published, config, theme, home, reporter, plan, memo, notes_cache.tokens)
+        renderer = SiteRenderer(
+            published, config, theme, home, reporter, plan, memo, notes_cache.tokens
+        )
+        site = renderer.render()
         result.pages_reused = memo.reused
         timer.lap("render")
         site, result.images = produce_images(
@@ -294,9 +312,14 @@ def build(
             workers.close()  # before emit; close() again in ``finally`` does nothing
         timer.lap("images")
 
-        new.outputs = emit_site(
-            site, out, old.outputs if out_is_last_site else None, in_place=in_place
-        )
+        previous = old.outputs if out_is_last_site else None
+        new.outputs = emit_site(site, out, previous, in_place=in_place)
+        if previous is not None:
+            result.changed = frozenset(
+                rel
+                for rel in previous.keys() | new.outputs.keys()
+                if previous.get(rel) != new.outputs.get(rel) or new.outputs[rel] == "racy"
+            )
         cache.save()  # only now: a failed build must not prune what the last site still uses
         result.pages = len(site.pages)
         result.files = len(site.files)
@@ -312,11 +335,39 @@ def build(
         store.save(new)
         store.save_pages(memo.snapshot())
         store.prune(notes_cache.kept_tokens)
+        notes_cache.release()
+        if keep_renderer:
+            result.redraw = NoteRedraw(vault, renderer, notes_cache.sources)
         timer.lap("emit")
     finally:
         if workers is not None:
             workers.close()
     return result
+
+
+class NoteRedraw:
+    """The last build's renderer, kept by the preview to show an edited note's page at once,
+    before the build that follows the edit is done (``SiteRenderer.redraw``)."""
+
+    def __init__(
+        self, vault: Path, renderer: SiteRenderer, sources: dict[VaultPath, SourceFile]
+    ) -> None:
+        self.vault, self.renderer, self.sources = vault, renderer, sources
+
+    def page(self, path: Path) -> tuple[OutPath, bytes] | None:
+        """The page of the note file at ``path`` as the next build will draw it, when the note
+        is published and its edit changed only its text (not a link, heading, tag, alias, title
+        or front-matter value); None otherwise, and when the file cannot be read."""
+        if not is_inside(path, self.vault):
+            return None
+        source = self.sources.get(VaultPath(nfc(path.relative_to(self.vault).as_posix())))
+        if source is None or source.ignored_by:
+            return None
+        note, _ = parse_note(source)
+        if not note.digest:  # unreadable: the build will say why
+            return None
+        drawn = self.renderer.redraw(note)
+        return None if drawn is None else (drawn[0], drawn[1].encode("utf-8"))
 
 
 def _is_raster(source: SourceFile) -> bool:

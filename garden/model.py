@@ -105,6 +105,17 @@ class Note(Picklable):
         return self.path.rsplit("/", 1)[0] if "/" in self.path else ""
 
 
+# What an edit of a note's text can change without changing its links, headings, tags, aliases,
+# title or front matter: nothing else the resolver, the publish filter or another page reads.
+_BODY_FIELDS = frozenset({"tokens", "digest", "description", "modified"})
+_SHAPE_FIELDS = tuple(f.name for f in fields(Note) if f.name not in _BODY_FIELDS)
+
+
+def same_shape(a: Note, b: Note) -> bool:
+    """Whether two versions of a note differ at most in their body text and file date."""
+    return all(getattr(a, name) == getattr(b, name) for name in _SHAPE_FIELDS)
+
+
 @dataclass(frozen=True, slots=True)
 class Resolution(Picklable):
     """Where a link goes. ``broken`` carries the reason shown to the user."""

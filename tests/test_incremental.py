@@ -99,6 +99,47 @@ def test_incremental_rebuilds_equal_clean_builds(tmp_path: Path, in_place: bool)
         assert sorted(map(str, incremental.diagnostics)) == sorted(map(str, clean.diagnostics))
 
 
+def test_pages_drawn_ahead_are_the_pages_the_build_makes(tmp_path: Path) -> None:
+    """The preview shows an edited note's page drawn by the last build's renderer before the
+    next build is done: it must be that build's page, byte for byte, or not drawn at all. And
+    the build says exactly which files of OUT it changed (the preview reloads tabs by them)."""
+    vault = make_vault(tmp_path / "vault", VAULT)
+    _age(vault)
+    out = tmp_path / "site"
+    redraw = build(vault, out, reporter=Reporter(), in_place=True, keep_renderer=True).redraw
+    drawn_ahead = []
+    for what, edit in EDITS:
+        before = _tree(vault)
+        site_before = _tree(out)
+        edit(vault)
+        _age(vault)
+        edited = [rel for rel, data in _tree(vault).items() if before.get(rel, data) != data]
+        assert redraw is not None
+        ahead = {}
+        for rel in edited:
+            page = redraw.page(vault / rel)
+            if page is not None:
+                ahead[page[0]] = page[1]
+        result = build(vault, out, reporter=Reporter(), in_place=True, keep_renderer=True)
+        for rel, page in ahead.items():
+            assert (out / rel).read_bytes() == page, f"after '{what}', {rel} differs"
+        if ahead:
+            drawn_ahead.append(what)
+        site_after = _tree(out)
+        differ = {
+            rel
+            for rel in site_before.keys() | site_after.keys()
+            if site_before.get(rel) != site_after.get(rel)
+        }
+        assert result.changed == differ, what
+        redraw = result.redraw
+    assert drawn_ahead == ["edit a note's text", "edit a leaf note"]
+    # Not a note's file, or not in the vault: never drawn ahead.
+    assert redraw is not None
+    assert redraw.page(vault / "garden.yaml") is None
+    assert redraw.page(tmp_path / "elsewhere.md") is None
+
+
 def test_one_edit_redraws_only_the_pages_it_can_change(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -18,7 +18,7 @@ import pytest
 from conftest import make_vault
 
 from garden.console import Console
-from garden.serve import LIVE_JS, Preview, default_out, inject
+from garden.serve import LIVE_JS, Preview, SiteState, default_out, inject
 
 TIMEOUT = 15.0  # generous: CI runs the suite on two busy cores
 
@@ -256,6 +256,14 @@ def test_an_open_tab_reloads_in_chromium_and_shows_a_failed_build(server: Server
             page.goto(f"http://127.0.0.1:{server.port}/")
             page.wait_for_function("() => document.body.innerText.includes('First version.')")
             page.wait_for_timeout(300)  # the event stream connects after load
+            loads: list[str] = []
+            page.on("load", lambda loaded: loads.append(loaded.url))
+            # Only the text: the page is drawn ahead of the build, and the tab reloads once.
+            save(server.vault / "index.md", "# Home\n\nTyped on. See [[Other]].\n")
+            page.wait_for_function("() => document.body.innerText.includes('Typed on.')")
+            server.wait_line(r"garden: built")
+            page.wait_for_timeout(300)
+            assert len(loads) == 1, loads
             save(server.vault / "index.md", "# Home\n\nEdited in Obsidian.\n")
             page.wait_for_function("() => document.body.innerText.includes('Edited in Obsidian.')")
             (server.vault / "garden.yaml").write_text("title: [unclosed\n", encoding="utf-8")
@@ -281,3 +289,46 @@ def test_preview_prints_only_warnings_the_last_build_did_not_have(tmp_path: Path
     again = stream.getvalue()
     assert "Elsewhere" in again and "Nowhere" not in again
     assert "1 warnings as in the last build (not repeated)" in again
+
+
+def test_an_edit_of_a_notes_text_is_shown_before_the_build_is_done(tmp_path: Path) -> None:
+    vault = make_vault(
+        tmp_path / "vault",
+        {"index.md": "# Home\n\nSee [[Other]].\n", "Other.md": "# Other\n\nOld text.\n"},
+    )
+    out = tmp_path / "site"
+    preview = Preview(vault, out, config_path=None, console=Console(io.StringIO()))
+    assert preview.rebuild()
+    state = preview.state
+    loaded = state.generation  # of the tabs open on Other.html and index.html
+    save(vault / "Other.md", "# Other\n\nNew text.\n")
+    preview.draw_ahead({str(vault / "Other.md")})
+    assert b"New text." in state.ahead["Other.html"]
+    assert b"Old text." in (out / "Other.html").read_bytes()  # the build has not run yet
+    assert state.affects(loaded, "Other.html") and not state.affects(loaded, "index.html")
+    shown = state.generation
+    assert preview.rebuild()
+    assert state.ahead == {} and b"New text." in (out / "Other.html").read_bytes()
+    # The build made the page drawn ahead: the tab showing it need not reload again.
+    assert not state.affects(shown, "Other.html")
+    # A new link is more than text (backlinks change): it waits for the build.
+    save(vault / "Other.md", "# Other\n\nNew text, [[index]].\n")
+    preview.draw_ahead({str(vault / "Other.md")})
+    assert state.ahead == {}
+
+
+def test_tabs_reload_when_their_page_or_a_file_every_page_loads_changed() -> None:
+    state = SiteState()
+    state.publish(None, None)
+    first = state.generation
+    state.publish(None, frozenset({"a.html", "static/search/x/1.json", "content-index.json"}))
+    assert state.affects(first, "a.html")
+    assert not state.affects(first, "b.html")
+    assert state.affects(first, None)  # a tab that did not say which page it shows
+    second = state.generation
+    state.publish(None, frozenset({"static/style.css"}))
+    assert state.affects(second, "b.html")
+    assert state.affects("another-session-1", "b.html")
+    third = state.generation
+    state.publish("garden.yaml: bad", frozenset())  # the error box appears on every page
+    assert state.affects(third, "b.html")

@@ -15,7 +15,7 @@ from garden.cache import content_identity
 from garden.config import Config
 from garden.diagnostics import Reporter
 from garden.images import ImagePlan, image_settings
-from garden.model import CopiedFile, Note, Page, Site, Vault
+from garden.model import CopiedFile, Note, Page, Site, Vault, same_shape
 from garden.paths import (
     Href,
     OutPath,
@@ -352,6 +352,20 @@ class SiteRenderer:
             terms,
         )
         return Page(slug_of(out), out, "note", note.title, html, note.path, identity)
+
+    def redraw(self, note: Note) -> tuple[OutPath, str] | None:
+        """The page of ``note``, a new version of a note this site published, when the new
+        version differs only in its body text and file date (``same_shape``): then nothing but
+        the note's own page can show the edit at once, and that page is everything it was but
+        the body, description and dates, which come from ``note``. None otherwise. For the
+        preview, which shows the page while the build that makes the whole site runs."""
+        old = self.vault.notes.get(note.path)
+        if old is None or not same_shape(old, note):
+            return None
+        out = self.site.notes[note.path][1]
+        with self._unreported():
+            html, _ = self._draw_note(note, out, self._note_view(note, out), self._site_view(out))
+        return out, html
 
     @contextlib.contextmanager
     def _unreported(self) -> Iterator[None]:
