@@ -44,7 +44,7 @@ from garden.parse import note_digest, parse_note
 from garden.paths import OutPath, VaultPath, is_inside, nfc
 from garden.publish import Verdict, explain_file, filter_published
 from garden.render import PageMemo, SiteRenderer
-from garden.resolve import find_home, resolve_vault
+from garden.resolve import find_home, resolve_vault, reuse_resolution
 from garden.scan import scan_vault
 from garden.theme import Theme, load_theme
 
@@ -95,28 +95,74 @@ def read_vault(
     files, folders, diagnostics = scan_vault(vault, config.ignore)
     reporter.extend(diagnostics)
     timer.lap("scan")
-    return _parse_and_resolve(files, folders, reporter, timer)
+    notes, attachments = _parse(files, reporter, timer)
+    everything, diagnostics = resolve_vault(notes, attachments, folders)
+    timer.lap("resolve")
+    return everything, diagnostics
 
 
-def _parse_and_resolve(
-    files: list[SourceFile],
-    folders: set[str],
-    reporter: Reporter,
-    timer: StageTimer,
-    cache: _NoteCache | None = None,
-) -> tuple[Vault, list[Diagnostic]]:
+def _parse(
+    files: list[SourceFile], reporter: Reporter, timer: StageTimer, cache: _NoteCache | None = None
+) -> tuple[list[Note], list[SourceFile]]:
     notes = []
     for source in files:
         if source.kind == "note":
             note, diagnostics = cache.parse(source) if cache is not None else parse_note(source)
             reporter.extend(diagnostics)
             notes.append(note)
-    attachments = [f for f in files if f.kind == "attachment"]
     timer.lap("parse")
+    return notes, [f for f in files if f.kind == "attachment"]
 
-    everything, diagnostics = resolve_vault(notes, attachments, folders)
-    timer.lap("resolve")
-    return everything, diagnostics
+
+@dataclass(frozen=True)
+class _Resolved:
+    """What resolve and filter made of the vault in the last build into one OUT."""
+
+    everything: Vault
+    diagnostics: list[Diagnostic]  # the resolver's
+    explicit: bool  # config ``publish: explicit``
+    published: Vault
+    reasons: dict[VaultPath, str]
+
+
+# By cache folder. ``garden serve`` builds one vault again and again in one process, and most
+# saves edit a note's text: then the last resolution and publish filter still hold, and the
+# vault's notes, unchanged ones the very same objects, are checked against it in a millisecond.
+_LAST_RESOLVED: dict[Path, _Resolved] = {}
+_RESOLVED_SITES = 4
+
+
+def _resolve_and_filter(
+    notes: list[Note],
+    attachments: list[SourceFile],
+    folders: set[str],
+    explicit: bool,
+    timer: StageTimer,
+    memory: Path,
+    use_cache: bool,
+) -> _Resolved:
+    last = _LAST_RESOLVED.get(memory) if use_cache else None
+    everything = None
+    if last is not None and last.explicit == explicit:
+        everything = reuse_resolution(last.everything, notes, attachments, folders)
+    if last is not None and everything is not None:
+        # Same shapes and files: the same notes are published, for the same reasons.
+        published = dataclasses.replace(
+            last.published,
+            notes={p: n for p, n in everything.notes.items() if p in last.published.notes},
+        )
+        resolved = dataclasses.replace(last, everything=everything, published=published)
+        timer.lap("resolve")
+    else:
+        everything, diagnostics = resolve_vault(notes, attachments, folders)
+        timer.lap("resolve")
+        published, reasons = filter_published(everything, explicit=explicit)
+        resolved = _Resolved(everything, diagnostics, explicit, published, reasons)
+    _LAST_RESOLVED.pop(memory, None)
+    _LAST_RESOLVED[memory] = resolved
+    while len(_LAST_RESOLVED) > _RESOLVED_SITES:  # a process building many sites keeps few
+        del _LAST_RESOLVED[next(iter(_LAST_RESOLVED))]
+    return resolved
 
 
 def _content_digest(source: SourceFile) -> str:
@@ -277,13 +323,17 @@ def build(
         # notes are known, and make the images while the pages render.
         workers = Workers(settings.jobs)
     try:
-        everything, diagnostics = _parse_and_resolve(files, folders, reporter, timer, notes_cache)
-        published, reasons = filter_published(everything, explicit=config.publish == "explicit")
+        notes, attachments = _parse(files, reporter, timer, notes_cache)
+        explicit = config.publish == "explicit"
+        resolved = _resolve_and_filter(
+            notes, attachments, folders, explicit, timer, store.folder, use_cache
+        )
+        published = resolved.published
         # Anchor warnings only matter for links a reader will see.
-        reporter.extend([d for d in diagnostics if d.path in published.notes])
+        reporter.extend([d for d in resolved.diagnostics if d.path in published.notes])
         home, diagnostics = find_home(published, config.home)
         reporter.extend(diagnostics)
-        result.unpublished = dict(reasons)
+        result.unpublished = dict(resolved.reasons)
         timer.lap("filter")
 
         notes_cache.keep_tokens(published)

@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterable
+from dataclasses import replace
 
 import networkx as nx
 
 from garden.diagnostics import Diagnostic
-from garden.model import LinkRef, Note, Resolution, SourceFile, Vault
+from garden.model import LinkRef, Note, Resolution, SourceFile, Vault, same_shape
 from garden.paths import NOTE_SUFFIX, VaultPath, fold, heading_key, nfc, normalize_vault_path
 
 
@@ -180,6 +181,30 @@ def resolve_vault(
         graph=graph,
     )
     return vault, diagnostics
+
+
+def reuse_resolution(
+    previous: Vault, notes: list[Note], attachments: list[SourceFile], folders: set[str]
+) -> Vault | None:
+    """``previous`` (made by ``resolve_vault``) with ``notes`` in place of its notes, when its
+    resolution holds for them: the same notes (by path), each one the very same object or an
+    edit of its text alone (``same_shape``), the same attachments and folders. Resolution reads
+    nothing else, so it would give the same links, graph and warnings. None otherwise."""
+    if len(notes) != len(previous.notes) or len(attachments) != len(previous.attachments):
+        return None
+    if folders != previous.folders:
+        return None
+    for note in notes:
+        old = previous.notes.get(note.path)
+        if old is None or (old is not note and not same_shape(old, note)):
+            return None
+    if any(previous.attachments.get(a.path) != a for a in attachments):
+        return None
+    return replace(
+        previous,
+        notes={n.path: n for n in notes},
+        attachments={a.path: a for a in attachments},
+    )
 
 
 def find_home(vault: Vault, home: str) -> tuple[VaultPath | None, list[Diagnostic]]:

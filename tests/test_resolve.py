@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -168,3 +169,32 @@ def test_published_links_only_reach_published_notes(
         if res.kind == "note":
             assert res.target in published.notes
             assert res.target not in reasons
+
+
+def test_last_resolution_is_reused_only_while_it_still_holds(tmp_path: Path) -> None:
+    """``garden serve`` keeps the last resolution while edits change only notes' text."""
+    from garden.model import SourceFile
+    from garden.parse import parse_note_bytes
+    from garden.resolve import resolve_vault, reuse_resolution
+
+    def notes(**texts: str) -> list[Note]:
+        return [parse_note_bytes(VaultPath(p + ".md"), t.encode())[0] for p, t in texts.items()]
+
+    pic = SourceFile(VaultPath("pic.png"), tmp_path / "pic.png", "attachment")
+    first = notes(A="# A\n\nSee [[B#Part]].\n", B="# B\n\n## Part\n\nText.\n")
+    vault, _ = resolve_vault(first, [pic], {""})
+    # B's text edited, A the very same object: the links, graph and warnings still hold.
+    edited = [first[0], *notes(B="# B\n\n## Part\n\nOther text, longer.\n")]
+    reused = reuse_resolution(vault, edited, [pic], {""})
+    assert reused is not None and reused.notes[VaultPath("B.md")] is edited[1]
+    assert reused.resolutions == resolve_vault(edited, [pic], {""})[0].resolutions
+    changes = {
+        "a heading renamed": (notes(A="# A\n\nSee [[B#Part]].\n", B="## Part 2\n"), [pic], {""}),
+        "a link added": (notes(A="# A\n\nSee [[B#Part]], [[C]].\n", B="## Part\n"), [pic], {""}),
+        "a note added": (first + notes(C="c\n"), [pic], {""}),
+        "an attachment gone": (first, [], {""}),
+        "an attachment ignored": (first, [SourceFile(pic.path, pic.abs_path, pic.kind, "*")], {""}),
+        "a folder added": (first, [pic], {"", "New"}),
+    }
+    for what, (now, attachments, folders) in changes.items():
+        assert reuse_resolution(vault, now, attachments, folders) is None, what
