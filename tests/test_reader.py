@@ -11,7 +11,6 @@ from test_browser.py.
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from pathlib import Path
@@ -360,11 +359,10 @@ def test_shared_files_keep_pages_small(help_site: BuiltSite) -> None:
     # publish.css of the vault is linked from every page.
     assert (out / "publish.css").is_file()
     assert 'href="publish.css"' in home
-    # The icon is inline (no favicon.ico request, no 404), in the theme's accent colour.
-    icon = re.search(r'<link rel="icon" href="data:image/svg\+xml,([^"]+)">', home)
-    assert icon is not None
-    svg = ElementTree.fromstring(unquote(html.unescape(icon.group(1))))
-    assert svg.find("{http://www.w3.org/2000/svg}path").get("fill") == "#2f6f4f"
+    # An icon is linked (no favicon.ico request and 404), and is an SVG image.
+    assert '<link rel="icon" href="static/favicon.svg" type="image/svg+xml">' in home
+    svg = ElementTree.parse(out / "static/favicon.svg").getroot()
+    assert svg.tag == "{http://www.w3.org/2000/svg}svg"
 
 
 def test_screenshots_of_search_and_graph(browser: Browser, served: Served) -> None:
