@@ -374,8 +374,12 @@ class Preview:
                 page = None
             if page is None:
                 return
+            with contextlib.suppress(OSError):
+                if (self.out / page[0]).read_bytes() == page[1]:
+                    continue  # saved without a change that shows: nothing to reload
             pages[page[0]] = page[1]
-        self.state.show_ahead(pages)
+        if pages:
+            self.state.show_ahead(pages)
 
     def watched(self) -> list[Path]:
         paths = [self.vault]

@@ -311,6 +311,11 @@ def test_an_edit_of_a_notes_text_is_shown_before_the_build_is_done(tmp_path: Pat
     assert state.ahead == {} and b"New text." in (out / "Other.html").read_bytes()
     # The build made the page drawn ahead: the tab showing it need not reload again.
     assert not state.affects(shown, "Other.html")
+    # Saved again as it was: nothing to show, no tab is told.
+    unchanged = state.generation
+    save(vault / "Other.md", "# Other\n\nNew text.\n")
+    preview.draw_ahead({str(vault / "Other.md")})
+    assert state.ahead == {} and state.generation == unchanged
     # A new link is more than text (backlinks change): it waits for the build.
     save(vault / "Other.md", "# Other\n\nNew text, [[index]].\n")
     preview.draw_ahead({str(vault / "Other.md")})
