@@ -128,6 +128,12 @@ class SiteView:
 # Pages
 # --------------------------------------------------------------------------------------------
 class SiteRenderer:
+    """Draws the published vault's site (``render()``). ``images``: how images are probed and
+    sized (the build passes one probing through its cache); by default from the config and
+    theme, probing every image afresh. ``memo``: the pages the last build drew, reused where
+    nothing they are made from changed (``memo.py``). ``tokens``: loads a note's token tree when
+    the note has none in memory. The preview keeps a renderer to draw pages ahead (``redraw``)."""
+
     def __init__(
         self,
         vault: Vault,
@@ -618,20 +624,3 @@ class SiteRenderer:
                 "date": note_dates(note, self.config.dates)[0],
             }
         return index
-
-
-def render_site(
-    vault: Vault,
-    config: Config,
-    theme: Theme,
-    home: VaultPath | None,
-    reporter: Reporter,
-    images: ImagePlan | None = None,
-    memo: PageMemo | None = None,
-    tokens: Callable[[Note], list[dict[str, Any]]] | None = None,
-) -> Site:
-    """``images``: how images are probed and sized (the build passes one probing through its
-    cache); by default from the config and theme, probing every image afresh. ``memo``: the
-    pages the last build drew, reused where nothing they are made from changed (``memo.py``).
-    ``tokens``: loads a note's token tree when the note has none in memory."""
-    return SiteRenderer(vault, config, theme, home, reporter, images, memo, tokens).render()
