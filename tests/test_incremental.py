@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import make_vault, png
 
-from garden.build import build
+from garden.build import NoteRedraw, build
 from garden.diagnostics import Reporter
 from garden.render import reader
 
@@ -99,6 +99,18 @@ def test_incremental_rebuilds_equal_clean_builds(tmp_path: Path, in_place: bool)
         assert sorted(map(str, incremental.diagnostics)) == sorted(map(str, clean.diagnostics))
 
 
+def _draw_ahead(redraw: NoteRedraw | None, vault: Path, edited: list[str]) -> dict[str, bytes]:
+    """The pages the preview would draw ahead of the build for these edited vault files."""
+    assert redraw is not None
+    pages = (redraw.page(vault / rel) for rel in edited)
+    return {page[0]: page[1] for page in pages if page is not None}
+
+
+def _assert_built_as_drawn(out: Path, ahead: dict[str, bytes], when: str) -> None:
+    for rel, page in ahead.items():
+        assert (out / rel).read_bytes() == page, f"{rel} drawn ahead differs {when}"
+
+
 def test_pages_drawn_ahead_are_the_pages_the_build_makes(tmp_path: Path) -> None:
     """The preview shows an edited note's page drawn by the last build's renderer before the
     next build is done: it must be that build's page, byte for byte, or not drawn at all. And
@@ -114,15 +126,9 @@ def test_pages_drawn_ahead_are_the_pages_the_build_makes(tmp_path: Path) -> None
         edit(vault)
         _age(vault)
         edited = [rel for rel, data in _tree(vault).items() if before.get(rel, data) != data]
-        assert redraw is not None
-        ahead = {}
-        for rel in edited:
-            page = redraw.page(vault / rel)
-            if page is not None:
-                ahead[page[0]] = page[1]
+        ahead = _draw_ahead(redraw, vault, edited)
         result = build(vault, out, reporter=Reporter(), in_place=True, keep_renderer=True)
-        for rel, page in ahead.items():
-            assert (out / rel).read_bytes() == page, f"after '{what}', {rel} differs"
+        _assert_built_as_drawn(out, ahead, f"after '{what}'")
         if ahead:
             drawn_ahead.append(what)
         site_after = _tree(out)
@@ -333,16 +339,10 @@ def test_random_edits_keep_incremental_equal_to_clean(tmp_path: Path, seed: int)
         before = _stats(vault)
         done.append(_random_edit(vault, rng))
         _age(vault)
-        assert redraw is not None
-        ahead = {}
-        for rel, stat in _stats(vault).items():
-            if rel.endswith(".md") and before.get(rel, stat) != stat:
-                page = redraw.page(vault / rel)
-                if page is not None:
-                    ahead[page[0]] = page[1]
+        edited = [rel for rel, stat in _stats(vault).items() if before.get(rel, stat) != stat]
+        ahead = _draw_ahead(redraw, vault, edited)
         result = build(vault, out, reporter=Reporter(), in_place=in_place, keep_renderer=True)
-        for rel, page in ahead.items():
-            assert (out / rel).read_bytes() == page, f"{rel} drawn ahead differs after: {done}"
+        _assert_built_as_drawn(out, ahead, f"after: {done}")
         redraw = result.redraw
         clean_out = tmp_path / f"clean{step}" / "site"
         build(vault, clean_out, reporter=Reporter(), use_cache=False)
