@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from garden import places
 from garden.cache import (
     BuildCache,
     BuildState,
@@ -25,20 +26,20 @@ from garden.cache import (
     digest_of,
     stat_key,
 )
-from garden.config import Config, load_config
+from garden.config import Config, config_file, config_relative, load_config
 from garden.diagnostics import Diagnostic, Reporter
-from garden.emit import SITE_MARKER, check_output_dir, emit_site
+from garden.emit import SITE_MARKER, check_output_dir, emit_site, reclaim_staging
 from garden.images import (
     RASTER_SUFFIXES,
     ImageCache,
     ImagePlan,
     ImageStats,
     Workers,
-    cache_root,
     image_settings,
     plan_tasks,
     produce_images,
 )
+from garden.lock import build_lock
 from garden.model import Note, SourceFile, Vault
 from garden.parse import note_digest, parse_note
 from garden.paths import OutPath, VaultPath, is_inside, nfc
@@ -266,7 +267,6 @@ def _fewer_gc_passes() -> Iterator[None]:
         gc.set_threshold(*before)
 
 
-@_fewer_gc_passes()
 def build(
     vault: Path,
     out: Path,
@@ -277,24 +277,60 @@ def build(
     use_cache: bool = True,
     in_place: bool = False,
     keep_renderer: bool = False,
+    wait: float = 0.0,
+    cache_dir: Path | None = None,
 ) -> BuildResult:
-    """Build ``vault`` into ``out``. Raises ``GardenError`` (OUT untouched) on a fatal error.
+    """Build ``vault`` into ``out``. Raises ``GardenError`` (OUT untouched) on a fatal error, and
+    ``LockError`` when another build holds OUT for more than ``wait`` seconds.
 
     ``progress(stage, seconds)`` is called as each stage ends (the terminal's progress line).
     ``use_cache=False`` ignores what earlier builds left in the cache (it is still refreshed).
+    ``cache_dir``: the cache folder (``--cache-dir``); it wins over the config's ``cache_dir``.
     ``in_place=True`` (the preview) writes only the changed files straight into OUT instead of
     swapping in a complete new copy: much faster, but not atomic. ``keep_renderer=True`` (the
     preview) keeps the site's renderer in ``result.redraw``.
     """
-    reporter = reporter if reporter is not None else Reporter()
+    vault = vault.resolve()
+    check_output_dir(vault, out)  # before the staging folder is made beside OUT
+    with build_lock(out, wait=wait) as staging:
+        reclaim_staging(out, staging)
+        return _build(
+            vault,
+            out,
+            staging,
+            config_path=config_path,
+            reporter=reporter if reporter is not None else Reporter(),
+            progress=progress,
+            use_cache=use_cache,
+            in_place=in_place,
+            keep_renderer=keep_renderer,
+            cache_dir=cache_dir,
+        )
+
+
+@_fewer_gc_passes()
+def _build(
+    vault: Path,
+    out: Path,
+    staging: Path,
+    *,
+    config_path: Path | None,
+    reporter: Reporter,
+    progress: Callable[[str, float], None] | None,
+    use_cache: bool,
+    in_place: bool,
+    keep_renderer: bool,
+    cache_dir: Path | None,
+) -> BuildResult:
     result = BuildResult()
     timer = StageTimer(result.timings, progress)
-    vault = vault.resolve()
-    check_output_dir(vault, out)
     config, diagnostics = load_config(vault, config_path)
     reporter.extend(diagnostics)
-    theme = load_theme(config.theme)
-    store = BuildCache(cache_root(config.cache_dir, vault, out), out)
+    theme = load_theme(config.theme, config_file(vault, config_path).parent)
+    root = _cache_root(config, vault, config_path, cache_dir)
+    site_cache = places.site_cache(root, vault, out)
+    site_cache.prepare()
+    store = BuildCache(site_cache.build)
     old = store.load() if use_cache else BuildState()
     new = BuildState()
     notes_cache = _NoteCache(
@@ -339,7 +375,7 @@ def build(
         notes_cache.keep_tokens(published)
         # Images: sized and named at render time (probed through the cache), made before emit;
         # the pixel work that can be known now starts at once, alongside rendering.
-        cache = ImageCache(store.root, out)
+        cache = ImageCache(site_cache)
         tasks = plan_tasks(published, cache, settings)
         if tasks and workers is None:
             workers = Workers(min(settings.jobs or os.cpu_count() or 1, len(tasks)))
@@ -363,7 +399,7 @@ def build(
         timer.lap("images")
 
         previous = old.outputs if out_is_last_site else None
-        new.outputs = emit_site(site, out, previous, in_place=in_place)
+        new.outputs = emit_site(site, out, previous, staging=staging, in_place=in_place)
         if previous is not None:
             result.changed = frozenset(
                 rel
@@ -385,6 +421,7 @@ def build(
         store.save(new)
         store.save_pages(memo.snapshot())
         store.prune(notes_cache.kept_tokens)
+        site_cache.record(vault, out.absolute())
         notes_cache.release()
         if keep_renderer:
             result.redraw = NoteRedraw(vault, renderer, notes_cache.sources)
@@ -393,6 +430,24 @@ def build(
         if workers is not None:
             workers.close()
     return result
+
+
+def _cache_root(
+    config: Config, vault: Path, config_path: Path | None, cache_dir: Path | None
+) -> Path:
+    if cache_dir is None and config.cache_dir:
+        cache_dir = config_relative(config.cache_dir, vault, config_path)
+    return places.cache_root(cache_dir)
+
+
+def cache_folder(
+    vault: Path, config_path: Path | None = None, cache_dir: Path | None = None
+) -> Path:
+    """The cache folder builds of ``vault`` use: ``cache_dir`` (``--cache-dir``), else the
+    config's ``cache_dir``, else garden's folder in the user's cache folder."""
+    vault = vault.resolve()
+    config, _ = load_config(vault, config_path)
+    return _cache_root(config, vault, config_path, cache_dir)
 
 
 class NoteRedraw:

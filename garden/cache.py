@@ -1,11 +1,13 @@
 """The build cache: what the previous build of one site knew, so the next one redoes only what
 changed.
 
-Layout under the cache folder (default ``.garden-cache/`` beside OUT)::
+Layout in a site's cache folder (``places.SiteCache.build``: one per (vault, OUT) pair, in the
+user's cache folder)::
 
-    build-v1/<hash of OUT>/state.pickle     fingerprint of the inputs, parsed notes (without their
-                                            token trees), the identity of every file in OUT
-    build-v1/<hash of OUT>/tokens/ab/<digest>.pickle   a note's mistune tokens, by content hash
+    state.pickle                fingerprint of the inputs, parsed notes (without their token
+                                trees), the identity of every file in OUT
+    pages.pickle                the page records of the last site (``render.memo``)
+    tokens/ab/<digest>.pickle   a note's mistune tokens, by content hash
 
 Parsed notes are keyed by the file's (size, mtime, inode) and checked by content hash, like make
 and git do; their token trees are loaded only for notes that are rendered again. A cache that
@@ -29,7 +31,6 @@ from garden import __version__
 from garden.diagnostics import Diagnostic
 from garden.model import Note
 
-_LAYOUT = "build-v1"
 _FORMAT = 2  # bump when a pickled value changes shape (2: Note.modified)
 StatKey = tuple[int, int, int]
 # A file changed this close to the last build's end may have changed again within the same
@@ -82,16 +83,11 @@ class BuildState:
 
 
 class BuildCache:
-    def __init__(self, root: Path, out: Path) -> None:
-        site = hashlib.sha256(os.fsencode(out.absolute())).hexdigest()[:16]
-        self.root = root
-        self.folder = root / _LAYOUT / site
-        # Private: the state names every note, published or not (titles, links, front matter).
-        # A web server running as another user must not read it even if OUT's parent is served.
+    def __init__(self, folder: Path) -> None:
+        """``folder``: this site's build cache (made private by ``SiteCache.prepare``)."""
+        self.folder = folder
         with contextlib.suppress(OSError):
-            self.folder.mkdir(parents=True, exist_ok=True)
-            for folder in (root, root / _LAYOUT, self.folder):
-                os.chmod(folder, 0o700)
+            folder.mkdir(parents=True, exist_ok=True)
         self.state_path = self.folder / "state.pickle"
 
     def load(self) -> BuildState:

@@ -13,16 +13,15 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from garden import __version__
-from garden.build import BuildResult, build, explain
+from garden import __version__, places
+from garden.build import BuildResult, build, cache_folder, explain
 from garden.check import check_vault
 from garden.console import Console, write_report
 from garden.diagnostics import Reporter
-from garden.emit import check_output_dir
 from garden.errors import GardenError
-from garden.lock import build_lock
 from garden.paths import is_inside
 from garden.serve import DEFAULT_HOST, DEFAULT_PORT, serve
+from garden.theme import DEFAULT_THEME, copy_theme
 
 EXIT_OK = 0
 EXIT_STRICT = 1  # built, but --strict found warnings (or: check found broken links)
@@ -59,9 +58,20 @@ def _add_build(commands: Commands) -> None:
     b.add_argument(
         "--no-cache",
         action="store_true",
-        help="ignore the build cache (.garden-cache beside OUT) and build everything again",
+        help="ignore what the cache holds and build everything again",
     )
+    _cache_dir_argument(b)
     b.set_defaults(run=_run_build)
+
+
+def _cache_dir_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--cache-dir",
+        type=Path,
+        metavar="DIR",
+        help="the cache folder (default: the config's cache_dir, else garden's folder in the "
+        "user's cache folder)",
+    )
 
 
 def _run_build(args: argparse.Namespace) -> int:
@@ -74,17 +84,17 @@ def _run_build(args: argparse.Namespace) -> int:
         console.error(f"the report {args.report} is inside OUT: the next build would delete it")
         return EXIT_FATAL
     try:
-        check_output_dir(args.vault, args.out)  # before the lock file is made beside OUT
-        with build_lock(args.out, wait=args.wait):
-            console.start()
-            result = build(
-                args.vault,
-                args.out,
-                config_path=args.config,
-                reporter=reporter,
-                progress=console.progress,
-                use_cache=not args.no_cache,
-            )
+        console.start()
+        result = build(
+            args.vault,
+            args.out,
+            config_path=args.config,
+            reporter=reporter,
+            progress=console.progress,
+            use_cache=not args.no_cache,
+            wait=args.wait,
+            cache_dir=args.cache_dir,
+        )
     except GardenError as exc:
         error = str(exc)
     except Exception:  # a bug: cron must still see exit 2 (not 1, "warnings"), and OUT is intact
@@ -120,7 +130,7 @@ def _add_serve(commands: Commands) -> None:
         "-o",
         "--out",
         type=Path,
-        help="output folder (default: a folder per vault under ~/.cache/garden/serve)",
+        help="output folder (default: a folder per vault in the cache folder's serve/)",
     )
     s.add_argument(
         "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0: any)"
@@ -131,6 +141,7 @@ def _add_serve(commands: Commands) -> None:
         help=f"address to listen on (default {DEFAULT_HOST}; 0.0.0.0 exposes the preview)",
     )
     s.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    _cache_dir_argument(s)
     s.set_defaults(run=_run_serve)
 
 
@@ -143,6 +154,7 @@ def _run_serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         console=console,
+        cache_dir=args.cache_dir,
     )
 
 
@@ -201,6 +213,111 @@ def _run_explain(args: argparse.Namespace) -> int:
     return EXIT_OK if verdict.published else EXIT_STRICT
 
 
+def _add_cache(commands: Commands) -> None:
+    c = commands.add_parser("cache", help="show or delete garden's cache")
+    actions = c.add_subparsers(dest="action", required=True)
+    info = actions.add_parser("info", help="where the cache is, and what it holds")
+    clean = actions.add_parser("clean", help="delete the cache (all of it, or VAULT's)")
+    for p in (info, clean):
+        p.add_argument("vault", nargs="?", type=Path, help="only this vault's sites")
+        p.add_argument("--config", type=Path, help="config file (default: VAULT/garden.yaml)")
+        _cache_dir_argument(p)
+    clean.add_argument("-o", "--out", type=Path, help="only the cache of building VAULT into OUT")
+    info.set_defaults(run=_run_cache_info)
+    clean.set_defaults(run=_run_cache_clean)
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1e6:.1f} MB"
+
+
+def _cache_root(args: argparse.Namespace) -> Path:
+    if args.vault is None:
+        return places.cache_root(args.cache_dir)
+    return cache_folder(args.vault, args.config, args.cache_dir)
+
+
+def _vault_sites(args: argparse.Namespace, root: Path) -> list[places.CachedSite]:
+    sites = places.cached_sites(root)
+    if args.vault is None:
+        return sites
+    return [s for s in sites if s.vault == str(args.vault.resolve())]
+
+
+def _run_cache_info(args: argparse.Namespace) -> int:
+    try:
+        root = _cache_root(args)
+    except GardenError as exc:
+        print(f"garden: error: {exc}", file=sys.stderr)
+        return EXIT_FATAL
+    print(f"cache folder: {root} ({_megabytes(places.folder_size(root))})")
+    sites = _vault_sites(args, root)
+    print(f"sites: {len(sites)} (a build cache per vault and output folder)")
+    for site in sites:
+        vault = site.vault or "(unknown vault)"
+        when = f", built {site.built}" if site.built else ""
+        print(f"  {vault} -> {site.out or '?'}: {_megabytes(site.size)}{when}")
+        print(f"    {site.folder}")
+    store = root / places.IMAGES
+    print(f"image variants, shared by all sites: {_megabytes(places.folder_size(store))}")
+    previews = places.previews(root)
+    print(f"garden serve previews: {len(previews)}")
+    for folder, size in previews:
+        print(f"  {folder}: {_megabytes(size)}")
+    return EXIT_OK
+
+
+def _run_cache_clean(args: argparse.Namespace) -> int:
+    try:
+        root = _cache_root(args)
+        if args.vault is None:
+            if args.out is not None:
+                raise GardenError("-o OUT needs the VAULT whose cache to delete")
+            freed = places.folder_size(root)
+            places.clean_all(root)
+            print(f"garden: deleted the cache in {root} ({_megabytes(freed)})")
+            return EXIT_OK
+        vault = args.vault.resolve()
+        doomed = [
+            s
+            for s in _vault_sites(args, root)
+            if args.out is None or s.out == str(args.out.absolute())
+        ]
+        if args.out is None:
+            preview = places.serve_out(vault, root).parent
+            if preview.is_dir():
+                doomed.append(places.CachedSite(preview, str(vault), "", "", 0))
+    except GardenError as exc:
+        print(f"garden: error: {exc}", file=sys.stderr)
+        return EXIT_FATAL
+    freed = 0
+    for site in doomed:
+        freed += places.folder_size(site.folder)
+        places.remove_site(site)
+    freed += places.prune_store(root)
+    print(f"garden: deleted {len(doomed)} cached sites of {vault} ({_megabytes(freed)})")
+    return EXIT_OK
+
+
+def _add_theme(commands: Commands) -> None:
+    t = commands.add_parser("theme", help="start a theme of your own")
+    actions = t.add_subparsers(dest="action", required=True)
+    copy = actions.add_parser("copy", help="copy the default theme to DIR, to change it there")
+    copy.add_argument("dir", type=Path, help="a new (or empty) folder")
+    copy.set_defaults(run=_run_theme_copy)
+
+
+def _run_theme_copy(args: argparse.Namespace) -> int:
+    try:
+        dest = copy_theme(args.dir)
+    except GardenError as exc:
+        print(f"garden: error: {exc}", file=sys.stderr)
+        return EXIT_FATAL
+    print(f"garden: copied the {DEFAULT_THEME} theme to {dest}")
+    print(f"use it with this line in garden.yaml (a path relative to that file): theme: {dest}")
+    return EXIT_OK
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="garden", description="Publish an Obsidian vault as a static website."
@@ -211,10 +328,18 @@ def _parser() -> argparse.ArgumentParser:
     _add_serve(commands)
     _add_check(commands)
     _add_explain(commands)
+    _add_cache(commands)
+    _add_theme(commands)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    # A note's name in a warning must never crash the output: a Windows console or a pipe may
+    # use a code page without the name's letters.
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
     args = _parser().parse_args(argv)
     code: int = args.run(args)
     return code

@@ -40,7 +40,13 @@ class Config:
         default=(),
         metadata={"doc": "Glob patterns of vault paths never published, e.g. 'Templates/**'."},
     )
-    theme: str = field(default="default", metadata={"doc": "Theme folder name under themes/."})
+    theme: str = field(
+        default="default",
+        metadata={
+            "doc": "The bundled theme 'default', or the path of a theme folder of your own, "
+            "relative to the config file (start one with 'garden theme copy DIR')."
+        },
+    )
     language: str = field(default="en", metadata={"doc": "The lang attribute of every page."})
     image_quality: int = field(
         default=80, metadata={"doc": "WebP quality (1-100) of the resized images."}
@@ -58,7 +64,10 @@ class Config:
     )
     cache_dir: str = field(
         default="",
-        metadata={"doc": "Cache folder (notes, image variants); default .garden-cache beside OUT."},
+        metadata={
+            "doc": "The cache folder (parsed notes, image variants), relative to the config "
+            "file; default: garden's folder in the user's cache folder. --cache-dir wins."
+        },
     )
     image_jobs: int = field(
         default=0, metadata={"doc": "Processes that resize images; 0: one per CPU core."}
@@ -125,6 +134,17 @@ def _coerce(name: str, value: Any, kind: Any) -> Any:
     if not isinstance(value, str | int | float) or isinstance(value, bool):
         raise ConfigError(f"config: '{name}' must be text, got {value!r}")
     return str(value)
+
+
+def config_file(vault: Path, config_path: Path | None) -> Path:
+    """The config file a build reads (it need not exist)."""
+    return (config_path if config_path is not None else vault / CONFIG_NAME).absolute()
+
+
+def config_relative(value: str, vault: Path, config_path: Path | None) -> Path:
+    """A path the config names (``theme``, ``cache_dir``): relative to the config file."""
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else config_file(vault, config_path).parent / path
 
 
 def load_config(vault: Path, config_path: Path | None) -> tuple[Config, list[Diagnostic]]:

@@ -1,9 +1,12 @@
 """Write the site: the only module that writes files.
 
-Everything goes into a staging folder beside OUT, which is swapped in only when complete, so a
-build that fails or is killed leaves OUT exactly as it was (on Linux the swap is one atomic
-``renameat2(RENAME_EXCHANGE)``; elsewhere two renames). OUT is refused when it is the vault, inside
-it, contains it, is ``/`` or the home folder, or is a non-empty folder garden did not create.
+Everything goes into the staging folder beside OUT that the build holds the lock on
+(``lock.build_lock``), and is swapped in only when complete, so a build that fails or is killed
+leaves OUT exactly as it was. The swap is one atomic exchange where the system has one
+(``renameat2(RENAME_EXCHANGE)`` on Linux, ``renamex_np(RENAME_SWAP)`` on macOS); elsewhere
+(Windows) OUT is renamed aside and the new site renamed in. OUT is refused when it is the vault,
+inside it, contains it, is ``/`` or the home folder, or is a non-empty folder garden did not
+create.
 """
 
 from __future__ import annotations
@@ -15,10 +18,11 @@ import errno
 import os
 import shutil
 import stat
-import tempfile
+import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 from garden.cache import RACY_NS, content_identity
 from garden.errors import OutputError
@@ -49,21 +53,6 @@ def check_output_dir(vault: Path, out: Path) -> None:
             f"{target} is not empty and was not made by garden ({SITE_MARKER} missing); "
             "choose an empty or new folder so nothing of yours is replaced"
         )
-
-
-def _clean_dead_staging(out: Path) -> None:
-    """Remove staging folders left by builds that were killed (their process is gone)."""
-    prefix = f".{out.name}{_STAGING_TAG}"
-    for entry in out.parent.glob(prefix + "*"):
-        pid_text = entry.name[len(prefix) :].split("-", 1)[0]
-        if not pid_text.isdigit() or not entry.is_dir() or entry.is_symlink():
-            continue
-        try:
-            os.kill(int(pid_text), 0)
-        except ProcessLookupError:
-            shutil.rmtree(entry, ignore_errors=True)
-        except PermissionError:
-            pass  # alive, someone else's
 
 
 def _safe_dest(staging: Path, rel: str) -> Path:
@@ -180,57 +169,147 @@ def _update_in_place(site: Site, out: Path, previous: Mapping[str, str]) -> dict
     return identities
 
 
-def _exchange(a: Path, b: Path) -> bool:
-    """Atomically swap two paths (Linux renameat2); False where the system cannot."""
-    libc_name = ctypes.util.find_library("c")
-    if not libc_name:
-        return False
-    libc = ctypes.CDLL(libc_name, use_errno=True)
-    renameat2 = getattr(libc, "renameat2", None)
-    if renameat2 is None:
-        return False
-    at_fdcwd, rename_exchange = -100, 2
-    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
-    if result == 0:
+# -- replacing OUT ---------------------------------------------------------------------------------
+# ``Swap(a, b)`` exchanges two paths atomically: True when done, False when this file system cannot
+# (nothing was changed then). Raises OutputError on any other failure.
+Swap = Callable[[Path, Path], bool]
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2  # Linux renameat2 flag
+_RENAME_SWAP = 2  # macOS renamex_np flag
+_UNSUPPORTED = (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV)
+# Windows: a file in OUT held open by another program (a web server, Explorer, an antivirus
+# scan) makes renaming OUT fail for a moment; try again for this long before giving up.
+WINDOWS_RENAME_RETRY_SECONDS = 5.0
+
+
+def _system_libc() -> Any:
+    name = ctypes.util.find_library("c")
+    if not name:
+        return None
+    try:
+        return ctypes.CDLL(name, use_errno=True)
+    except OSError:
+        return None
+
+
+def _checked(call: Callable[[], int], a: Path) -> bool:
+    if call() == 0:
         return True
     err = ctypes.get_errno()
-    if err in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
+    if err in _UNSUPPORTED:
         return False
     raise OutputError(f"cannot swap {a} into place: {os.strerror(err)}")
 
 
+def atomic_swap(platform: str = sys.platform, libc: Any = None) -> Swap | None:
+    """The system's atomic exchange of two folders: ``renameat2(RENAME_EXCHANGE)`` on Linux
+    (3.15+, glibc 2.28+), ``renamex_np(RENAME_SWAP)`` on macOS (10.12+); None elsewhere (Windows
+    has none for folders). ``libc``: for tests of the other systems."""
+    if platform.startswith("linux"):
+        libc = libc if libc is not None else _system_libc()
+        renameat2 = getattr(libc, "renameat2", None)
+        if renameat2 is None:
+            return None
+        return lambda a, b: _checked(
+            lambda: renameat2(
+                _AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE
+            ),
+            a,
+        )
+    if platform == "darwin":
+        libc = libc if libc is not None else _system_libc()
+        renamex_np = getattr(libc, "renamex_np", None)
+        if renamex_np is None:
+            return None
+        return lambda a, b: _checked(
+            lambda: renamex_np(os.fsencode(a), os.fsencode(b), _RENAME_SWAP), a
+        )
+    return None
+
+
+def _rename(source: Path, dest: Path, retry_seconds: float) -> None:
+    deadline = time.monotonic() + retry_seconds
+    while True:
+        try:
+            os.rename(source, dest)
+            return
+        except PermissionError:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.05)
+
+
+def _two_renames(new: Path, out: Path, aside: Path, retry_seconds: float) -> Path:
+    """OUT renamed aside, the new site renamed in: a reader may find no OUT for the moment in
+    between. If the second rename fails, the old site is put back. Returns the old site's path."""
+    _rename(out, aside, retry_seconds)
+    try:
+        _rename(new, out, retry_seconds)
+    except BaseException:
+        os.rename(aside, out)
+        raise
+    return aside
+
+
+def replace_out(new: Path, out: Path, aside: Path, platform: str = sys.platform) -> Path:
+    """Put the complete site ``new`` in OUT's place; return where the old site now is (to be
+    deleted). ``aside``: a free path beside ``new`` for the old site when no atomic swap exists."""
+    swap = atomic_swap(platform)
+    if swap is not None and swap(new, out):
+        return new
+    retry = WINDOWS_RENAME_RETRY_SECONDS if platform == "win32" else 0.0
+    return _two_renames(new, out, aside, retry)
+
+
+_NEW, _OLD = "site", "old"
+
+
+def reclaim_staging(out: Path, staging: Path) -> None:
+    """Called with the lock held, before anything is built: a build killed between the two
+    renames of ``_two_renames`` left no OUT and the old site in the staging folder, which goes
+    back in place; anything else a killed build left in the staging folder is deleted."""
+    out = out.absolute()
+    old = staging / _OLD
+    if old.is_dir() and not old.is_symlink() and not os.path.lexists(out):
+        os.rename(old, out)
+    for name in (_NEW, _OLD):
+        leftover = staging / name
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover)
+        elif os.path.lexists(leftover):
+            leftover.unlink()
+
+
 def emit_site(
-    site: Site, out: Path, previous: Mapping[str, str] | None = None, *, in_place: bool = False
+    site: Site,
+    out: Path,
+    previous: Mapping[str, str] | None = None,
+    *,
+    staging: Path,
+    in_place: bool = False,
 ) -> dict[str, str]:
     """Write ``site`` to ``out`` atomically; return the identity of every file written.
 
+    ``staging``: the folder beside OUT this build holds the lock on (``lock.build_lock``); the
+    new site is written in it and then swapped in for OUT.
     ``previous``: the identities the last build returned, when OUT is still that build's site;
     files that did not change are then hard-linked from OUT rather than written again.
     ``in_place``: with ``previous``, write only what changed straight into OUT (the preview)."""
     out = out.absolute()
     if in_place and previous is not None and out.is_dir():
         return _update_in_place(site, out, previous)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    _clean_dead_staging(out)
-    staging = Path(
-        tempfile.mkdtemp(prefix=f".{out.name}{_STAGING_TAG}{os.getpid()}-", dir=out.parent)
-    )
+    new = staging / _NEW
+    new.mkdir(parents=True)
     try:
         old_out = out if previous is not None and out.is_dir() else None
-        identities = _write_all(site, staging, old_out, previous or {})
-        os.chmod(staging, 0o755)  # mkdtemp makes it private; a served site must be readable
+        identities = _write_all(site, new, old_out, previous or {})
         if not out.exists():
-            os.rename(staging, out)
+            os.rename(new, out)
             return identities
-        if not _exchange(staging, out):
-            old = staging.with_name(staging.name + "-old")
-            os.rename(out, old)
-            os.rename(staging, out)
-            staging = old
-        shutil.rmtree(staging)  # now holds the previous site
+        shutil.rmtree(replace_out(new, out, staging / _OLD))  # now holds the previous site
         return identities
     except BaseException:
         with contextlib.suppress(OSError):
-            if staging.exists() and staging != out:
-                shutil.rmtree(staging)
+            if new.exists():
+                shutil.rmtree(new)
         raise

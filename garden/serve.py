@@ -21,9 +21,7 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import html
-import os
 import signal
 import threading
 import time
@@ -37,15 +35,16 @@ from urllib.parse import parse_qs, urlsplit
 
 import watchfiles
 
-from garden.build import NoteRedraw, build
+from garden import places
+from garden.build import NoteRedraw, build, cache_folder
+from garden.config import config_file, load_config
 from garden.console import Console
 from garden.diagnostics import Diagnostic, Reporter
 from garden.emit import check_output_dir
 from garden.errors import GardenError
-from garden.lock import build_lock
 from garden.paths import is_inside
 from garden.render.reader import FEED_XML, SEARCH_DIR
-from garden.theme import THEMES_DIR
+from garden.theme import THEMES_DIR, theme_folder
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -91,17 +90,9 @@ _CSS = b"""#garden-serve-error { position: fixed; inset: auto 1rem 1rem 1rem; z-
 """
 
 
-def default_out(vault: Path) -> Path:
-    """Where ``garden serve`` builds without ``-o``: a folder per vault in the user's cache.
-
-    Not ``public/``: a preview must never replace the site being published. Not a temporary
-    folder: the build cache beside OUT then survives restarts. Never inside the vault (check_output
-    refuses that, and Obsidian would index the pages).
-    """
-    vault = vault.resolve()
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    digest = hashlib.sha256(os.fsencode(vault)).hexdigest()[:10]
-    return cache / "garden" / "serve" / f"{vault.name or 'vault'}-{digest}" / "site"
+def default_out(vault: Path, cache_folder: Path | None = None) -> Path:
+    """Where the preview builds without ``-o``: a folder per vault in the cache folder."""
+    return places.serve_out(vault, cache_folder)
 
 
 class SiteState:
@@ -304,11 +295,19 @@ class Preview:
     """The build-serve-watch loop of one vault."""
 
     def __init__(
-        self, vault: Path, out: Path, *, config_path: Path | None, console: Console
+        self,
+        vault: Path,
+        out: Path,
+        *,
+        config_path: Path | None,
+        console: Console,
+        cache_dir: Path | None = None,
     ) -> None:
         self.vault = vault.resolve()
         self.out = out.absolute()
         self.config_path = config_path.resolve() if config_path is not None else None
+        self.cache_dir = cache_dir.absolute() if cache_dir is not None else None
+        self.themes = self._theme_folders()
         self.console = console
         self.state = SiteState()
         self.shown: set[Diagnostic] = set()  # the warnings of the last build, printed once
@@ -324,16 +323,17 @@ class Preview:
         changed: frozenset[str] | None = None
         self.redraw = None
         try:
-            with build_lock(self.out, wait=LOCK_WAIT):
-                result = build(
-                    self.vault,
-                    self.out,
-                    config_path=self.config_path,
-                    reporter=reporter,
-                    progress=self.console.progress,
-                    in_place=True,  # a preview: a rebuild must show at once
-                    keep_renderer=True,
-                )
+            result = build(
+                self.vault,
+                self.out,
+                config_path=self.config_path,
+                reporter=reporter,
+                progress=self.console.progress,
+                in_place=True,  # a preview: a rebuild must show at once
+                keep_renderer=True,
+                wait=LOCK_WAIT,
+                cache_dir=self.cache_dir,
+            )
             changed, self.redraw = result.changed, result.redraw
         except GardenError as exc:
             error = message = str(exc)
@@ -381,10 +381,20 @@ class Preview:
         if pages:
             self.state.show_ahead(pages)
 
+    def _theme_folders(self) -> list[Path]:
+        """The bundled themes, and the theme folder the config names when it is elsewhere (an
+        edit of a template or the CSS rebuilds the preview). Read once, at start."""
+        folders = [THEMES_DIR] if THEMES_DIR.is_dir() else []
+        with contextlib.suppress(GardenError, OSError):
+            config, _ = load_config(self.vault, self.config_path)
+            base = config_file(self.vault, self.config_path).parent
+            own = theme_folder(config.theme, base).resolve()
+            if not any(is_inside(own, f) for f in (*folders, self.vault)):
+                folders.append(own)
+        return folders
+
     def watched(self) -> list[Path]:
-        paths = [self.vault]
-        if THEMES_DIR.is_dir():
-            paths.append(THEMES_DIR)
+        paths = [self.vault, *self.themes]
         if self.config_path is not None and not is_inside(self.config_path, self.vault):
             paths.append(self.config_path.parent)
         return paths
@@ -396,7 +406,7 @@ class Preview:
             return False
         if self.config_path is not None and path == self.config_path:
             return True
-        for root in (self.vault, THEMES_DIR):
+        for root in (self.vault, *self.themes):
             if is_inside(path, root):
                 return not any(part.startswith(".") for part in path.relative_to(root).parts)
         return False
@@ -445,12 +455,14 @@ def serve(
     host: str = DEFAULT_HOST,
     port: int = DEFAULT_PORT,
     console: Console,
+    cache_dir: Path | None = None,
 ) -> int:
     """Run the preview until Ctrl-C or SIGTERM. Returns the exit status."""
-    out = out if out is not None else default_out(vault)
     try:
         if not vault.is_dir():
             raise GardenError(f"the vault {vault} is not a folder")
+        if out is None:
+            out = default_out(vault, cache_folder(vault, config_path, cache_dir))
         check_output_dir(vault, out)
         server = _Server((host, port), partial(_Handler, directory=str(out.absolute())))
     except GardenError as exc:
@@ -459,7 +471,7 @@ def serve(
     except OSError as exc:
         console.error(f"cannot listen on {host}:{port}: {exc.strerror} (choose another --port)")
         return 2
-    preview = Preview(vault, out, config_path=config_path, console=console)
+    preview = Preview(vault, out, config_path=config_path, console=console, cache_dir=cache_dir)
     server.state = preview.state
     server.out = preview.out
     stop = threading.Event()

@@ -1,4 +1,9 @@
-"""Load a theme: ``themes/<name>/theme.yaml`` (options), ``templates/`` (Jinja2), ``static/``.
+"""Load a theme: a folder with ``theme.yaml`` (options), ``templates/`` (Jinja2), ``static/``.
+
+The config's ``theme`` is the name of a bundled theme (``default``) or the path of a theme folder,
+relative to the config file. Bundled themes are ``themes/`` at the top of the repository, which
+the packaging maps into the installed package as ``garden/themes/``: they are found in a wheel, an
+editable install and a source checkout alike.
 
 Templates render with ``StrictUndefined`` so a misspelt variable fails loudly in tests instead of
 silently printing nothing on a reader's page.
@@ -6,6 +11,7 @@ silently printing nothing on a reader's page.
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +22,15 @@ from pygments.formatters import HtmlFormatter
 
 from garden.errors import ConfigError
 
-THEMES_DIR = Path(__file__).resolve().parent.parent / "themes"
+
+def _bundled_themes() -> Path:
+    package = Path(__file__).resolve().parent
+    installed = package / "themes"  # a wheel or sdist install
+    return installed if installed.is_dir() else package.parent / "themes"  # a source checkout
+
+
+THEMES_DIR = _bundled_themes()
+DEFAULT_THEME = "default"
 
 
 @dataclass(frozen=True)
@@ -38,10 +52,27 @@ class Theme:
         ]
 
 
-def load_theme(name: str, themes_dir: Path = THEMES_DIR) -> Theme:
-    root = themes_dir / name
+def theme_folder(value: str, base: Path, themes_dir: Path = THEMES_DIR) -> Path:
+    """The folder the config's ``theme`` names: a bundled theme by its name, or a theme folder
+    by its path relative to ``base`` (the config file's folder)."""
+    bare = "/" not in value and "\\" not in value and not value.startswith((".", "~"))
+    if bare and (themes_dir / value / "templates").is_dir():
+        return themes_dir / value
+    root = Path(value).expanduser()
+    root = root if root.is_absolute() else base / root
     if not (root / "templates").is_dir():
-        raise ConfigError(f"theme {name!r} not found (looked in {root})")
+        bundled = ", ".join(sorted(p.name for p in themes_dir.iterdir() if p.is_dir()))
+        raise ConfigError(
+            f"theme {value!r} not found: it is not a bundled theme ({bundled}) and "
+            f"{root} is not a theme folder (one with a templates/ folder)"
+        )
+    return root.absolute()
+
+
+def load_theme(value: str, base: Path | None = None, themes_dir: Path = THEMES_DIR) -> Theme:
+    """``value``: the config's ``theme``; ``base``: the folder of the config file."""
+    root = theme_folder(value, base if base is not None else Path.cwd(), themes_dir)
+    name = value if root.parent == themes_dir else root.name
     options: dict[str, Any] = {}
     manifest = root / "theme.yaml"
     if manifest.is_file():
@@ -55,6 +86,16 @@ def load_theme(name: str, themes_dir: Path = THEMES_DIR) -> Theme:
         lstrip_blocks=True,
     )
     return Theme(name, root, options, env)
+
+
+def copy_theme(dest: Path, name: str = DEFAULT_THEME) -> Path:
+    """Start a theme of one's own: a copy of a bundled theme at ``dest``, which must not exist or
+    be an empty folder. Returns ``dest``."""
+    source = theme_folder(name, Path.cwd())
+    if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
+        raise ConfigError(f"{dest} already exists and is not an empty folder: nothing copied")
+    shutil.copytree(source, dest, dirs_exist_ok=True)
+    return dest
 
 
 def pygments_css() -> str:

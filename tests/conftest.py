@@ -23,6 +23,16 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED_VAULTS = REPO.parent / "shared" / "vaults"
 
 
+@pytest.fixture(autouse=True)
+def user_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets a cache folder of its own, apart from its ``tmp_path`` (where tests check
+    that nothing but OUT is left beside OUT), and never the real ~/.cache. Subprocesses (the CLI
+    tests) inherit it through the environment. Returns garden's folder in it."""
+    cache_home = tmp_path_factory.mktemp("cache-home")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache_home))
+    return cache_home / "garden"
+
+
 def png(width: int, height: int, color: tuple[int, int, int] = (40, 120, 80)) -> bytes:
     buf = io.BytesIO()
     Image.new("RGB", (width, height), color).save(buf, format="PNG")

@@ -15,7 +15,7 @@ from conftest import REPO, SHARED_VAULTS, build_site, make_vault
 
 from garden.build import build
 from garden.emit import SITE_MARKER
-from garden.errors import OutputError
+from garden.errors import ConfigError, OutputError
 
 
 def _shared(name: str) -> Path:
@@ -146,8 +146,8 @@ def test_rebuild_replaces_the_old_site_and_touches_nothing_beside_it(tmp_path: P
     build(vault, out)
     assert not (out / "b.html").exists()  # deleted notes disappear
     assert (neighbour / "keep.txt").read_text() == "keep"
-    # No leftovers: only the build cache, which lives beside OUT by design.
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".garden-cache", "neighbour", "site", "v"]
+    # No leftovers: the staging folder and its lock are gone, the cache is in the user's folder.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["neighbour", "site", "v"]
 
 
 def test_failed_build_leaves_the_old_site_untouched(
@@ -168,15 +168,33 @@ def test_failed_build_leaves_the_old_site_untouched(
         build(vault, out)
     after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".garden-cache", "site", "v"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site", "v"]
 
 
-def test_stale_staging_folder_of_a_killed_build_is_removed(tmp_path: Path) -> None:
+def test_staging_folder_of_a_killed_build_is_emptied_and_removed(tmp_path: Path) -> None:
     vault = make_vault(tmp_path / "v", {"a.md": "x"})
-    dead_pid = 2**22 + 12345  # above Linux's pid_max default: no such process
-    stale = make_vault(tmp_path / f".site.garden-tmp-{dead_pid}-abc", {"index.html": "half"})
+    stale = make_vault(tmp_path / ".site.garden-build", {"lock": "12345\n", "site/a.html": "half"})
     build(vault, tmp_path / "site")
     assert not stale.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site", "v"]
+
+
+def test_a_build_killed_between_the_two_renames_gets_its_old_site_back(tmp_path: Path) -> None:
+    """Where there is no atomic swap (Windows), OUT is renamed aside, then the new site in. A
+    build killed between the two leaves no OUT and the old site in the staging folder: the next
+    build puts it back first, so even a build that then fails leaves OUT as it was."""
+    vault = make_vault(tmp_path / "v", {"a.md": "x"})
+    out = tmp_path / "site"
+    build(vault, out)
+    staging = tmp_path / ".site.garden-build"
+    staging.mkdir()
+    out.rename(staging / "old")
+    make_vault(staging, {"site/a.html": "the new site, complete but not renamed in"})
+    (vault / "garden.yaml").write_text("title: [unclosed\n")
+    with pytest.raises(ConfigError):
+        build(vault, out)
+    assert (out / "a.html").is_file() and (out / SITE_MARKER).is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site", "v"]
 
 
 def test_symlinks_out_of_the_vault_are_not_followed(tmp_path: Path) -> None:

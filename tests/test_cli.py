@@ -20,7 +20,7 @@ from garden import cli
 from garden.build import BuildResult
 from garden.console import Console
 from garden.diagnostics import Reporter
-from garden.lock import build_lock, lock_path
+from garden.lock import LOCK_NAME, build_lock, staging_folder
 
 WARNING_LINE = re.compile(r"^[^:]+:\d+: warning: [a-z-]+: .+$")
 
@@ -169,8 +169,10 @@ def test_a_lock_held_by_a_killed_build_is_recovered(vault: Path, tmp_path: Path)
     assert garden("build", vault, "-o", out).returncode == 2
     holder.send_signal(signal.SIGKILL)
     holder.wait()
-    assert lock_path(out).exists()  # the file stays; the kernel dropped the lock with its holder
+    # The file stays; the kernel dropped the lock with its holder.
+    assert (staging_folder(out) / LOCK_NAME).exists()
     assert garden("build", vault, "-o", out).returncode == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([vault.name, "site"])
 
 
 def test_terminal_output_has_a_progress_line_and_stage_timings() -> None:

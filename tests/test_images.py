@@ -18,7 +18,6 @@ from garden.errors import ConfigError, OutputError
 from garden.images import ImageInfo, display_size, variant_widths
 from garden.images.process import TaskResult
 
-CACHE_STORE = ".garden-cache/images-v1/store"
 
 
 def site(tmp_path: Path, files: dict[str, str | bytes]) -> BuiltSite:
@@ -296,7 +295,7 @@ def test_rebuild_decodes_nothing_and_a_change_decodes_one(tmp_path: Path) -> Non
     assert len(set(changed.files()) - set(before)) == 2
 
 
-def test_deleted_image_drops_its_variants(tmp_path: Path) -> None:
+def test_deleted_image_drops_its_variants(tmp_path: Path, user_cache: Path) -> None:
     vault = make_vault(
         tmp_path / "v",
         {
@@ -309,7 +308,7 @@ def test_deleted_image_drops_its_variants(tmp_path: Path) -> None:
     out = tmp_path / "site"
     first = build_site(vault, out)
     assert [f for f in first.files() if f.startswith("b-")]
-    store = tmp_path / CACHE_STORE
+    store = user_cache / "images" / "store"
     cached = sorted(p.name for p in store.rglob("*.webp"))
     assert len(cached) == 4
     for path in store.rglob("*"):  # old enough to be collected
@@ -334,14 +333,17 @@ def test_image_used_only_by_a_draft_is_never_processed(tmp_path: Path) -> None:
     assert not [f for f in built.files() if "secret" in f]
 
 
-def test_cache_folder_is_configurable_and_refused_inside_out_or_vault(tmp_path: Path) -> None:
+def test_cache_folder_is_configurable_and_refused_inside_out_or_vault(
+    tmp_path: Path, user_cache: Path
+) -> None:
     files: dict[str, str | bytes] = {"N.md": "![[a.png|100]]\n", "a.png": png(400, 200)}
-    vault = make_vault(tmp_path / "v", {**files, "garden.yaml": f"cache_dir: {tmp_path / 'c'}\n"})
+    vault = make_vault(tmp_path / "v", {**files, "garden.yaml": "cache_dir: ../c\n"})
     build_site(vault, tmp_path / "site")
-    assert list((tmp_path / "c").rglob("*.webp"))
+    assert list((tmp_path / "c").rglob("*.webp"))  # relative to the config file
+    assert not user_cache.exists()
     for bad in (tmp_path / "site" / "cache", tmp_path / "v" / "cache"):
         (vault / "garden.yaml").write_text(f"cache_dir: {bad}\n")
-        with pytest.raises(OutputError, match="image cache"):
+        with pytest.raises(OutputError, match="cache folder"):
             build_site(vault, tmp_path / "site")
 
 
@@ -358,6 +360,7 @@ def test_planned_tasks_are_exactly_the_variants_the_build_makes(tmp_path: Path) 
     from garden.build import StageTimer, load_config, read_vault
     from garden.diagnostics import Reporter
     from garden.images import ImageCache, ImageSettings, Workers, plan_tasks
+    from garden.places import cache_root, site_cache
     from garden.publish import filter_published
 
     files: dict[str, str | bytes] = {
@@ -374,7 +377,7 @@ def test_planned_tasks_are_exactly_the_variants_the_build_makes(tmp_path: Path) 
     config, _ = load_config(vault, None)
     everything, _ = read_vault(vault, config, Reporter(), StageTimer({}))
     published, _ = filter_published(everything)
-    cache = ImageCache(tmp_path / ".garden-cache", out)
+    cache = ImageCache(site_cache(cache_root(), vault, out))
     tasks = plan_tasks(published, cache, ImageSettings())
     planned = {o.dest.name: (o.width, o.height) for t in tasks for o in t.outputs}
     a_sizes = [(100, 50), (200, 100), (736, 368), (1472, 736)]
@@ -389,9 +392,10 @@ def test_planned_tasks_are_exactly_the_variants_the_build_makes(tmp_path: Path) 
     assert [r.decoded for _, r in results] == [1, 1]
     built = build_site(vault, out)
     assert built.result.images.decoded == 0  # all made while "rendering"
-    store = {p.name for p in (tmp_path / CACHE_STORE).rglob("*.webp")}
+    store = {p.name for p in cache.store.rglob("*.webp")}
     assert store == set(planned)
-    assert plan_tasks(published, ImageCache(tmp_path / ".garden-cache", out), ImageSettings()) == []
+    again = ImageCache(site_cache(cache_root(), vault, out))
+    assert plan_tasks(published, again, ImageSettings()) == []
 
 
 def test_workers_report_every_task_and_run_in_process_with_one_job(tmp_path: Path) -> None:
@@ -428,6 +432,7 @@ def test_planning_many_images_probes_them_on_threads_alike(tmp_path: Path) -> No
     from garden.build import StageTimer, load_config, read_vault
     from garden.diagnostics import Reporter
     from garden.images import ImageCache, ImageSettings, plan_tasks
+    from garden.places import cache_root, site_cache
     from garden.publish import filter_published
 
     files: dict[str, str | bytes] = {f"i{i}.png": png(100 + i, 50) for i in range(24)}
@@ -436,7 +441,7 @@ def test_planning_many_images_probes_them_on_threads_alike(tmp_path: Path) -> No
     config, _ = load_config(vault, None)
     everything, _ = read_vault(vault, config, Reporter(), StageTimer({}))
     published, _ = filter_published(everything)
-    cache = ImageCache(tmp_path / ".garden-cache", tmp_path / "site")
+    cache = ImageCache(site_cache(cache_root(), vault, tmp_path / "site"))
     tasks = plan_tasks(published, cache, ImageSettings())
     widths = {t.source.name: sorted(o.width for o in t.outputs) for t in tasks}
     assert widths == {f"i{i}.png": [40 + i, min(80 + 2 * i, 100 + i)] for i in range(24)}

@@ -258,12 +258,13 @@ def test_rebuild_is_full_when_the_cache_cannot_be_trusted(tmp_path: Path, change
         assert "Embodied" in (out / "Alpha.html").read_text(encoding="utf-8")
 
 
-def test_cache_keeps_no_private_text_and_is_private(tmp_path: Path) -> None:
+def test_cache_keeps_no_private_text_and_is_private(tmp_path: Path, user_cache: Path) -> None:
     vault = make_vault(tmp_path / "vault", VAULT)
     out = tmp_path / "site"
     build(vault, out, reporter=Reporter())
-    cache = tmp_path / ".garden-cache"
-    assert (cache.stat().st_mode & 0o077) == 0  # only the owner may read it
+    (cache,) = (user_cache / "sites").iterdir()
+    for folder in (user_cache, user_cache / "sites", cache):
+        assert (folder.stat().st_mode & 0o077) == 0  # only the owner may read it
     tokens = [p for p in cache.rglob("*.pickle") if "tokens" in p.parts]
     assert tokens and not any(b"Secret delta" in p.read_bytes() for p in tokens)
 

@@ -5,7 +5,7 @@ parallel worker processes into a content-addressed cache, copied into OUT by emi
 the process pool · ``cache`` the on-disk cache · ``stage`` the stage between render and emit.
 """
 
-from garden.images.cache import ImageCache, cache_root
+from garden.images.cache import ImageCache
 from garden.images.probe import (
     AUDIO_SUFFIXES,
     IMAGE_SUFFIXES,
@@ -40,7 +40,6 @@ __all__ = [
     "ImageSettings",
     "ImageStats",
     "Workers",
-    "cache_root",
     "display_size",
     "image_settings",
     "output_format",

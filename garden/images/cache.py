@@ -1,56 +1,42 @@
 """The image cache: variants on disk, named by their key (content hash + parameters), outside OUT.
 
-Layout under the cache folder (default ``.garden-cache/`` beside OUT)::
+Where (``places.SiteCache``)::
 
-    images-v1/store/ab/abcdef….webp    a variant; ….err when its source cannot be decoded
-    images-v1/sites/<hash of OUT>.json what one site used last build, and the header facts of its
-                                       images keyed by (size, mtime, inode), so a rebuild with no
-                                       image change opens no image at all
+    <cache folder>/images/store/ab/abcdef….webp   a variant; ….err when its source cannot be
+                                                  decoded
+    <cache folder>/sites/<site>/images.json       what one site used last build, and the header
+                                                  facts of its images keyed by (size, mtime,
+                                                  inode), so a rebuild with no image change
+                                                  opens no image at all
 
-The store is shared by every site built beside the same cache (it is content-addressed); a store
-file no site's manifest names is deleted after a build, so deleting an image drops its variants.
+The store is shared by every site built with the same cache folder (it is content-addressed); a
+store file no site's manifest names is deleted after a build, so deleting an image drops its
+variants.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import time
 from pathlib import Path
 from typing import Any
 
-from garden.errors import OutputError
 from garden.images.probe import ImageInfo, probe_image
-from garden.paths import is_inside
+from garden.places import SiteCache
 
-CACHE_NAME = ".garden-cache"
-_LAYOUT = "images-v1"
 # Bump when probe_image reads a file differently: facts recorded by an older probe are dropped.
 PROBE_VERSION = 2
-
-
-def cache_root(cache_dir: str, vault: Path, out: Path) -> Path:
-    """The cache folder: ``cache_dir`` (relative to the current folder), or ``.garden-cache``
-    beside OUT. Refused inside OUT (the site swap would delete it) or around or in the vault (it
-    would be published, or write into the user's notes)."""
-    root = Path(cache_dir).absolute() if cache_dir else out.absolute().parent / CACHE_NAME
-    resolved, vault, out = root.resolve(), vault.resolve(), out.resolve()
-    for other, what in ((out, "output folder"), (vault, "vault")):
-        if is_inside(resolved, other) or is_inside(other, resolved):
-            raise OutputError(f"refusing the image cache {resolved}: it overlaps the {what}")
-    return root
 
 
 class ImageCache:
     """Paths in the store, and the per-site manifest with its header-facts index."""
 
-    def __init__(self, root: Path, out: Path) -> None:
-        self.root = root / _LAYOUT
-        self.store = self.root / "store"
-        site_id = hashlib.sha256(os.fsencode(out.absolute())).hexdigest()[:16]
-        self.manifest_path = self.root / "sites" / f"{site_id}.json"
+    def __init__(self, site: SiteCache) -> None:
+        self.site = site
+        self.store = site.image_store
+        self.manifest_path = site.images_manifest
         self._probes: dict[str, list[Any]] = {}
         self._old_probes: dict[str, list[Any]] = {}
         self.used: set[str] = set()  # store file names this build needs
@@ -95,7 +81,7 @@ class ImageCache:
         data = {"probe_version": PROBE_VERSION, "probes": self._probes, "used": sorted(self.used)}
         _write_atomic(self.manifest_path, json.dumps(data).encode("utf-8"))
         keep: set[str] = set()
-        for manifest in self.manifest_path.parent.glob("*.json"):
+        for manifest in self.site.manifests():
             try:
                 keep.update(json.loads(manifest.read_text(encoding="utf-8")).get("used", ()))
             except (OSError, ValueError):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
@@ -280,11 +281,15 @@ def run_tasks(
         yield from workers.results(done)
 
 
-def _context() -> multiprocessing.context.BaseContext:
-    """fork while this process has one thread: workers start at once and nothing is imported
-    again. With other threads running (``garden serve``'s watcher) a forked child could inherit
-    a lock some thread holds, so then forkserver: workers forked from a clean single-threaded
-    server, started once per garden process with this module loaded."""
+def _context(platform: str = sys.platform) -> multiprocessing.context.BaseContext:
+    """On Linux, fork while this process has one thread: workers start at once and nothing is
+    imported again. With other threads running (``garden serve``'s watcher) a forked child could
+    inherit a lock some thread holds, so then forkserver: workers forked from a clean
+    single-threaded server, started once per garden process with this module loaded. On macOS
+    (where system libraries make fork unsafe) and Windows (no fork): spawn, each worker a fresh
+    interpreter. ``platform``: for tests of the other systems."""
+    if not platform.startswith("linux"):
+        return multiprocessing.get_context("spawn")
     methods = multiprocessing.get_all_start_methods()
     if threading.active_count() == 1 and "fork" in methods:
         return multiprocessing.get_context("fork")
