@@ -19,7 +19,6 @@ from garden.images import ImageInfo, display_size, variant_widths
 from garden.images.process import TaskResult
 
 
-
 def site(tmp_path: Path, files: dict[str, str | bytes]) -> BuiltSite:
     return build_site(make_vault(tmp_path / "vault", files), tmp_path / "site")
 

@@ -195,11 +195,7 @@ def test_rebuilds_touch_nothing_beside_out(tmp_path: Path) -> None:
     os.symlink(tmp_path / "site-old", tmp_path / f".site.garden-tmp-{2**22 + 7}-link")
 
     def beside() -> dict[str, bytes | str]:
-        return {
-            k: v
-            for k, v in _tree(tmp_path).items()
-            if not k.startswith(("site/", "v/"))
-        }
+        return {k: v for k, v in _tree(tmp_path).items() if not k.startswith(("site/", "v/"))}
 
     before = beside()
     for _ in range(2):
