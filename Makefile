@@ -46,4 +46,4 @@ bench-images: $(STAMP)
 	$(BIN)/python -m bench.images
 
 clean:
-	rm -rf $(OUT) .garden-cache .pytest_cache
+	rm -rf $(OUT) .pytest_cache build dist
