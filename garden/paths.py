@@ -27,8 +27,9 @@ OutPath = NewType("OutPath", str)
 NOTE_SUFFIX = ".md"
 
 # Characters kept in a slug segment: Unicode letters and digits, "-", "_", ".". Everything else
-# (spaces, punctuation, URL metacharacters such as ? # % &) becomes "-", so a slug never needs
-# escaping on disk and survives any static host.
+# (spaces, punctuation, URL metacharacters such as ? # % &, and the characters Windows and macOS
+# refuse in file names: : * ? " < > | \\ and control characters) becomes "-", so a slug never
+# needs escaping on disk and survives any static host and any of the three systems.
 _UNSAFE = re.compile(r"[^\w.\-]+")
 _DASHES = re.compile(r"-{2,}")
 
@@ -47,13 +48,27 @@ def fold(text: str) -> str:
 MAX_SEGMENT_BYTES = 150
 
 
+# Names Windows reserves for devices, in every folder and with any extension ("nul.html",
+# "Com1.png"): such a file cannot be made, copied or deleted there. Compared without case.
+WINDOWS_RESERVED = frozenset(
+    ["con", "prn", "aux", "nul"]
+    + [f"{port}{n}" for port in ("com", "lpt") for n in (*"123456789", "¹", "²", "³")]
+)
+
+
 def slugify_segment(segment: str) -> str:
+    """One folder or file name of a slug: letters, digits, ``-``, ``_``, ``.``; no leading or
+    trailing dot or dash (Windows drops a trailing dot), never a Windows device name (``CON``
+    becomes ``CON_``), at most ``MAX_SEGMENT_BYTES``."""
     text = nfc(segment).replace("&", "-and-")
     text = _UNSAFE.sub("-", text)
     text = _DASHES.sub("-", text).strip("-.")
     if len(text.encode("utf-8")) > MAX_SEGMENT_BYTES:
         cut = text.encode("utf-8")[:MAX_SEGMENT_BYTES].decode("utf-8", errors="ignore")
         text = cut.strip("-.")
+    stem, dot, rest = text.partition(".")
+    if stem.casefold() in WINDOWS_RESERVED:
+        text = f"{stem}_{dot}{rest}"
     return text or "untitled"
 
 

@@ -10,7 +10,15 @@ from urllib.parse import unquote
 from hypothesis import given
 from hypothesis import strategies as st
 
-from garden.paths import heading_id, normalize_vault_path, relative_url, slugify, slugify_segment
+from garden.paths import (
+    WINDOWS_RESERVED,
+    attachment_out_path,
+    heading_id,
+    normalize_vault_path,
+    relative_url,
+    slugify,
+    slugify_segment,
+)
 
 _SAFE = re.compile(r"^[\w.\-]+$")
 names = st.text(st.characters(blacklist_categories=("Cs",)), min_size=0, max_size=40)
@@ -23,6 +31,33 @@ def test_slug_segments_use_only_safe_characters(name: str) -> None:
     assert _SAFE.match(segment)
     assert not segment.startswith((".", "-"))
     assert "--" not in segment
+
+
+# Windows' device names, in every case and with extensions, as a vault on Linux or a Mac may hold.
+_DEVICES = st.builds(
+    lambda name, upper, ext: (name.upper() if upper else name) + ext,
+    st.sampled_from(sorted(WINDOWS_RESERVED)),
+    st.booleans(),
+    st.sampled_from(["", ".md", ".tar.gz", ". ", " ", "."]),
+)
+
+
+@given(st.one_of(names, _DEVICES))
+def test_slug_segments_are_valid_file_names_on_windows_and_macos(name: str) -> None:
+    segment = slugify_segment(name)
+    assert not re.search(r'[<>:"/\\|?*\x00-\x1f]', segment)
+    assert not segment.endswith((".", " "))  # Windows drops them: two names would become one
+    assert segment.split(".")[0].casefold() not in WINDOWS_RESERVED
+    assert slugify_segment(segment) == segment
+
+
+def test_windows_device_names_get_an_underscore() -> None:
+    assert slugify("CON") == "CON_"
+    assert slugify("Notes/nul.backup") == "Notes/nul_.backup"
+    assert slugify("aux/Com1/lpt9") == "aux_/Com1_/lpt9_"
+    assert slugify("com²") == "com²_"
+    assert slugify("console/Con-job/COM10") == "console/Con-job/COM10"  # not device names
+    assert attachment_out_path("img/PRN.PNG") == "img/PRN_.png"
 
 
 @given(paths)

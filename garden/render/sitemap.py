@@ -25,8 +25,11 @@ TAGS_SLUG = Slug("tags")
 @dataclass
 class SiteMap:
     """A unique slug and OUT file for every page and copied file. Collisions are disambiguated
-    (``-2``, ``-3``...) with a warning, compared case-insensitively so the site also survives a
-    case-insensitive file system."""
+    (``-2``, ``-3``...) with a warning, compared case-insensitively (and in one Unicode form) so
+    the site also survives a case-insensitive file system (macOS, Windows) it is copied to. For
+    the same reason a folder is spelt one way in every path: the first path through it decides
+    (``Guide/a.html`` then ``guide/b.html`` gives ``Guide/b.html``), else a Mac would merge the
+    two folders and a case-sensitive server the site is copied back to would miss one."""
 
     notes: dict[VaultPath, tuple[Slug, OutPath]] = field(default_factory=dict)
     folders: dict[str, OutPath] = field(default_factory=dict)  # folder -> its page
@@ -36,12 +39,22 @@ class SiteMap:
     variants: dict[tuple[VaultPath, int], ImageVariant] = field(default_factory=dict)
     copied: set[VaultPath] = field(default_factory=set)  # attachments used as they are
     claimed: dict[str, str] = field(default_factory=dict)  # folded out path -> what claimed it
+    spelling: dict[str, str] = field(default_factory=dict)  # folded folder -> its one spelling
+
+    def _spelt(self, out: str) -> str:
+        """``out`` with each folder spelt as the first path through it spelt it."""
+        parts = out.split("/")
+        for i in range(len(parts) - 1):
+            folder = "/".join(parts[: i + 1])
+            parts[: i + 1] = self.spelling.setdefault(fold(folder), folder).split("/")
+        return "/".join(parts)
 
     def claim(
         self, out: str, owner: str, reporter: Reporter, source: str = "", *, page: bool = False
     ) -> OutPath:
         """Reserve ``out`` (or ``out`` with ``-2``, ``-3``... if taken). A page also reserves its
         slug, so ``A.md`` and ``A/index.md`` cannot both be slug ``A`` in the content index."""
+        out = self._spelt(out)
         stem, ext = posixpath.splitext(out)
         if out.endswith("/index.html"):
             stem, ext = out[: -len("/index.html")], "/index.html"
@@ -60,6 +73,7 @@ class SiteMap:
         if first_owner is not None:
             message = f"{out} is already used by {first_owner}; this one is at {candidate}"
             reporter.warn("slug-collision", source, 0, message)
+        candidate = self._spelt(candidate)  # a new "-2" folder is spelt from now on
         self.claimed[fold(candidate)] = owner
         if page:
             self.claimed["slug:" + fold(slug_of(OutPath(candidate)))] = owner

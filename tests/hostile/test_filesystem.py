@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import shutil
 import signal
 import sys
 import time
+import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +20,7 @@ from conftest import build_site, leaks, make_vault, png
 
 from garden.build import build
 from garden.errors import OutputError
+from garden.paths import WINDOWS_RESERVED
 
 # -- nothing outside the vault is opened -----------------------------------------------------------
 _AUDITED: list[list[str]] = []  # a stack: the hook records only while a test listens
@@ -310,7 +313,33 @@ COLLIDING = {
     "static/style.css.md": "GENERATED-static",
     "Ünïcödé ñame.md": "UNICODE",
     "emoji 🌱.md": "EMOJI",
+    # Names Windows or macOS cannot hold, and folders that differ only by case.
+    "CON.md": "WINDOWS-con",
+    "nul.md": "WINDOWS-nul",
+    "Com1.backup.md": "WINDOWS-com1",
+    "aux/x.md": "WINDOWS-aux-folder",
+    "trailing dot..md": "WINDOWS-dot",
+    'a: b * c? "d" <e> | f.md': "WINDOWS-punctuation",
+    "Guide/x.md": "FOLDERCASE-upper",
+    "guide/y.md": "FOLDERCASE-lower",
+    "GUIDE/x.md": "FOLDERCASE-twin",
 }
+_WINDOWS_FORBIDDEN = re.compile(r'[<>:"\\|?*\x00-\x1f]')
+
+
+def _portable(paths: list[str]) -> None:
+    """Every OUT path can be made on Windows and macOS, and no two paths (files or folders)
+    differ only by case or Unicode form, with each folder spelt one way."""
+    seen: dict[str, str] = {}
+    for path in paths:
+        parts = path.split("/")
+        for i, part in enumerate(parts):
+            assert part and not _WINDOWS_FORBIDDEN.search(part), path
+            assert not part.endswith((".", " ")), path
+            assert part.split(".")[0].casefold() not in WINDOWS_RESERVED, path
+            prefix = "/".join(parts[: i + 1])
+            folded = unicodedata.normalize("NFC", prefix).casefold()
+            assert seen.setdefault(folded, prefix) == prefix, f"{prefix} and {seen[folded]}"
 
 
 def test_every_note_gets_its_own_page(tmp_path: Path) -> None:
@@ -326,7 +355,11 @@ def test_every_note_gets_its_own_page(tmp_path: Path) -> None:
         assert marker.split()[0] in site.page(page), slug
     pages = [f for f in site.files() if f.endswith(".html")]
     assert len({p.casefold() for p in pages}) == len(pages)  # safe on case-insensitive disks
+    _portable(site.files())
     assert site.warnings("slug-collision")
+    assert {"CON_.html", "nul_.html", "Com1_.backup.html", "aux_/x.html"} <= set(pages)
+    # The three notes of "Guide", "guide" and "GUIDE" share one folder, spelt as the first path.
+    assert {"GUIDE/x.html", "GUIDE/y.html", "GUIDE/x-2.html"} <= set(pages)
 
 
 def test_attachments_named_like_garden_outputs_keep_their_own_file(tmp_path: Path) -> None:
@@ -342,6 +375,7 @@ def test_attachments_named_like_garden_outputs_keep_their_own_file(tmp_path: Pat
     for rel, data in planted.items():
         if not rel.endswith(".html"):  # a planted "x.html" is an attachment, copied as it is
             assert data in contents, f"{rel} was overwritten"
+    _portable(site.files())
     for rel in base.files():
         if rel.startswith("static/") or rel.endswith(".json"):
             assert (site.out / rel).read_bytes() == (base.out / rel).read_bytes(), rel
