@@ -42,7 +42,7 @@ from garden.images import (
 from garden.lock import build_lock
 from garden.model import Note, SourceFile, Vault
 from garden.parse import note_digest, parse_note
-from garden.paths import OutPath, VaultPath, is_inside, nfc
+from garden.paths import OutPath, VaultPath, is_inside, vault_path_of
 from garden.publish import Verdict, explain_file, filter_published
 from garden.render import PageMemo, SiteRenderer
 from garden.resolve import find_home, resolve_vault, reuse_resolution
@@ -465,7 +465,7 @@ class NoteRedraw:
         or front-matter value); None otherwise, and when the file cannot be read."""
         if not is_inside(path, self.vault):
             return None
-        source = self.sources.get(VaultPath(nfc(path.relative_to(self.vault).as_posix())))
+        source = self.sources.get(vault_path_of(path.relative_to(self.vault)))
         if source is None or source.ignored_by:
             return None
         note, _ = parse_note(source)
@@ -514,8 +514,9 @@ def explain(vault: Path, target: Path, *, config_path: Path | None = None) -> Ve
     folder = absolute.parent.resolve()
     if not is_inside(folder, vault):
         return Verdict(str(target), "not in vault", False, (f"not inside the vault {vault}",))
-    parts = (folder / absolute.name).relative_to(vault).parts
-    rel = VaultPath(nfc("/".join(parts)))
+    relative = (folder / absolute.name).relative_to(vault)
+    parts = relative.parts
+    rel = vault_path_of(relative)
     verdict = explain_file(everything, published, reasons, rel)
     if verdict is not None:
         return verdict

@@ -228,7 +228,7 @@ def _add_cache(commands: Commands) -> None:
 
 
 def _megabytes(size: int) -> str:
-    return f"{size / 1e6:.1f} MB"
+    return f"{size / 1e6:.1f} MB" if size >= 100_000 else f"{size / 1e3:.0f} kB"
 
 
 def _cache_root(args: argparse.Namespace) -> Path:
@@ -273,7 +273,7 @@ def _run_cache_clean(args: argparse.Namespace) -> int:
         if args.vault is None:
             if args.out is not None:
                 raise GardenError("-o OUT needs the VAULT whose cache to delete")
-            freed = places.folder_size(root)
+            freed = places.folder_size(root) if root.is_dir() else 0
             places.clean_all(root)
             print(f"garden: deleted the cache in {root} ({_megabytes(freed)})")
             return EXIT_OK

@@ -16,7 +16,7 @@ import posixpath
 import re
 import unicodedata
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import PurePath
 from typing import NewType
 from urllib.parse import quote
 
@@ -157,7 +157,13 @@ def root_prefix(from_out: str) -> str:
     return "../" * from_out.count("/")
 
 
-def is_inside(child: Path, parent: Path) -> bool:
+def vault_path_of(relative: PurePath) -> VaultPath:
+    """The vault path of a file path relative to the vault, whatever the platform's separator:
+    links and vault paths always use ``/``, as in Obsidian."""
+    return VaultPath(nfc("/".join(relative.parts)))
+
+
+def is_inside(child: PurePath, parent: PurePath) -> bool:
     """True when ``child`` is ``parent`` or below it (both resolved by the caller)."""
     return child == parent or parent in child.parents
 

@@ -153,10 +153,32 @@ class SiteCache:
             os.replace(tmp, self.folder / SITE_INFO)
 
 
+def is_garden_cache(root: Path) -> bool:
+    """Whether ``root`` is garden's to write in and clean: missing, empty, marked by garden's
+    CACHEDIR.TAG, or holding nothing but the names garden gives (an older garden's cache)."""
+    try:
+        names = {p.name for p in root.iterdir()}
+    except FileNotFoundError:
+        return True
+    except NotADirectoryError:
+        return False
+    with contextlib.suppress(OSError):
+        if (root / CACHEDIR_TAG).read_text(encoding="utf-8") == _TAG_TEXT:
+            return True
+    return names <= set(OWN_NAMES)
+
+
 def site_cache(root: Path, vault: Path, out: Path) -> SiteCache:
     """The cache of building ``vault`` into ``out`` under ``root``. Refused when it would be
     inside OUT (the site swap would delete it) or the vault (it would be published), or would
-    contain either."""
+    contain either, and when ``root`` holds files garden did not make (``cache_dir`` naming a
+    folder of the user's: ``garden cache clean`` must never delete their files, and backup
+    tools must not skip them for the CACHEDIR.TAG garden puts there)."""
+    if not is_garden_cache(root):
+        raise OutputError(
+            f"refusing the cache folder {root}: it holds files garden did not make "
+            f"({CACHEDIR_TAG} missing); choose an empty or new folder"
+        )
     vault, out = vault.resolve(), out.resolve()
     cache = SiteCache(root, root / SITES / _named(vault, vault, out))
     for mine in (cache.folder, cache.image_store):
@@ -215,7 +237,12 @@ def remove_site(site: CachedSite) -> None:
 
 
 def clean_all(root: Path) -> list[Path]:
-    """Delete everything garden made in ``root`` (only the names it gives); return what went."""
+    """Delete everything garden made in ``root`` (only the names it gives); return what went.
+    Refused when ``root`` is not garden's cache folder (``is_garden_cache``)."""
+    if not is_garden_cache(root):
+        raise OutputError(
+            f"{root} is not garden's cache folder ({CACHEDIR_TAG} missing): nothing deleted"
+        )
     gone = []
     for name in OWN_NAMES:
         path = root / name

@@ -26,10 +26,10 @@ import signal
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -42,7 +42,7 @@ from garden.console import Console
 from garden.diagnostics import Diagnostic, Reporter
 from garden.emit import check_output_dir
 from garden.errors import GardenError
-from garden.paths import is_inside
+from garden.paths import is_inside, vault_path_of
 from garden.render.reader import FEED_XML, SEARCH_DIR
 from garden.theme import THEMES_DIR, theme_folder
 
@@ -401,15 +401,9 @@ class Preview:
 
     def relevant(self, _change: watchfiles.Change, raw: str) -> bool:
         """Would this change alter the site? (watchfiles' ``watch_filter``)"""
-        path = Path(raw)
-        if path.name.endswith(_SCRATCH_SUFFIXES) or is_inside(path, self.out):
-            return False
-        if self.config_path is not None and path == self.config_path:
-            return True
-        for root in (self.vault, *self.themes):
-            if is_inside(path, root):
-                return not any(part.startswith(".") for part in path.relative_to(root).parts)
-        return False
+        return relevant_change(
+            Path(raw), vault=self.vault, themes=self.themes, out=self.out, config=self.config_path
+        )
 
     def watch(
         self,
@@ -439,9 +433,31 @@ class Preview:
                 on_change({p for _, p in changes})
 
 
+def relevant_change(
+    path: PurePath,
+    *,
+    vault: PurePath,
+    themes: Sequence[PurePath],
+    out: PurePath,
+    config: PurePath | None,
+) -> bool:
+    """Whether a change of ``path`` can alter the site: it is in the vault or a theme, not in a
+    dot-folder (``.obsidian/workspace.json`` changes each time a note is opened) nor an editor's
+    scratch file, nor in OUT; or it is the config file. Pure: the paths are of the platform's
+    flavour (``PureWindowsPath`` in the tests of Windows)."""
+    if path.name.endswith(_SCRATCH_SUFFIXES) or is_inside(path, out):
+        return False
+    if config is not None and path == config:
+        return True
+    for root in (vault, *themes):
+        if is_inside(path, root):
+            return not any(part.startswith(".") for part in path.relative_to(root).parts)
+    return False
+
+
 def _describe(paths: set[str], vault: Path) -> str:
     names = sorted(
-        str(Path(p).relative_to(vault)) if is_inside(Path(p), vault) else p for p in paths
+        vault_path_of(Path(p).relative_to(vault)) if is_inside(Path(p), vault) else p for p in paths
     )
     shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
     return f"changed: {shown}"
