@@ -170,8 +170,8 @@ def is_garden_cache(root: Path) -> bool:
 
 def site_cache(root: Path, vault: Path, out: Path) -> SiteCache:
     """The cache of building ``vault`` into ``out`` under ``root``. Refused when it would be
-    inside OUT (the site swap would delete it) or the vault (it would be published), or would
-    contain either, and when ``root`` holds files garden did not make (``cache_dir`` naming a
+    inside OUT (the site swap would delete it) or the vault (it would be published; a dot-folder
+    of the vault is fine, as nothing in it is), or would contain either, and when ``root`` holds files garden did not make (``cache_dir`` naming a
     folder of the user's: ``garden cache clean`` must never delete their files, and backup
     tools must not skip them for the CACHEDIR.TAG garden puts there)."""
     if not is_garden_cache(root):
@@ -183,10 +183,18 @@ def site_cache(root: Path, vault: Path, out: Path) -> SiteCache:
     cache = SiteCache(root, root / SITES / _named(vault, vault, out))
     for mine in (cache.folder, cache.image_store):
         mine = mine.resolve()
+        if is_inside(mine, vault) and _in_dot_folder(mine, vault):
+            continue  # never read nor published: a CI job caches a folder inside its checkout
         for other, what in ((out, "output folder"), (vault, "vault")):
             if is_inside(mine, other) or is_inside(other, mine):
                 raise OutputError(f"refusing the cache folder {root}: it overlaps the {what}")
     return cache
+
+
+def _in_dot_folder(path: Path, vault: Path) -> bool:
+    """Inside a dot-folder of the vault (``.cache/``), which garden never reads or publishes and
+    Obsidian does not index. Never OUT: OUT may not be inside the vault at all."""
+    return any(part.startswith(".") for part in path.relative_to(vault).parts)
 
 
 # -- garden cache info | clean -----------------------------------------------------------------

@@ -81,6 +81,18 @@ def test_cache_dir_moves_the_cache_and_the_flag_wins_over_the_config(
     assert not user_cache.exists()
 
 
+def test_a_cache_in_a_dot_folder_of_the_vault_is_allowed_and_never_published(
+    vault: Path, tmp_path: Path
+) -> None:
+    """A CI job whose checkout is the vault can only cache folders inside it (GitLab CI)."""
+    proc = garden("build", vault, "-o", tmp_path / "site", "--cache-dir", vault / ".cache" / "g")
+    assert proc.returncode == 0, proc.stderr
+    assert (vault / ".cache" / "g" / "sites").is_dir()
+    assert not [p for p in (tmp_path / "site").rglob("*") if "sites" in p.parts]
+    proc = garden("build", vault, "-o", tmp_path / "site", "--cache-dir", vault / "cache")
+    assert proc.returncode == 2 and "overlaps the vault" in proc.stderr
+
+
 def test_cache_info_and_clean(
     vault: Path, tmp_path: Path, user_cache: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
