@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import gzip
 import html
 import io
 import json
+import os
 import re
+import shutil
+import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +25,24 @@ from garden.diagnostics import Diagnostic, Reporter
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_VAULTS = REPO.parent / "shared" / "vaults"
+
+
+_PROCESS_CACHE_HOME: list[str] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Module- and session-scoped fixtures build sites before any test's own cache folder exists
+    (``user_cache``): they get one for the whole run of this process (each xdist worker its
+    own), never the real ~/.cache."""
+    folder = tempfile.mkdtemp(prefix="garden-test-cache-")
+    _PROCESS_CACHE_HOME.append(folder)
+    os.environ["XDG_CACHE_HOME"] = folder
+    atexit.register(shutil.rmtree, folder, True)  # xdist may end a worker without unconfigure
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    while _PROCESS_CACHE_HOME:
+        shutil.rmtree(_PROCESS_CACHE_HOME.pop(), ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
