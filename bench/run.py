@@ -86,8 +86,10 @@ def run_sampled(command: list[str], **popen: Any) -> tuple[str, str, int, float,
 
 
 def _run_build(vault: Path, out: Path, *flags: str) -> dict[str, Any]:
-    """One build in its own process, with its tree's peak memory (``run_sampled``)."""
-    env = dict(os.environ, PYTHONPATH=str(REPO))
+    """One build in its own process, with its tree's peak memory (``run_sampled``). Its cache
+    folder is beside OUT in the run's work folder, which each vault's run starts by deleting: a
+    clean build has no image variants from an earlier run (they live in the cache folder)."""
+    env = dict(os.environ, PYTHONPATH=str(REPO), XDG_CACHE_HOME=str(out.parent / "cache"))
     command = [sys.executable, "-m", "bench.worker", str(vault), str(out), *flags]
     stdout, stderr, status, rss, pss = run_sampled(command, env=env, cwd=REPO)
     if status != 0:
