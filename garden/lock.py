@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
-from garden.errors import LockError
+from garden.errors import LockError, OutputError
 
 STAGING_SUFFIX = ".garden-build"
 LOCK_NAME = "lock"
@@ -115,12 +115,14 @@ def _same_file(fd: int, path: Path) -> bool:
 
 
 def _open_lock_file(folder: Path) -> int | None:
-    folder.mkdir(parents=True, exist_ok=True)
     flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
     try:
+        folder.mkdir(parents=True, exist_ok=True)
         return os.open(folder / LOCK_NAME, flags, 0o644)
     except FileNotFoundError:  # the last holder removed the folder just now: try again
         return None
+    except OSError as exc:  # OUT's parent is not writable, say
+        raise OutputError(f"cannot make the staging folder {folder}: {exc.strerror}") from None
 
 
 def _acquire(out: Path, folder: Path, wait: float, backend: _Flock | _Msvcrt) -> int:

@@ -171,9 +171,9 @@ def is_garden_cache(root: Path) -> bool:
 def site_cache(root: Path, vault: Path, out: Path) -> SiteCache:
     """The cache of building ``vault`` into ``out`` under ``root``. Refused when it would be
     inside OUT (the site swap would delete it) or the vault (it would be published; a dot-folder
-    of the vault is fine, as nothing in it is), or would contain either, and when ``root`` holds files garden did not make (``cache_dir`` naming a
-    folder of the user's: ``garden cache clean`` must never delete their files, and backup
-    tools must not skip them for the CACHEDIR.TAG garden puts there)."""
+    of the vault is fine, as nothing in it is), or would contain either; and when ``root`` holds
+    files garden did not make (``cache_dir`` naming a folder of the user's: ``garden cache
+    clean`` must never delete their files, nor backup tools skip them for garden's tag)."""
     if not is_garden_cache(root):
         raise OutputError(
             f"refusing the cache folder {root}: it holds files garden did not make "

@@ -62,6 +62,13 @@ def test_a_build_leaves_nothing_beside_out_and_caches_in_the_user_cache_folder(
     assert (user_cache / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172")
 
 
+def test_an_out_whose_parent_cannot_be_made_is_a_clear_error(vault: Path, tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("not a folder")
+    proc = garden("build", vault, "-o", tmp_path / "a-file" / "site")
+    assert proc.returncode == 2 and "cannot make the staging folder" in proc.stderr
+    assert "internal error" not in proc.stderr
+
+
 def test_one_cache_folder_per_vault_and_out(vault: Path, tmp_path: Path, user_cache: Path) -> None:
     other = make_vault(tmp_path / "Other vault", {"index.md": "hi"})
     for v, out in ((vault, "a"), (vault, "b"), (other, "a2")):
