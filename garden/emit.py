@@ -306,7 +306,9 @@ def emit_site(
         if not out.exists():
             os.rename(new, out)
             return identities
-        shutil.rmtree(replace_out(new, out, staging / _OLD))  # now holds the previous site
+        # The previous site. Windows may refuse to delete a file a program holds open: the site
+        # is in place all the same, and whatever stays goes with the staging folder or next time.
+        shutil.rmtree(replace_out(new, out, staging / _OLD), ignore_errors=True)
         return identities
     except BaseException:
         with contextlib.suppress(OSError):
