@@ -28,6 +28,14 @@ from garden.cache import (
 )
 from garden.config import Config, config_file, config_relative, load_config
 from garden.diagnostics import Diagnostic, Reporter
+from garden.diagrams import (
+    DIAGRAMS,
+    Diagrams,
+    DiagramStats,
+    Mapper,
+    produce_diagrams,
+    renderer_version,
+)
 from garden.emit import SITE_MARKER, check_output_dir, emit_site, reclaim_staging
 from garden.images import (
     RASTER_SUFFIXES,
@@ -58,6 +66,7 @@ class BuildResult:
     unpublished: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     images: ImageStats = field(default_factory=ImageStats)
+    diagrams: DiagramStats = field(default_factory=DiagramStats)
     unchanged: bool = False  # nothing changed since the last build: OUT was left as it was
     pages_reused: int = 0  # pages whose output could not change: taken from OUT as they were
     # OUT paths this build wrote or removed; None when unknown (OUT was written whole)
@@ -333,9 +342,9 @@ def _build(
     store = BuildCache(site_cache.build)
     old = store.load() if use_cache else BuildState()
     new = BuildState()
-    notes_cache = _NoteCache(
-        store, old, new, digest_of(code_fingerprint(), config, theme_stats(theme))
-    )
+    # Pages show diagrams the renderer drew: a new renderer version draws pages again.
+    inputs = digest_of(code_fingerprint(), renderer_version(), config, theme_stats(theme))
+    notes_cache = _NoteCache(store, old, new, inputs)
     before = len(reporter.diagnostics)
 
     files, folders, diagnostics = scan_vault(vault, config.ignore)
@@ -394,9 +403,16 @@ def _build(
         site, result.images = produce_images(
             site, cache, settings, reporter, progress=progress is not None, workers=workers
         )
+        timer.lap("images")
+        # Diagrams: each one the pages show, from the cache or drawn now (in the image workers
+        # when there are any, else in workers started for them when there are many to draw).
+        diagrams = Diagrams(store)
+        site, result.diagrams = produce_diagrams(
+            site, diagrams, reporter, _mapper(workers, settings.jobs)
+        )
         if workers is not None:
             workers.close()  # before emit; close() again in ``finally`` does nothing
-        timer.lap("images")
+        timer.lap("diagrams")
 
         previous = old.outputs if out_is_last_site else None
         new.outputs = emit_site(site, out, previous, staging=staging, in_place=in_place)
@@ -422,9 +438,10 @@ def _build(
         store.save_pages(memo.snapshot())
         store.prune(notes_cache.kept_tokens)
         site_cache.record(vault, out.absolute())
+        store.prune(set(diagrams.drawn), DIAGRAMS, ".json")
         notes_cache.release()
         if keep_renderer:
-            result.redraw = NoteRedraw(vault, renderer, notes_cache.sources)
+            result.redraw = NoteRedraw(vault, renderer, notes_cache.sources, diagrams)
         timer.lap("emit")
     finally:
         if workers is not None:
@@ -450,14 +467,39 @@ def cache_folder(
     return _cache_root(config, vault, config_path, cache_dir)
 
 
+# Diagrams to draw before they are worth worker processes of their own (~20 ms each).
+_DIAGRAMS_FOR_WORKERS = 16
+
+
+def _mapper(workers: Workers | None, jobs: int) -> Mapper:
+    """How the diagram stage runs its drawing: in ``workers`` when the build has them, in new
+    ones when there is much to draw, else here."""
+
+    def run(fn: Callable[[Any], Any], items: Any) -> Any:
+        if workers is not None:
+            return workers.map(fn, items)
+        count = min(jobs or os.cpu_count() or 1, len(items) // (_DIAGRAMS_FOR_WORKERS // 2))
+        if count < 2:
+            return [fn(item) for item in items]
+        with Workers(count) as own:
+            return own.map(fn, items)
+
+    return run
+
+
 class NoteRedraw:
     """The last build's renderer, kept by the preview to show an edited note's page at once,
     before the build that follows the edit is done (``SiteRenderer.redraw``)."""
 
     def __init__(
-        self, vault: Path, renderer: SiteRenderer, sources: dict[VaultPath, SourceFile]
+        self,
+        vault: Path,
+        renderer: SiteRenderer,
+        sources: dict[VaultPath, SourceFile],
+        diagrams: Diagrams,
     ) -> None:
         self.vault, self.renderer, self.sources = vault, renderer, sources
+        self.diagrams = diagrams
 
     def page(self, path: Path) -> tuple[OutPath, bytes] | None:
         """The page of the note file at ``path`` as the next build will draw it, when the note
@@ -472,7 +514,11 @@ class NoteRedraw:
         if not note.digest:  # unreadable: the build will say why
             return None
         drawn = self.renderer.redraw(note)
-        return None if drawn is None else (drawn[0], drawn[1].encode("utf-8"))
+        if drawn is None:
+            return None
+        # Its diagrams: from the cache, or drawn here (an edited one), as the build will.
+        self.diagrams.load(self.renderer.redrawn_diagrams())
+        return drawn[0], self.diagrams.finish(drawn[1]).encode("utf-8")
 
 
 def _is_raster(source: SourceFile) -> bool:

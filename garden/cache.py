@@ -7,7 +7,8 @@ user's cache folder)::
     state.pickle                fingerprint of the inputs, parsed notes (without their token
                                 trees), the identity of every file in OUT
     pages.pickle                the page records of the last site (``render.memo``)
-    tokens/ab/<digest>.pickle   a note's mistune tokens, by content hash
+    tokens/ab/<digest>.<format>.pickle   a note's mistune tokens, by content hash
+    diagrams/ab/<key>.json      a drawn diagram, by its text and the renderer's version
 
 Parsed notes are keyed by the file's (size, mtime, inode) and checked by content hash, like make
 and git do; their token trees are loaded only for notes that are rendered again. A cache that
@@ -31,7 +32,10 @@ from garden import __version__
 from garden.diagnostics import Diagnostic
 from garden.model import Note
 
-_FORMAT = 2  # bump when a pickled value changes shape (2: Note.modified)
+# bump when a pickled value changes shape (2: Note.modified; 3: mermaid blocks' lines in token
+# trees, and the links of their internal-link nodes in Note.links)
+_FORMAT = 3
+_TOKENS_EXT = f".{_FORMAT}.pickle"  # token trees of an older shape are never read
 StatKey = tuple[int, int, int]
 # A file changed this close to the last build's end may have changed again within the same
 # mtime tick (file systems store mtimes in coarse ticks): its stat is not trusted ("racy git").
@@ -110,26 +114,38 @@ class BuildCache:
         return self.folder / kind / digest[:2] / (digest + ext)
 
     def write_tokens(self, digest: str, tokens: list[dict[str, Any]]) -> None:
-        path = self._entry("tokens", digest, ".pickle")
+        path = self._entry("tokens", digest, _TOKENS_EXT)
         if not path.exists():
             _write_atomic(path, pickle.dumps(tokens, protocol=pickle.HIGHEST_PROTOCOL))
 
     def read_tokens(self, digest: str) -> list[dict[str, Any]] | None:
         try:
-            with open(self._entry("tokens", digest, ".pickle"), "rb") as f:
+            with open(self._entry("tokens", digest, _TOKENS_EXT), "rb") as f:
                 tokens = pickle.load(f)
         except Exception:  # missing or damaged: the caller parses the note again
             return None
         return tokens if isinstance(tokens, list) else None
 
-    def prune(self, live_tokens: set[str]) -> None:
-        """Drop token trees no published note uses any more, so the cache does not grow forever."""
-        folder = self.folder / "tokens"
+    def read_entry(self, kind: str, key: str) -> bytes | None:
+        """The bytes stored under ``key`` in the folder ``kind`` (drawn diagrams), or None."""
+        try:
+            return self._entry(kind, key, ".json").read_bytes()
+        except OSError:
+            return None
+
+    def write_entry(self, kind: str, key: str, data: bytes) -> None:
+        _write_atomic(self._entry(kind, key, ".json"), data)
+
+    def prune(self, live_tokens: set[str], kind: str = "tokens", ext: str = _TOKENS_EXT) -> None:
+        """Drop entries of ``kind`` (token trees, drawn diagrams) this build's site did not use,
+        so the cache does not grow forever."""
+        folder = self.folder / kind
         if not folder.is_dir():
             return
         for shard in folder.iterdir():
             for entry in shard.iterdir():
-                if entry.name.split(".", 1)[0] not in live_tokens:
+                name = entry.name
+                if not name.endswith(ext) or name[: -len(ext)] not in live_tokens:
                     with contextlib.suppress(OSError):
                         entry.unlink()
 

@@ -51,6 +51,8 @@ class CheckResult:
 def _written(ref: LinkRef) -> str:
     """The link roughly as the user typed it, so they can search for it."""
     anchor = f"#^{ref.block}" if ref.block else f"#{ref.heading}" if ref.heading else ""
+    if ref.syntax == "diagram":
+        return f"the diagram node {ref.target!r} (class internal-link)"
     if ref.syntax == "markdown":
         return f"{'!' if ref.embed else ''}[]({ref.target}{anchor})"
     return f"{'!' if ref.embed else ''}[[{ref.target}{anchor}]]"

@@ -57,7 +57,8 @@ class LinkRef(Picklable):
     embed: bool = False
     width: int | None = None
     height: int | None = None
-    syntax: Literal["wiki", "markdown"] = "wiki"
+    # "diagram": a mermaid node of class internal-link (a link, but not an edge of the graph)
+    syntax: Literal["wiki", "markdown", "diagram"] = "wiki"
     line: int = 0  # 1-based line in the note, 0 while unknown
 
     @property
@@ -162,6 +163,17 @@ class ImageVariant(Picklable):
 
 
 @dataclass(frozen=True, slots=True)
+class DiagramRequest(Picklable):
+    """A diagram a page shows, asked for at render time and drawn by the diagram stage (once
+    per distinct ``key``: its text and the renderer's version). ``source`` is its text."""
+
+    key: str
+    kind: str  # "mermaid"
+    source: str
+    users: tuple[tuple[VaultPath, int], ...] = ()  # (note, line) of the block, for warnings
+
+
+@dataclass(frozen=True, slots=True)
 class Page:
     slug: Slug
     out_path: OutPath
@@ -193,3 +205,5 @@ class Site:
     files: tuple[CopiedFile, ...]
     data: dict[str, bytes] = field(hash=False)  # OUT-relative path -> bytes (JSON, CSS...)
     variants: tuple[ImageVariant, ...] = ()  # made by the image stage, then copied like files
+    # drawn by the diagram stage, which puts them into the pages' HTML where they are marked
+    diagrams: tuple[DiagramRequest, ...] = ()

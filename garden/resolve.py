@@ -171,6 +171,9 @@ def resolve_vault(
                     diagnostics.append(Diagnostic("anchor", note.path, ref.line, problem))
                 resolution = Resolution("note", resolution.target, anchor)
             resolutions[key] = resolution
+            # A diagram's node links to its note, but is no link of the graph (as in Obsidian).
+            if ref.syntax == "diagram":
+                continue
             if resolution.kind == "note" and resolution.target != note.path:
                 graph.add_edge(note.path, resolution.target)
     vault = Vault(

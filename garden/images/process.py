@@ -13,16 +13,19 @@ import multiprocessing
 import os
 import sys
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypeVar
 
 from PIL import Image, ImageDraw, ImageSequence
 
 from garden.images.probe import MAX_PIXELS
 
+T = TypeVar("T")
+R = TypeVar("R")
 _TRANSPOSE = {
     2: Image.Transpose.FLIP_LEFT_RIGHT,
     3: Image.Transpose.ROTATE_180,
@@ -253,6 +256,17 @@ class Workers:
 
     def pending(self) -> int:
         return len(self._futures) + len(self._queued)
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+        """``fn`` over ``items`` in the workers (other work than images: drawing diagrams), in
+        order; in this process with one worker, or when a worker died."""
+        if self._pool is None or len(items) < 2:
+            return [fn(item) for item in items]
+        try:
+            chunk = max(1, len(items) // (self.count * 4))
+            return list(self._pool.map(fn, items, chunksize=chunk))
+        except BrokenProcessPool:
+            return [fn(item) for item in items]
 
     def close(self) -> None:
         if self._pool is not None:

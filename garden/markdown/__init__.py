@@ -22,6 +22,7 @@ from garden.markdown.callouts import transform_callouts
 from garden.markdown.comments import blank_comments, comments, remove_comments
 from garden.markdown.footnotes import inline_footnotes, number_footnotes
 from garden.markdown.math import math
+from garden.markdown.mermaid import number_diagrams
 from garden.markdown.tags import normalize_tag, tags
 from garden.markdown.tasks import tasks
 from garden.markdown.wikilinks import internal_markdown_links, plain_text, wikilinks
@@ -66,7 +67,9 @@ class ParsedBody:
     tokens: list[Token]
     headings: tuple[Heading, ...]
     block_ids: frozenset[str]
-    refs: tuple[LinkRef, ...]  # in document order, line numbers filled in from the body text
+    # in document order, line numbers filled in from the body text; then the links of mermaid
+    # diagrams' internal-link nodes (syntax "diagram")
+    refs: tuple[LinkRef, ...]
     tags: tuple[str, ...]  # inline tags in first-seen order
 
 
@@ -92,6 +95,7 @@ def parse_body(body: str, first_line: int = 1) -> ParsedBody:
     assign_block_ids(tokens, block_ids)
     headings = _assign_heading_ids(tokens)
     refs, inline_tags = _collect(tokens, text, first_line)
+    refs += tuple(number_diagrams(tokens, text, first_line))
     return ParsedBody(tokens, headings, frozenset(block_ids), refs, inline_tags)
 
 

@@ -27,6 +27,7 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
+from garden.markdown.mermaid import is_mermaid
 from garden.markdown.sanitize import clean_html, clean_inline_html
 
 _FIRST_TAG = re.compile(r"^(\s*<[a-zA-Z][a-zA-Z0-9]*)")
@@ -193,7 +194,17 @@ class NoteHTMLRenderer(HTMLRenderer):
             return f'<pre class="math-error"><code>{escape(text)}</code></pre>\n'
         return f'<div class="math-display">{html}</div>\n'
 
-    def block_code(self, code: str, info: str | None = None) -> str:
+    def render_diagram(self, code: str, line: int) -> str | None:
+        """A ```` ```mermaid ```` block drawn as a diagram; None shows its code (this class has
+        no diagram renderer: the page renderer has)."""
+        return None
+
+    def block_code(self, code: str, info: str | None = None, line: int = 0) -> str:
+        # ``line``: where a mermaid block's fence is in its note (set by the parser, for warnings)
+        if is_mermaid(info):
+            drawn = self.render_diagram(code, line)
+            if drawn is not None:
+                return drawn
         lang = (info or "").strip().split(None, 1)[0] if info and info.strip() else ""
         if lang:
             highlighted = highlight_code(code, lang.lower())

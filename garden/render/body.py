@@ -16,6 +16,7 @@ from mistune import BlockState
 from mistune.util import escape
 
 from garden.diagnostics import Reporter
+from garden.diagrams import NodeLink, diagram_key, marker
 from garden.images import (
     AUDIO_SUFFIXES,
     IMAGE_SUFFIXES,
@@ -31,7 +32,8 @@ from garden.images import (
     variant_widths,
 )
 from garden.markdown.html import NoteHTMLRenderer
-from garden.model import ImageVariant, LinkRef, Note, Resolution, Vault
+from garden.markdown.mermaid import diagram_link, internal_link_nodes
+from garden.model import DiagramRequest, ImageVariant, LinkRef, Note, Resolution, Vault
 from garden.paths import (
     VaultPath,
     fold,
@@ -98,6 +100,8 @@ class PageRenderer(NoteHTMLRenderer):
         self._infos: dict[VaultPath, ImageInfo] = {}
         self.copied_here: list[VaultPath] = []  # attachments this page copies as they are
         self.variants_here: list[tuple[VaultPath, int, int]] = []  # (image, width, line)
+        # (key, source, line) of each diagram on this page; line -1 inside an embed
+        self.diagrams_here: list[tuple[str, str, int]] = []
 
     # -- entry point ------------------------------------------------------------------------
     def render_note(self, note: Note, page_out: str) -> str:
@@ -108,6 +112,7 @@ class PageRenderer(NoteHTMLRenderer):
         self.images_drawn = 0
         self.copied_here = []
         self.variants_here = []
+        self.diagrams_here = []
         return self(self.tokens_of(note), BlockState())
 
     def inputs(self, note: Note) -> list[object]:
@@ -154,12 +159,16 @@ class PageRenderer(NoteHTMLRenderer):
         note: Note,
         copied: tuple[VaultPath, ...],
         variants: tuple[tuple[VaultPath, int, int], ...],
+        diagrams: tuple[tuple[str, str, int], ...] = (),
     ) -> list[str]:
-        """Ask again for the attachments and image variants an earlier drawing of ``note``'s
-        page used (the page itself is not drawn); returns the variants' OUT paths, which the
-        caller compares with the ones that drawing used."""
+        """Ask again for the attachments, image variants and diagrams an earlier drawing of
+        ``note``'s page used (the page itself is not drawn); returns the variants' OUT paths,
+        which the caller compares with the ones that drawing used."""
         self.stack = [_Frame(note.path, "")]
         self.site.copied.update(copied)
+        self.diagrams_here = []
+        for key, source, line in diagrams:
+            self.request_diagram(key, source, line)
         outs = []
         for path, width, line in variants:
             variant = self.variant(path, self.image_info(path), width, line, top_line=line)
@@ -239,6 +248,42 @@ class PageRenderer(NoteHTMLRenderer):
             return f'<a class="internal folder" href="{escape(href)}">{label}</a>'
         href = self.attachment_url(res.target)
         return f'<a class="internal attachment" href="{escape(href)}">{label}</a>'
+
+    # -- diagrams -------------------------------------------------------------------------------
+    def render_diagram(self, code: str, line: int) -> str:
+        """A marker where the diagram goes, with where its ``internal-link`` nodes lead from
+        this page; the diagram stage draws it (once per distinct text) and puts it there."""
+        key = diagram_key(code)
+        self.request_diagram(key, code, line if len(self.stack) == 1 else -1)
+        links = tuple(
+            self._node_link(node, name, line + 1 + offset if line else 0)
+            for node, name, offset in internal_link_nodes(code)
+        )
+        return marker(key, len(self.diagrams_here), links)
+
+    def request_diagram(self, key: str, source: str, line: int) -> None:
+        """Ask for a diagram; ``line`` is where the page's own note has it (-1 in an embed: the
+        embedded note's page reports a diagram that cannot be drawn)."""
+        self.diagrams_here.append((key, source, line))
+        request = self.site.diagrams.get(key) or DiagramRequest(key, "mermaid", source)
+        user = (self.stack[0].note, line)
+        if line >= 0 and user not in request.users:
+            request = replace(request, users=(*request.users, user))
+        self.site.diagrams[key] = request
+
+    def _node_link(self, node: str, name: str, line: int) -> NodeLink:
+        """Where an ``internal-link`` node named ``name`` leads, resolved like ``[[name]]``."""
+        ref = diagram_link(name, line)
+        res = self.resolution(ref)
+        if res.kind == "broken" or res.target is None:
+            self.warn("broken-link", f"diagram node {name!r}: {res.reason}", line)
+            return NodeLink(node, broken=res.reason)
+        if res.kind == "note":
+            title = self.vault.notes[res.target].title
+            return NodeLink(node, self.url(self.site.notes[res.target][1], res.anchor), title)
+        if res.kind == "folder":
+            return NodeLink(node, self.url(self.site.folders[res.target]), name)
+        return NodeLink(node, self.attachment_url(res.target), name)
 
     # -- embeds ---------------------------------------------------------------------------------
     def render_embed(self, ref: LinkRef, res: Resolution, state: BlockState) -> str:

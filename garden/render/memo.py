@@ -60,6 +60,7 @@ class PageRecord:
     search: SearchDoc | None = None  # a note's search document
     body: str = ""  # a note's body key: its digest and ``PageRenderer.inputs``
     terms: Terms = ((), ())  # the search document's ``doc_terms``
+    diagrams: tuple[tuple[str, str, int], ...] = ()  # (key, source, line or -1) it shows
 
 
 @dataclass

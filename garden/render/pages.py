@@ -15,7 +15,7 @@ from garden.cache import content_identity
 from garden.config import Config
 from garden.diagnostics import Reporter
 from garden.images import ImagePlan, image_settings
-from garden.model import CopiedFile, Note, Page, Site, Vault, same_shape
+from garden.model import CopiedFile, DiagramRequest, Note, Page, Site, Vault, same_shape
 from garden.paths import (
     Href,
     OutPath,
@@ -356,6 +356,7 @@ class SiteRenderer:
             doc,
             body,
             terms,
+            tuple(drawn.diagrams_here),
         )
         return Page(slug_of(out), out, "note", note.title, html, note.path, identity)
 
@@ -373,6 +374,11 @@ class SiteRenderer:
             html, _ = self._draw_note(note, out, self._note_view(note, out), self._site_view(out))
         return out, html
 
+    def redrawn_diagrams(self) -> list[DiagramRequest]:
+        """The diagrams the page of the last ``redraw`` shows."""
+        drawn = self.notes_renderer.diagrams_here
+        return [DiagramRequest(key, "mermaid", source) for key, source, _ in drawn]
+
     @contextlib.contextmanager
     def _unreported(self) -> Iterator[None]:
         """Warnings raised meanwhile are dropped: they are the record's, replayed from it."""
@@ -386,7 +392,7 @@ class SiteRenderer:
         """Redo what drawing the page did besides its HTML; False if its images would now be
         elsewhere (a name taken by another file since), and the page must be drawn again."""
         with self._unreported():
-            outs = self.notes_renderer.replay(note, record.copied, record.variants)
+            outs = self.notes_renderer.replay(note, record.copied, record.variants, record.diagrams)
         if tuple(outs) != record.variant_outs:
             return False
         self.reporter.extend(record.diagnostics)
@@ -599,7 +605,13 @@ class SiteRenderer:
         if self.publish_css is not None and VaultPath(PUBLISH_CSS) not in self.site.copied:
             source = self.vault.attachments[VaultPath(PUBLISH_CSS)].abs_path
             files.append(CopiedFile(source, self.publish_css))
-        return Site(tuple(pages), tuple(files), data, tuple(self.site.variants.values()))
+        return Site(
+            tuple(pages),
+            tuple(files),
+            data,
+            tuple(self.site.variants.values()),
+            tuple(self.site.diagrams.values()),
+        )
 
     def content_index(self) -> dict[str, Any]:
         index: dict[str, Any] = {}
@@ -607,6 +619,8 @@ class SiteRenderer:
             slug = self.site.notes[path][0]
             links: dict[str, None] = {}
             for ref in note.links:
+                if ref.syntax == "diagram":  # not a link of the graph (see ``resolve``)
+                    continue
                 res = self.vault.resolution(path, ref)
                 if res.kind == "note" and res.target is not None and res.target != path:
                     links.setdefault(self.site.notes[res.target][0], None)

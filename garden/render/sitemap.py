@@ -6,7 +6,7 @@ import posixpath
 from dataclasses import dataclass, field
 
 from garden.diagnostics import Reporter
-from garden.model import ImageVariant, Note, Vault
+from garden.model import DiagramRequest, ImageVariant, Note, Vault
 from garden.paths import (
     OutPath,
     Slug,
@@ -37,6 +37,7 @@ class SiteMap:
     tags: dict[str, tuple[Slug, OutPath]] = field(default_factory=dict)
     attachments: dict[VaultPath, OutPath] = field(default_factory=dict)
     variants: dict[tuple[VaultPath, int], ImageVariant] = field(default_factory=dict)
+    diagrams: dict[str, DiagramRequest] = field(default_factory=dict)  # by key
     copied: set[VaultPath] = field(default_factory=set)  # attachments used as they are
     claimed: dict[str, str] = field(default_factory=dict)  # folded out path -> what claimed it
     spelling: dict[str, str] = field(default_factory=dict)  # folded folder -> its one spelling
