@@ -27,6 +27,9 @@ VAULT = {
     "Chain.md": "# Chain\n\n![[Alpha]]\n",
     "Leaf.md": "# Leaf\n\nA note nothing links to.\n",
     "pic.png": png(300, 200),
+    # Diagram nodes of class internal-link link to notes (one a draft) and are drawn once.
+    "Diagram.md": "# Diagram\n\n```mermaid\nflowchart LR\n  A[Beta] --> B[Delta]\n  B --> C[Leaf]\n"
+    "  class A,B,C internal-link\n```\n",
 }
 
 
@@ -74,6 +77,12 @@ EDITS: list[tuple[str, Callable[[Path], None]]] = [
     ("rename a note", lambda v: (v / "Alpha.md").rename(v / "Alpha renamed.md")),
     ("delete a note", lambda v: (v / "Folder/Gamma.md").unlink()),
     ("publish a draft", lambda v: _write(v, "Folder/Delta.md", "Delta, public now.\n")),
+    (
+        "edit a diagram",
+        lambda v: _write(v, "Diagram.md", VAULT["Diagram.md"].replace("C[Leaf]", "C[Beta]")),
+    ),
+    ("break a diagram", lambda v: _write(v, "Diagram.md", "```mermaid\nflowchart\n  A{x\n```\n")),
+    ("embed a diagram", lambda v: _write(v, "Leaf.md", VAULT["Diagram.md"] + "\n![[Diagram]]\n")),
     ("delete the image", lambda v: (v / "pic.png").unlink()),
     ("rename a folder", lambda v: (v / "Folder").rename(v / "Renamed")),
 ]
@@ -271,7 +280,7 @@ def test_cache_keeps_no_private_text_and_is_private(tmp_path: Path, user_cache: 
 
 EDIT_KINDS = (
     *("text", "title", "link", "embed", "section link", "heading", "tag", "date"),
-    *("rename", "delete", "new", "image"),
+    *("rename", "delete", "new", "image", "diagram"),
 )
 
 
@@ -316,6 +325,10 @@ def _random_edit(vault: Path, rng: random.Random) -> str:
         note.unlink()
     elif kind == "new":
         (vault / f"New {rng.randint(0, 99)}.md").write_text(f"# New\n\n[[{other}]]\n", "utf-8")
+    elif kind == "diagram":
+        n = rng.randint(0, 9)
+        block = f"flowchart TD\n  X{n}[{other}] --> Y{n}\n  class X{n} internal-link\n"
+        note.write_text(text + f"\n```mermaid\n{block}```\n", encoding="utf-8")
     elif kind == "image":
         (vault / "pic.png").write_bytes(png(rng.randint(50, 400), rng.randint(50, 300)))
         note.write_text(text + "\n![[pic.png|120]]\n", encoding="utf-8")

@@ -129,14 +129,16 @@ _ID = re.compile(r'\sid="([^"]+)"')
 _ROOT = re.compile(r"<svg\b[^>]*>")
 _VIEWBOX = re.compile(r'\sviewBox="([-\d.e]+)[ ,]+([-\d.e]+)[ ,]+([\d.e]+)[ ,]+([\d.e]+)"')
 # Elements that run code or show other documents: never kept, whatever the engine writes.
+_DROPPED = "script|foreignObject|iframe|object|embed|audio|video"
 _DROP_ELEMENTS = re.compile(
-    r"<(script|foreignObject|iframe|object|embed|audio|video)\b.*?(?:</\1\s*>|/>)", re.S | re.I
+    rf"<({_DROPPED})\b[^>]*/>|<({_DROPPED})\b.*?</\2\s*>|</?(?:{_DROPPED})\b[^>]*>", re.S | re.I
 )
 _EVENT_ATTR = re.compile(r"""\s on[a-z]+\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+)""", re.I | re.X)
 _LINK_ATTR = re.compile(r'\s(?:xlink:)?href="([^"]*)"')
 _SAFE_LINK = re.compile(r"^(?:#|https?://|mailto:)", re.I)
 _FOREIGN_URL = re.compile(r"url\(\s*(?!['\"]?#)[^)]*\)", re.I)
 _IMPORT = re.compile(r"@import[^;]*;?", re.I)
+_CSS_URL = re.compile(r"(url\(\s*['\"]?#)([^)'\"]+)(['\"]?\s*\))")
 
 
 def clean_svg(svg: str, prefix: str) -> str:
@@ -152,13 +154,14 @@ def clean_svg(svg: str, prefix: str) -> str:
 
     def style(m: re.Match[str]) -> str:
         css = _IMPORT.sub("", _FOREIGN_URL.sub("none", m.group(2)))
+        css = _CSS_URL.sub(lambda u: f"{u.group(1)}{prefix}-{u.group(2)}{u.group(3)}", css)
         return m.group(1) + _rename_in_css(css, ids) + m.group(3)
 
     def tag(m: re.Match[str]) -> str:
         text = _EVENT_ATTR.sub("", m.group(0))
         text = _LINK_ATTR.sub(lambda a: a.group(0) if _SAFE_LINK.match(a.group(1)) else "", text)
         text = _FOREIGN_URL.sub("none", text)
-        return _rename_in_tag(text, ids)
+        return _rename_in_tag(text, prefix)
 
     parts: list[str] = []
     last = 0
@@ -171,16 +174,19 @@ def clean_svg(svg: str, prefix: str) -> str:
 
 
 def _rename_in_css(css: str, ids: dict[str, str]) -> str:
+    """Selectors of the SVG's ids renamed (only those: ``#333`` is a colour)."""
     if not ids:
         return css
     names = "|".join(re.escape(i) for i in sorted(ids, key=len, reverse=True))
     return re.sub(rf"#({names})(?![\w-])", lambda m: "#" + ids[m.group(1)], css)
 
 
-def _rename_in_tag(tag: str, ids: dict[str, str]) -> str:
+def _rename_in_tag(tag: str, prefix: str) -> str:
+    """Every id and reference in ``tag`` under ``prefix`` (a reference to an id the SVG lacks
+    too: it must not find one of another diagram on the page)."""
+
     def rename(m: re.Match[str]) -> str:
-        old = m.group(2)
-        return m.group(1) + ids.get(old, old) + m.group(3)
+        return f"{m.group(1)}{prefix}-{m.group(2)}{m.group(3)}"
 
     tag = re.sub(r'(\sid=")([^"]+)(")', rename, tag)
     tag = re.sub(r'(\s(?:xlink:)?href="#)([^"]+)(")', rename, tag)
