@@ -7,6 +7,7 @@ was generated, and a vault is regenerated only when the generator's version or s
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import random
@@ -272,6 +273,217 @@ def generate(notes: int, *, images: int | None = None, seed: int = 1) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(_note_text(rng, spec, specs, image_names), encoding="utf-8")
     (root / "index.md").write_text("# Benchmark garden\n\nStart at [[Note 1]].\n", encoding="utf-8")
+    marker.write_text(json.dumps(meta))
+    return root
+
+
+# --------------------------------------------------------------------------------------------
+# Obsidian's visual formats: Mermaid diagrams in notes, and JSON Canvas 1.0 boards
+# --------------------------------------------------------------------------------------------
+VISUAL_VERSION = 1
+
+
+def _words(rng: random.Random, n: int) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(n)).capitalize()
+
+
+def mermaid_diagram(rng: random.Random, kind: str, names: list[str]) -> str:
+    """A diagram of ``kind`` as people write them (sizes and features of real notes), its
+    labels drawn from ``WORDS``; flowcharts link a few nodes to notes of ``names``."""
+    w = lambda n=2: _words(rng, n)  # noqa: E731
+    if kind == "flowchart":
+        size = rng.randint(5, 14)
+        lines = [f"flowchart {rng.choice(('TD', 'LR'))}"]
+        for i in range(size):
+            shape = rng.choice(("[{}]", "({})", "{{{}}}", "([{}])", "[({})]", "(({}))"))
+            lines.append(f"    N{i}{shape.format(w())}")
+        for i in range(1, size):
+            edge = rng.choice(("-->", "-.->", "==>", f"-->|{w(1)}|"))
+            lines.append(f"    N{rng.randrange(i)} {edge} N{i}")
+        linked = rng.sample(range(size), 2)
+        for i, name in zip(linked, rng.sample(names, 2), strict=True):
+            lines.append(f'    L{i}["{name}"] --> N{i}')
+        lines.append(f"    class {','.join(f'L{i}' for i in linked)} internal-link;")
+        return "\n".join(lines)
+    if kind == "sequence":
+        people = rng.sample(["Alice", "Bob", "Carol", "Dave", "Server", "Cache"], 4)
+        lines = ["sequenceDiagram", "    autonumber"]
+        for i in range(rng.randint(5, 12)):
+            a, b = rng.sample(people, 2)
+            lines.append(f"    {a}{rng.choice(('->>', '-->>', '-)'))}{b}: {w(3)}")
+            if i == 3:
+                lines.append(f"    Note over {a},{b}: {w(4)}")
+        lines.insert(4, f"    loop {w()}")
+        lines.insert(6, "    end")
+        return "\n".join(lines)
+    if kind == "class":
+        classes = [w(1).replace(" ", "") + str(i) for i in range(rng.randint(3, 6))]
+        lines = ["classDiagram"]
+        for c in classes:
+            lines += [
+                f"    class {c} {{",
+                f"        +str {rng.choice(WORDS)}",
+                f"        +{w(1)}() int",
+            ]
+            lines.append("    }")
+        for a, b in itertools.pairwise(classes):
+            lines.append(f"    {a} {rng.choice(('<|--', '*--', 'o--', '-->', '..>'))} {b}")
+        return "\n".join(lines)
+    if kind == "state":
+        states = [w(1).replace(" ", "") + str(i) for i in range(rng.randint(3, 7))]
+        lines = ["stateDiagram-v2", f"    [*] --> {states[0]}"]
+        for a, b in itertools.pairwise(states):
+            lines.append(f"    {a} --> {b} : {rng.choice(WORDS)}")
+        lines.append(f"    {states[-1]} --> [*]")
+        return "\n".join(lines)
+    if kind == "gantt":
+        lines = ["gantt", f"    title {w(3)}", "    dateFormat YYYY-MM-DD"]
+        for s_ in range(rng.randint(2, 4)):
+            lines.append(f"    section {w()}")
+            for t in range(rng.randint(2, 4)):
+                day = 1 + rng.randrange(27)
+                lines.append(f"    {w()} :t{s_}{t}, 2024-0{1 + s_}-{day:02d}, {rng.randint(1, 9)}d")
+        return "\n".join(lines)
+    if kind == "mindmap":
+        lines = ["mindmap", f"  root(({w()}))"]
+        for _ in range(rng.randint(3, 5)):
+            lines.append(f"    {w()}")
+            lines += [f"      {w()}" for _ in range(rng.randint(1, 3))]
+        return "\n".join(lines)
+    if kind == "pie":
+        lines = [f"pie title {w(3)}"]
+        lines += [f'    "{w()}" : {rng.randint(1, 90)}' for _ in range(rng.randint(3, 7))]
+        return "\n".join(lines)
+    entities = [w(1).upper().replace(" ", "_") + str(i) for i in range(rng.randint(3, 5))]
+    lines = ["erDiagram"]
+    for a, b in itertools.pairwise(entities):
+        lines.append(
+            f"    {a} {rng.choice(('||--o{', '}|..|{', '||--||'))} {b} : {rng.choice(WORDS)}"
+        )
+    for e in entities:
+        lines += [
+            f"    {e} {{",
+            "        string id PK",
+            f"        int {rng.choice(WORDS)}",
+            "    }",
+        ]
+    return "\n".join(lines)
+
+
+DIAGRAM_KINDS = ("flowchart", "sequence", "class", "state", "gantt", "mindmap", "pie", "er")
+CANVAS_COLORS = ("1", "2", "3", "4", "5", "6", "#3a7d44")
+SIDES = ("top", "right", "bottom", "left")
+
+
+def json_canvas(rng: random.Random, i: int, specs: list[NoteSpec], images: list[str]) -> str:
+    """A JSON Canvas 1.0 board like people make: groups holding text cards (Markdown with links,
+    tags, a list), file cards of notes (some a heading of one) and images, web links, and edges
+    between them from named sides, some labelled, coloured, or with arrows at both ends."""
+    nodes: list[dict[str, object]] = []
+    for g in range(rng.randint(1, 3)):
+        gx, gy = g * 1400, rng.randrange(-200, 200)
+        nodes.append(
+            {
+                "id": f"g{g}",
+                "type": "group",
+                "x": gx - 40,
+                "y": gy - 80,
+                "width": 1240,
+                "height": 1000,
+                "label": _words(rng, 2),
+                "color": rng.choice(CANVAS_COLORS),
+            }
+        )
+        for k in range(rng.randint(4, 9)):
+            x, y = gx + (k % 3) * 400, gy + (k // 3) * 300
+            node: dict[str, object] = {
+                "id": f"n{g}-{k}",
+                "x": x,
+                "y": y,
+                "width": 360,
+                "height": 240,
+            }
+            kind = rng.choice(("text", "text", "file", "file", "link"))
+            target = rng.choice(specs)
+            if kind == "text":
+                node.update(
+                    type="text",
+                    text=f"## {_words(rng, 2)}\n\n{_sentence(rng, 12)} "
+                    f"[[{target.name}]] #idea\n\n- {_words(rng, 3)}\n- [[{target.alias}]]",
+                )
+            elif kind == "file" and images and rng.random() < 0.3:
+                node.update(type="file", file=f"attachments/{rng.choice(images)}")
+            elif kind == "file":
+                node.update(type="file", file=target.path)
+                if rng.random() < 0.3:
+                    node["subpath"] = f"#{target.headings[0]}"
+            else:
+                node.update(type="link", url=f"https://example.com/{rng.choice(WORDS)}/{i}-{k}")
+            if rng.random() < 0.3:
+                node["color"] = rng.choice(CANVAS_COLORS)
+            nodes.append(node)
+    cards = [n["id"] for n in nodes if n["type"] != "group"]
+    edges = []
+    for e in range(len(cards) + rng.randint(0, 4)):
+        a, b = rng.sample(cards, 2)
+        edge: dict[str, object] = {
+            "id": f"e{e}",
+            "fromNode": a,
+            "toNode": b,
+            "fromSide": rng.choice(SIDES),
+            "toSide": rng.choice(SIDES),
+        }
+        if rng.random() < 0.3:
+            edge["label"] = _words(rng, 2)
+        if rng.random() < 0.2:
+            edge["fromEnd"], edge["toEnd"] = "arrow", "arrow"
+        if rng.random() < 0.2:
+            edge["color"] = rng.choice(CANVAS_COLORS)
+        edges.append(edge)
+    return json.dumps({"nodes": nodes, "edges": edges}, indent="\t")
+
+
+def generate_visual(
+    notes: int = 250, canvases: int = 50, diagrams: int = 200, *, seed: int = 1
+) -> Path:
+    """A vault of ``notes`` notes (as ``generate`` writes them, with 20 images) where
+    ``diagrams`` Mermaid diagrams of the common types sit two to a note, and ``canvases``
+    boards reference the notes and images. Cached like ``generate``."""
+    root = CACHE / f"visual-{notes}-{canvases}c-{diagrams}d-s{seed}"
+    marker = root / ".bench-generated.json"
+    meta = {
+        "version": GENERATOR_VERSION,
+        "visual": VISUAL_VERSION,
+        "notes": notes,
+        "canvases": canvases,
+        "diagrams": diagrams,
+        "seed": seed,
+    }
+    if marker.is_file() and json.loads(marker.read_text()) == meta:
+        return root
+    if root.exists():
+        shutil.rmtree(root)
+    rng = random.Random(seed)
+    specs = _plan(notes, rng)
+    image_names = write_images(root / "attachments", 20, seed)
+    names = [s.name for s in specs]
+    for n, spec in enumerate(specs):
+        text = _note_text(rng, spec, specs, image_names)
+        for d in range(2 * n, min(2 * n + 2, diagrams)):
+            kind = DIAGRAM_KINDS[d % len(DIAGRAM_KINDS)]
+            text += f"\n## Diagram {d}\n\n```mermaid\n{mermaid_diagram(rng, kind, names)}\n```\n"
+        target = root / spec.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    for i in range(canvases):
+        board = root / "Boards" / f"Board {i}.canvas"
+        board.parent.mkdir(parents=True, exist_ok=True)
+        board.write_text(json_canvas(rng, i, specs, image_names), encoding="utf-8")
+    links = " ".join(f"[[Board {i}.canvas]]" for i in range(0, canvases, 10))
+    (root / "index.md").write_text(
+        f"# Visual garden\n\nStart at [[Note 1]]. Boards: {links}\n\n![[Board 0.canvas]]\n",
+        encoding="utf-8",
+    )
     marker.write_text(json.dumps(meta))
     return root
 

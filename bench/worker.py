@@ -36,6 +36,7 @@ def main(argv: list[str]) -> None:
                 "files": result.files,
                 "notes": result.notes,
                 "warnings": len(reporter.diagnostics),
+                "diagrams_drawn": result.diagrams.drawn if hasattr(result, "diagrams") else 0,
                 # ru_maxrss is in KiB on Linux. A forked worker's counts the pages it shares with
                 # this process (it starts as big as this process was at the fork), so parent +
                 # largest worker overstates the peak; bench.run samples the tree's PSS as well.
