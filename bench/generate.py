@@ -259,12 +259,9 @@ def generate(notes: int, *, images: int | None = None, seed: int = 1) -> Path:
     """The vault for ``notes`` notes (and 10% as many images unless ``images`` is given), cached."""
     images = notes // 10 if images is None else images
     root = CACHE / f"vault-{notes}-{images}-s{seed}"
-    marker = root / ".bench-generated.json"
     meta = {"version": GENERATOR_VERSION, "notes": notes, "images": images, "seed": seed}
-    if marker.is_file() and json.loads(marker.read_text()) == meta:
+    if _cached(root, meta):
         return root
-    if root.exists():
-        shutil.rmtree(root)
     rng = random.Random(seed)
     specs = _plan(notes, rng)
     image_names = write_images(root / "attachments", images, seed)
@@ -273,8 +270,21 @@ def generate(notes: int, *, images: int | None = None, seed: int = 1) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(_note_text(rng, spec, specs, image_names), encoding="utf-8")
     (root / "index.md").write_text("# Benchmark garden\n\nStart at [[Note 1]].\n", encoding="utf-8")
-    marker.write_text(json.dumps(meta))
+    (root / MARKER).write_text(json.dumps(meta))
     return root
+
+
+MARKER = ".bench-generated.json"
+
+
+def _cached(root: Path, meta: dict[str, int]) -> bool:
+    """Whether ``root`` holds the vault ``meta`` describes; if not, it is cleared for a new one."""
+    marker = root / MARKER
+    if marker.is_file() and json.loads(marker.read_text()) == meta:
+        return True
+    if root.exists():
+        shutil.rmtree(root)
+    return False
 
 
 # --------------------------------------------------------------------------------------------
@@ -450,7 +460,6 @@ def generate_visual(
     ``diagrams`` Mermaid diagrams of the common types sit two to a note, and ``canvases``
     boards reference the notes and images. Cached like ``generate``."""
     root = CACHE / f"visual-{notes}-{canvases}c-{diagrams}d-s{seed}"
-    marker = root / ".bench-generated.json"
     meta = {
         "version": GENERATOR_VERSION,
         "visual": VISUAL_VERSION,
@@ -459,10 +468,8 @@ def generate_visual(
         "diagrams": diagrams,
         "seed": seed,
     }
-    if marker.is_file() and json.loads(marker.read_text()) == meta:
+    if _cached(root, meta):
         return root
-    if root.exists():
-        shutil.rmtree(root)
     rng = random.Random(seed)
     specs = _plan(notes, rng)
     image_names = write_images(root / "attachments", 20, seed)
@@ -484,7 +491,7 @@ def generate_visual(
         f"# Visual garden\n\nStart at [[Note 1]]. Boards: {links}\n\n![[Board 0.canvas]]\n",
         encoding="utf-8",
     )
-    marker.write_text(json.dumps(meta))
+    (root / MARKER).write_text(json.dumps(meta))
     return root
 
 

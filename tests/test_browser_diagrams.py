@@ -7,6 +7,7 @@ Fixtures (the example vault's site, served; the browser) come from ``test_browse
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import Browser, Page
 from test_browser import (  # noqa: F401 (fixtures)
     DESKTOP,
     PHONE,
@@ -17,16 +18,13 @@ from test_browser import (  # noqa: F401 (fixtures)
     example_site,
 )
 
-pytest.importorskip("playwright")
-from playwright.sync_api import Browser, Page  # noqa: E402
-
 GUIDE = "Guide/Advanced/Diagrams.html"
 # Mermaid's node fill in its default and dark themes, as the browser computes it.
 FILLS = {"light": "rgb(236, 236, 255)", "dark": "rgb(31, 32, 32)"}
 
 
-def _open(browser: Browser, served: Served, scheme: str, viewport: dict[str, int]) -> Page:
-    context = browser.new_context(viewport=viewport, color_scheme=scheme)
+def _open(chromium: Browser, served: Served, scheme: str, viewport: dict[str, int]) -> Page:
+    context = chromium.new_context(viewport=viewport, color_scheme=scheme)
     page = context.new_page()
     page.set_default_timeout(10_000)
     requests: list[str] = []
