@@ -14,7 +14,7 @@ import garden.build
 import garden.diagrams.mermaid as mermaid
 from garden.build import build
 from garden.diagnostics import Reporter
-from garden.diagrams.mermaid import clean_svg, sets_own_theme, with_theme
+from garden.diagrams.mermaid import clean_svg, readable_in_dark, sets_own_theme, with_theme
 from garden.markdown.mermaid import internal_link_nodes
 
 FLOW = "```mermaid\nflowchart TD\n  A[Start] --> B{Ready?}\n  B -->|yes| C[Ship]\n```\n"
@@ -259,3 +259,18 @@ def test_theme_directives() -> None:
     assert sets_own_theme("---\nconfig:\n  theme: neutral\n---\nflowchart LR\n A --> B")
     front = "---\ntitle: T\n---\nflowchart LR\n A --> B"
     assert with_theme(front, "dark").startswith("---\ntitle: T\n---\n%%{init: {'theme': 'dark'}}%%")
+
+
+def test_light_fills_set_by_hand_get_dark_text_in_the_dark_drawing() -> None:
+    source = (
+        "flowchart TD\n  A --> B --> C --> D\n  style A fill:#c6dbef\n"
+        "  style B fill:#123,stroke:#f00\n  style C fill:#fdd49e,color:#f00\n"
+        "  classDef warm fill:#FFF;\n  class D warm"
+    )
+    assert readable_in_dark(source).splitlines()[2:] == [
+        "  style A fill:#c6dbef,color:#1f2020",
+        "  style B fill:#123,stroke:#f00",  # a dark fill keeps the light text
+        "  style C fill:#fdd49e,color:#f00",  # a text colour chosen stays
+        "  classDef warm fill:#FFF,color:#1f2020;",
+        "  class D warm",
+    ]

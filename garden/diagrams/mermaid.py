@@ -99,6 +99,32 @@ def with_theme(source: str, theme: str) -> str:
     return fm.group(0) + directive + source[fm.end() :]
 
 
+_STYLE_STMT = re.compile(r"^(\s*(?:style|classDef)\s+\S+\s+)([^;\n]*)", re.M)
+_FILL = re.compile(r"(?:^|,)\s*fill\s*:\s*#([0-9a-f]{3}|[0-9a-f]{6})\b", re.I)
+DARK_TEXT = "#1f2020"  # the dark theme's node fill: dark text for a light fill set by hand
+
+
+def readable_in_dark(source: str) -> str:
+    """``source`` with dark text on every node a ``style`` or ``classDef`` fills with a light
+    colour and gives no text colour: the dark theme's light text would not show on it."""
+
+    def fix(m: re.Match[str]) -> str:
+        props = m.group(2)
+        fill = _FILL.search(props)
+        if fill is None or re.search(r"(?:^|,)\s*color\s*:", props) or not _light(fill.group(1)):
+            return m.group(0)
+        return f"{m.group(1)}{props.rstrip()},color:{DARK_TEXT}"
+
+    return _STYLE_STMT.sub(fix, source)
+
+
+def _light(hex_color: str) -> bool:
+    if len(hex_color) == 3:
+        hex_color = "".join(c * 2 for c in hex_color)
+    r, g, b = (int(hex_color[i : i + 2], 16) / 255 for i in (0, 2, 4))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.5
+
+
 def draw(source: str, key: str) -> Drawn:
     """Draw ``source`` (the text of a ```` ```mermaid ```` block) in both themes; never raises."""
     import mmdr
@@ -108,7 +134,8 @@ def draw(source: str, key: str) -> Drawn:
         if sets_own_theme(source):
             return Drawn(clean_svg(mmdr._mmdr.render(source, _ENGINE), prefix))
         light = clean_svg(mmdr._mmdr.render(with_theme(source, "default"), _ENGINE), prefix)
-        dark = clean_svg(mmdr._mmdr.render(with_theme(source, "dark"), _ENGINE), prefix + "-dark")
+        dark_source = with_theme(readable_in_dark(source), "dark")
+        dark = clean_svg(mmdr._mmdr.render(dark_source, _ENGINE), prefix + "-dark")
         return Drawn(light, dark)
     except Exception as exc:  # the engine's ValueError says what is wrong; anything else too
         return Drawn(error=_reason(exc))
