@@ -29,6 +29,7 @@ from garden.cache import (
 from garden.config import Config, config_file, config_relative, load_config
 from garden.diagnostics import Diagnostic, Reporter
 from garden.diagrams import (
+    DIAGRAM_ERRORS,
     DIAGRAMS,
     Diagrams,
     DiagramStats,
@@ -407,6 +408,7 @@ def _build(
         # Diagrams: each one the pages show, from the cache or drawn now (in the image workers
         # when there are any, else in workers started for them when there are many to draw).
         diagrams = Diagrams(store)
+        diagrams_asked = site.diagrams
         site, result.diagrams = produce_diagrams(
             site, diagrams, reporter, _mapper(workers, settings.jobs)
         )
@@ -438,7 +440,9 @@ def _build(
         store.save_pages(memo.snapshot())
         store.prune(notes_cache.kept_tokens)
         site_cache.record(vault, out.absolute())
-        store.prune(set(diagrams.drawn), DIAGRAMS, ".json")
+        shown = {request.key for request in diagrams_asked}
+        store.prune(shown, DIAGRAMS, ".json")
+        store.prune(shown, DIAGRAM_ERRORS, ".json")
         notes_cache.release()
         if keep_renderer:
             result.redraw = NoteRedraw(vault, renderer, notes_cache.sources, diagrams)

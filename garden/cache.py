@@ -136,6 +136,9 @@ class BuildCache:
     def write_entry(self, kind: str, key: str, data: bytes) -> None:
         _write_atomic(self._entry(kind, key, ".json"), data)
 
+    def has_entry(self, kind: str, key: str) -> bool:
+        return self._entry(kind, key, ".json").is_file()
+
     def prune(self, live_tokens: set[str], kind: str = "tokens", ext: str = _TOKENS_EXT) -> None:
         """Drop entries of ``kind`` (token trees, drawn diagrams) this build's site did not use,
         so the cache does not grow forever."""

@@ -7,6 +7,9 @@ pages that show it.
 
 from garden.diagrams.mermaid import Drawn, NodeLink, diagram_key, marker, renderer_version
 from garden.diagrams.stage import (
+    ERRORS as DIAGRAM_ERRORS,
+)
+from garden.diagrams.stage import (
     KIND as DIAGRAMS,
 )
 from garden.diagrams.stage import (
@@ -19,6 +22,7 @@ from garden.diagrams.stage import (
 
 __all__ = [
     "DIAGRAMS",
+    "DIAGRAM_ERRORS",
     "DiagramStats",
     "DiagramStore",
     "Diagrams",

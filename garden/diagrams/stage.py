@@ -15,10 +15,11 @@ from dataclasses import dataclass, replace
 from typing import Protocol, TypeVar
 
 from garden.diagnostics import Reporter
-from garden.diagrams.mermaid import Drawn, draw, place
+from garden.diagrams.mermaid import Drawn, draw, markers, place
 from garden.model import DiagramRequest, Page, Site
 
 KIND = "diagrams"  # the build cache's folder of drawn diagrams
+ERRORS = "diagram-errors"  # and of why others cannot be drawn
 T = TypeVar("T")
 R = TypeVar("R")
 # Runs a function over items (in worker processes, or here): the build passes its workers'.
@@ -31,6 +32,8 @@ class DiagramStore(Protocol):
     def read_entry(self, kind: str, key: str) -> bytes | None: ...
 
     def write_entry(self, kind: str, key: str, data: bytes) -> None: ...
+
+    def has_entry(self, kind: str, key: str) -> bool: ...
 
 
 @dataclass
@@ -45,48 +48,73 @@ def _draw_one(item: tuple[str, str]) -> Drawn:
 
 
 class Diagrams:
-    """Drawn diagrams by key: from the store, or drawn and stored."""
+    """Drawn diagrams by key: from the store, or drawn and stored. A diagram that cannot be
+    drawn is stored apart (``ERRORS``, its reason), so that knowing whether a diagram of a page
+    taken as it was from OUT is fine costs a look for a file, not reading its SVG."""
 
     def __init__(self, store: DiagramStore) -> None:
         self.store = store
-        self.drawn: dict[str, Drawn] = {}
+        self.drawn: dict[str, Drawn] = {}  # read or drawn this build
+        self.stored: set[str] = set()  # known to be in the store, drawn fine, not read
         self.sources: dict[str, str] = {}
         self.stats = DiagramStats()
 
-    def load(self, requests: Iterable[DiagramRequest], mapper: Mapper | None = None) -> None:
-        """Have every requested diagram in ``drawn``, drawing the ones the store lacks (over
-        ``mapper`` when given)."""
+    def load(
+        self,
+        requests: Iterable[DiagramRequest],
+        mapper: Mapper | None = None,
+        needed: set[str] | None = None,
+    ) -> None:
+        """Know every requested diagram, drawing the ones the store lacks (over ``mapper``
+        when given). Only those ``needed`` (None: all) are read; of the others it is enough to
+        know they are stored, and why not when they cannot be drawn."""
         missing: list[tuple[str, str]] = []
         for request in requests:
-            self.sources.setdefault(request.key, request.source)
-            if request.key in self.drawn:
+            key = request.key
+            self.sources.setdefault(key, request.source)
+            if key in self.drawn or (key in self.stored and needed is not None):
                 continue
-            data = self.store.read_entry(KIND, request.key)
-            found = Drawn.from_json(data.decode("utf-8", "replace")) if data else None
+            found = self._read(key, full=needed is None or key in needed)
             if found is None:
-                missing.append((request.source, request.key))
-                self.drawn[request.key] = Drawn(error="not drawn")
-            else:
-                self.drawn[request.key] = found
+                missing.append((request.source, key))
+            elif found is not _STORED:
+                self.drawn[key] = found
         if not missing:
             return
         results = (mapper or _map_here)(_draw_one, missing)
         for (_, key), drawn in zip(missing, results, strict=True):
             self.drawn[key] = drawn
-            self.store.write_entry(KIND, key, drawn.to_json().encode("utf-8"))
+            if drawn.error:
+                self.store.write_entry(ERRORS, key, drawn.error.encode("utf-8"))
+            else:
+                self.store.write_entry(KIND, key, drawn.to_json().encode("utf-8"))
             self.stats.drawn += 1
 
-    def finish(self, page_html: str) -> str:
-        """``page_html`` with its diagrams in place (all of them loaded first)."""
-        from garden.diagrams.mermaid import markers
+    def _read(self, key: str, *, full: bool) -> Drawn | None:
+        error = self.store.read_entry(ERRORS, key)
+        if error is not None:
+            return Drawn(error=error.decode("utf-8", "replace"))
+        if not full and self.store.has_entry(KIND, key):
+            self.stored.add(key)
+            return _STORED
+        data = self.store.read_entry(KIND, key)
+        return Drawn.from_json(data.decode("utf-8", "replace")) if data else None
 
-        keys = markers(page_html)
-        if not keys:
-            return page_html
-        absent = [k for k in keys if k not in self.drawn]
-        if absent:  # a page drawn outside the build (the preview): its own text is unknown
-            return page_html
+    def error(self, key: str) -> str:
+        found = self.drawn.get(key)
+        return found.error if found is not None else ""
+
+    def finish(self, page_html: str) -> str:
+        """``page_html`` with its diagrams in place; a page drawn again from its record (its
+        diagrams were not read) reads them now."""
+        keys = [k for k in markers(page_html) if k not in self.drawn]
+        if keys:
+            known = [k for k in keys if k in self.sources]
+            self.load((DiagramRequest(k, "mermaid", self.sources[k]) for k in known), None)
         return place(page_html, self.drawn, self.sources)
+
+
+_STORED = Drawn(light="(stored)")
 
 
 def _map_here(fn: Callable[[T], R], items: Sequence[T]) -> Iterable[R]:
@@ -98,11 +126,14 @@ def produce_diagrams(
 ) -> tuple[Site, DiagramStats]:
     """``site`` with every page's diagrams in place, and what the stage did. A diagram that
     cannot be drawn is a warning on each note showing it (at its block's line)."""
-    diagrams.load(site.diagrams, mapper)
+    needed = {
+        key for page in site.pages if isinstance(page.html, str) for key in markers(page.html)
+    }
+    diagrams.load(site.diagrams, mapper, needed)
     stats = diagrams.stats
     stats.diagrams = len(site.diagrams)
     for request in site.diagrams:
-        error = diagrams.drawn[request.key].error
+        error = diagrams.error(request.key)
         if not error:
             continue
         stats.failed += 1
