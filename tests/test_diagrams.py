@@ -180,7 +180,7 @@ def test_each_diagram_is_drawn_once_and_kept_across_builds(
     assert fourth.pages_reused < fourth.pages
 
 
-def test_private_diagrams_are_never_drawn_nor_cached(tmp_path: Path) -> None:
+def test_private_diagrams_are_never_drawn_nor_cached(tmp_path: Path, user_cache: Path) -> None:
     secret = "```mermaid\nflowchart LR\n  A[PRIVATE-NODE-5521] --> B\n```\n"
     vault = make_vault(
         tmp_path / "v",
@@ -188,8 +188,9 @@ def test_private_diagrams_are_never_drawn_nor_cached(tmp_path: Path) -> None:
     )
     site = build_site(vault)
     assert site.result.diagrams.drawn == 1
-    cache = tmp_path / ".garden-cache"
-    assert leaks(cache, ["PRIVATE-NODE-5521"]) == []
+    drawn = list(user_cache.rglob("diagrams/*/*.json"))
+    assert len(drawn) == 1  # the published one: the cache really is here
+    assert leaks(user_cache, ["PRIVATE-NODE-5521"]) == []
     assert leaks(site.out, ["PRIVATE-NODE-5521"]) == []
 
 
