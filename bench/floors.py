@@ -85,6 +85,7 @@ def _floor_one(job: tuple[Path, list[tuple[int, int]]]) -> int:
 def planned_variants(vault: Path) -> dict[Path, list[tuple[int, int]]]:
     """Every published image with the variant sizes garden's build makes of it (nothing cached),
     planned by garden itself; untimed."""
+    from garden import places
     from garden.build import StageTimer, load_config, read_vault
     from garden.diagnostics import Reporter
     from garden.images import ImageCache, image_settings, plan_tasks
@@ -96,7 +97,8 @@ def planned_variants(vault: Path) -> dict[Path, list[tuple[int, int]]]:
     published, _ = filter_published(everything, explicit=config.publish == "explicit")
     settings = image_settings(config, load_theme(config.theme).options)
     with tempfile.TemporaryDirectory(prefix="garden-floor-") as empty:
-        tasks = plan_tasks(published, ImageCache(Path(empty), Path(empty) / "site"), settings)
+        site = places.site_cache(Path(empty) / "cache", vault, Path(empty) / "site")
+        tasks = plan_tasks(published, ImageCache(site), settings)
     return {t.source: [(o.width, o.height) for o in t.outputs] for t in tasks}
 
 
