@@ -50,12 +50,13 @@ from garden.images import (
 )
 from garden.lock import build_lock
 from garden.model import Note, SourceFile, Vault
-from garden.parse import note_digest, parse_note
+from garden.parse import note_digest
 from garden.paths import OutPath, VaultPath, is_inside, vault_path_of
 from garden.publish import Verdict, explain_file, filter_published
 from garden.render import PageMemo, SiteRenderer
 from garden.resolve import find_home, resolve_vault, reuse_resolution
 from garden.scan import scan_vault
+from garden.sources import parse_source
 from garden.theme import Theme, load_theme
 
 
@@ -117,8 +118,8 @@ def _parse(
 ) -> tuple[list[Note], list[SourceFile]]:
     notes = []
     for source in files:
-        if source.kind == "note":
-            note, diagnostics = cache.parse(source) if cache is not None else parse_note(source)
+        if source.kind != "attachment":
+            note, diagnostics = cache.parse(source) if cache is not None else parse_source(source)
             reporter.extend(diagnostics)
             notes.append(note)
     timer.lap("parse")
@@ -224,7 +225,7 @@ class _NoteCache:
         ):
             self.new.notes[source.path] = cached
             return cached.note, cached.diagnostics
-        note, diagnostics = parse_note(source)
+        note, diagnostics = parse_source(source)
         # The note goes on without its token tree, which stays here until its page is drawn:
         # nothing after the build (the preview's ``NoteRedraw``) then holds every tree.
         light = dataclasses.replace(note, tokens=None)
@@ -257,7 +258,7 @@ class _NoteCache:
         if found is None:
             found = self.store.read_tokens(note.digest)
             if found is None:
-                found = parse_note(self.sources[note.path])[0].tokens or []
+                found = parse_source(self.sources[note.path])[0].tokens or []
                 if note.digest:
                     self.store.write_tokens(note.digest, found)
             self.loaded[note.path] = found
@@ -514,7 +515,7 @@ class NoteRedraw:
         source = self.sources.get(vault_path_of(path.relative_to(self.vault)))
         if source is None or source.ignored_by:
             return None
-        note, _ = parse_note(source)
+        note, _ = parse_source(source)
         if not note.digest:  # unreadable: the build will say why
             return None
         drawn = self.renderer.redraw(note)

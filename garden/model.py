@@ -12,7 +12,10 @@ import networkx as nx
 
 from garden.paths import OutPath, Slug, VaultPath
 
-FileKind = Literal["note", "attachment"]
+# What a source file is, by its extension (``scan.SOURCE_KINDS``). Every kind but "attachment"
+# is a page source: parsed into a ``Note`` of that kind, resolved, filtered and given a page.
+SourceKind = Literal["note", "canvas"]
+FileKind = Literal["note", "canvas", "attachment"]
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
@@ -57,8 +60,9 @@ class LinkRef(Picklable):
     embed: bool = False
     width: int | None = None
     height: int | None = None
-    # "diagram": a mermaid node of class internal-link (a link, but not an edge of the graph)
-    syntax: Literal["wiki", "markdown", "diagram"] = "wiki"
+    # "canvas": a canvas's file node (``target`` is then a vault path from the root); "diagram":
+    # a mermaid node of class internal-link (a link, but not an edge of the graph)
+    syntax: Literal["wiki", "markdown", "canvas", "diagram"] = "wiki"
     line: int = 0  # 1-based line in the note, 0 while unknown
 
     @property
@@ -74,8 +78,65 @@ class Heading(Picklable):
     id: str  # unique within the note
 
 
+CanvasSide = Literal["top", "right", "bottom", "left"]
+
+
+@dataclass(frozen=True, slots=True)
+class CanvasNode(Picklable):
+    """One node of a JSON Canvas, checked: a known ``kind`` ("text", "file", "link", "group", or
+    "unknown" for a type garden does not draw), a position and a positive size in canvas pixels,
+    a colour that is "" or a preset "1"-"6" or a ``#rrggbb`` hex, and the 1-based line of the
+    file that defines it (for warnings). A text node's Markdown is not here but in its canvas's
+    token tree (``Note.tokens``), like a note's body."""
+
+    id: str
+    kind: Literal["text", "file", "link", "group", "unknown"]
+    x: int
+    y: int
+    width: int
+    height: int
+    color: str = ""
+    line: int = 0
+    ref: LinkRef | None = None  # a file node's file, a group's background image
+    url: str = ""  # a link node's URL
+    label: str = ""  # a group's label
+    background_style: str = ""  # a group's background: "cover", "ratio" or "repeat"
+
+
+@dataclass(frozen=True, slots=True)
+class CanvasEdge(Picklable):
+    """A connection between two nodes of the same canvas (both exist: edges to a missing node
+    are dropped with a warning). A side of "" means: choose the facing sides."""
+
+    id: str
+    from_node: str
+    to_node: str
+    from_side: CanvasSide | Literal[""] = ""
+    to_side: CanvasSide | Literal[""] = ""
+    from_arrow: bool = False  # ``fromEnd: arrow``
+    to_arrow: bool = True  # ``toEnd`` is "arrow" unless it says "none"
+    color: str = ""
+    label: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Canvas(Picklable):
+    """A canvas file's nodes (in file order, which is their z-order) and edges."""
+
+    nodes: tuple[CanvasNode, ...] = ()
+    edges: tuple[CanvasEdge, ...] = ()
+    error: str = ""  # why the file could not be read as JSON Canvas ("" when it could)
+
+
 @dataclass(frozen=True, slots=True)
 class Note(Picklable):
+    """A page source: a Markdown note, or (``kind``) another format that gets a page like one.
+    Every stage treats them alike (resolution, backlinks, the graph, the publish filter); only
+    parse and render know what a kind holds. A canvas has no front matter, tags or headings; its
+    ``links`` are its text nodes' links and its file nodes, its ``tokens`` its text nodes'
+    Markdown (a ``canvas_text`` token per node), its ``canvas`` the drawing."""
+
     path: VaultPath
     title: str
     frontmatter: dict[str, Any] = field(hash=False)
@@ -94,6 +155,8 @@ class Note(Picklable):
     # the day (UTC, YYYY-MM-DD) the file was last modified, from the stat taken when it was
     # read: the 'filesystem' date source (config ``dates``); "" when unknown
     modified: str = ""
+    kind: SourceKind = "note"
+    canvas: Canvas | None = None  # kind "canvas": its nodes and edges
 
     @property
     def name(self) -> str:
@@ -177,7 +240,7 @@ class DiagramRequest(Picklable):
 class Page:
     slug: Slug
     out_path: OutPath
-    kind: Literal["note", "folder", "tag", "tags", "404"]
+    kind: Literal["note", "canvas", "folder", "tag", "tags", "404"]
     title: str
     # The HTML; or, for a page drawn exactly as the last build drew it, a function that draws it
     # again, called only if the file cannot be taken from the old OUT.

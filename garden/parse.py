@@ -60,7 +60,8 @@ def _tags(frontmatter: dict[str, Any], inline: tuple[str, ...]) -> tuple[str, ..
     return tuple(found)
 
 
-def _description(frontmatter: dict[str, Any], tokens: list[dict[str, Any]]) -> str:
+def description(frontmatter: dict[str, Any], tokens: list[dict[str, Any]]) -> str:
+    """The front matter's description, else the text of the first paragraph (cut at 200)."""
     value = frontmatter.get("description")
     if isinstance(value, str) and value.strip():
         return value.strip()
@@ -78,19 +79,26 @@ def _unread_note(path: VaultPath, **problem: str) -> Note:
     return Note(path, name, {}, (), (), (), frozenset(), (), [], **problem)
 
 
+def read_source(source: SourceFile) -> tuple[bytes, str] | Diagnostic:
+    """A page source's bytes and the UTC day it was last modified, or why it cannot be read."""
+    try:
+        st = source.abs_path.stat()
+        if st.st_size > MAX_NOTE_BYTES:
+            raise OSError(f"file is {st.st_size} bytes, more than the {MAX_NOTE_BYTES} allowed")
+        return source.abs_path.read_bytes(), utc_day(st.st_mtime_ns)
+    except OSError as exc:
+        return Diagnostic("read", source.path, 0, f"cannot read {source.kind}: {exc}")
+
+
 def parse_note(source: SourceFile) -> tuple[Note, list[Diagnostic]]:
     if source.ignored_by:
         # Never read: only its name takes part in link resolution.
         return _unread_note(source.path, ignored_by=source.ignored_by), []
-    try:
-        st = source.abs_path.stat()
-        if st.st_size > MAX_NOTE_BYTES:
-            raise OSError(f"note is {st.st_size} bytes, more than the {MAX_NOTE_BYTES} allowed")
-        data = source.abs_path.read_bytes()
-    except OSError as exc:
-        problem = Diagnostic("read", source.path, 0, f"cannot read note: {exc}")
-        return _unread_note(source.path, frontmatter_error="unreadable"), [problem]
-    return parse_note_bytes(source.path, data, modified=utc_day(st.st_mtime_ns))
+    read = read_source(source)
+    if isinstance(read, Diagnostic):
+        return _unread_note(source.path, frontmatter_error="unreadable"), [read]
+    data, modified = read
+    return parse_note_bytes(source.path, data, modified=modified)
 
 
 def utc_day(ns: int) -> str:
@@ -140,7 +148,7 @@ def parse_note_bytes(
         block_ids=body.block_ids,
         links=body.refs,
         tokens=body.tokens,
-        description=_description(data_fm, body.tokens),
+        description=description(data_fm, body.tokens),
         date=str(date_value)[:10] if isinstance(date_value, str) else "",
         frontmatter_error=fm.error,
         digest=note_digest(data),

@@ -7,6 +7,10 @@ hide the note); ``draft`` is true; ``publish`` is false; or, with config ``publi
 ``"true"``/``"false"``, ``yes``/``no``, ``on``/``off``, ``1``/``0``. An unrecognised value on either
 flag keeps the note private (publishing by mistake cannot be undone).
 
+A canvas (and any other page source without front matter, ``LINKED_KINDS``) is published unless
+an ignore pattern covers it; with ``publish: explicit``, when a published page links to or embeds
+it (a note with ``publish: true``, or a canvas published so, at any remove).
+
 Links into unpublished notes become ``Broken("unpublished")``; attachments survive only when a
 published note links to or embeds them and no ignore pattern covers them. ``explain_file`` says
 which of these rules decided a file's fate, for ``garden explain``.
@@ -17,8 +21,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from garden.model import Resolution, Vault
+from garden.model import Note, Resolution, Vault
 from garden.paths import VaultPath
+
+# Page sources with no front matter to say whether to publish them: published by the contract's
+# rule for canvases and bases (see the module's docstring).
+LINKED_KINDS = frozenset({"canvas"})
+EXPLICIT_UNLINKED = "config publish: explicit, and no published note links to or embeds it"
 
 _TRUE = {"true", "yes", "on", "1", "y"}
 _FALSE = {"false", "no", "off", "0", "n"}
@@ -80,13 +89,7 @@ def unpublished_reason(
 def filter_published(vault: Vault, *, explicit: bool = False) -> tuple[Vault, dict[VaultPath, str]]:
     """The published part of ``vault``, and the reason for every note left out. ``explicit``:
     only notes with ``publish: true`` (config ``publish: explicit``)."""
-    reasons: dict[VaultPath, str] = {}
-    for path, note in vault.notes.items():
-        reason = unpublished_reason(
-            note.frontmatter, note.frontmatter_error, note.ignored_by, explicit=explicit
-        )
-        if reason:
-            reasons[path] = reason
+    reasons = _unpublished(vault, explicit=explicit)
     notes = {p: n for p, n in vault.notes.items() if p not in reasons}
     published_folders = _folders_of(notes)
 
@@ -124,6 +127,36 @@ def filter_published(vault: Vault, *, explicit: bool = False) -> tuple[Vault, di
     return published, reasons
 
 
+def _unpublished(vault: Vault, *, explicit: bool) -> dict[VaultPath, str]:
+    """Why each page source that is not published is not."""
+    reasons: dict[VaultPath, str] = {}
+    for path, note in vault.notes.items():
+        reason = _own_reason(note, explicit=explicit)
+        if reason:
+            reasons[path] = reason
+    if explicit:
+        # A canvas is published when a published page links to or embeds it: follow the links
+        # out of the published pages, through the canvases they publish.
+        todo = [p for p in vault.notes if p not in reasons]
+        while todo:
+            for target in vault.graph.successors(todo.pop()):
+                if reasons.get(target) == EXPLICIT_UNLINKED:
+                    del reasons[target]
+                    todo.append(target)
+    return reasons
+
+
+def _own_reason(note: Note, *, explicit: bool) -> str:
+    """Why ``note`` is not published by its own rules ("" when it is)."""
+    if note.kind in LINKED_KINDS:
+        if note.ignored_by:
+            return f"matches ignore pattern {note.ignored_by!r}"
+        return EXPLICIT_UNLINKED if explicit else ""
+    return unpublished_reason(
+        note.frontmatter, note.frontmatter_error, note.ignored_by, explicit=explicit
+    )
+
+
 def _folders_of(notes: dict[VaultPath, Any]) -> set[str]:
     """Folders holding at least one published note, at any depth; "" is the vault root."""
     folders: set[str] = {""}
@@ -139,7 +172,7 @@ class Verdict:
     """Whether one vault file will be published, and the rules that decided it."""
 
     path: str
-    kind: str  # "note", "attachment", or "not in vault"
+    kind: str  # "note", "canvas", "attachment", or "not in vault"
     published: bool
     why: tuple[str, ...]  # one sentence per line, most decisive first
 
@@ -150,9 +183,15 @@ def explain_file(
     """Why ``path`` (a note or attachment that the scan found) is published or not; None when
     the scan did not find it. ``everything`` is the resolved vault before filtering."""
     if path in everything.notes:
-        if path in reasons:
-            return Verdict(path, "note", False, (reasons[path],))
         note = everything.notes[path]
+        if path in reasons:
+            return Verdict(path, note.kind, False, (reasons[path],))
+        if note.kind in LINKED_KINDS:
+            users = [u for u in everything.graph.predecessors(path) if u in published.notes]
+            why = tuple(f"linked from {u}" for u in sorted(users)) or (
+                f"a {note.kind} is published unless an ignore pattern covers it",
+            )
+            return Verdict(path, note.kind, True, why)
         flag = flag_value(note.frontmatter.get("publish"))
         why = "publish: true" if flag else "no draft: true or publish: false in its front matter"
         return Verdict(path, "note", True, (why,))

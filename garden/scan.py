@@ -14,10 +14,21 @@ from pathlib import Path
 
 from garden.diagnostics import Diagnostic
 from garden.errors import VaultError
-from garden.model import SourceFile
-from garden.paths import NOTE_SUFFIX, VaultPath, is_inside, nfc
+from garden.model import FileKind, SourceFile
+from garden.paths import VaultPath, is_inside, nfc
 
 _GENERATED = {"garden.yaml", ".garden-cache"}
+
+# The page sources, by extension (compared in lower case); any other file is an attachment.
+# A new kind is a line here, a parser in ``parse.PARSERS``, a publish rule (``publish.py``) and
+# a drawing in the renderer.
+SOURCE_KINDS: dict[str, FileKind] = {".md": "note", ".canvas": "canvas"}
+
+
+def file_kind(name: str) -> FileKind:
+    """What the file called ``name`` is to garden, by its extension."""
+    dot = name.rfind(".")
+    return SOURCE_KINDS.get(name[dot:].lower(), "attachment") if dot > 0 else "attachment"
 
 
 def _glob_regex(glob: str) -> str:
@@ -116,7 +127,8 @@ def scan_vault(
                 folders.add(path)
                 stack.append((real_dir, path))
             elif target.is_file():
-                kind = "note" if name.lower().endswith(NOTE_SUFFIX) else "attachment"
-                files.append(SourceFile(VaultPath(path), target, kind, ignored_by(path, patterns)))
+                files.append(
+                    SourceFile(VaultPath(path), target, file_kind(name), ignored_by(path, patterns))
+                )
     files.sort(key=lambda f: f.path)
     return files, folders, diagnostics
