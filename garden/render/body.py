@@ -39,6 +39,7 @@ from garden.paths import (
     fold,
     relative_url,
 )
+from garden.render.canvas import CanvasDrawer
 from garden.render.sitemap import SiteMap
 
 MAX_EMBED_DEPTH = 10
@@ -102,9 +103,11 @@ class PageRenderer(NoteHTMLRenderer):
         self.variants_here: list[tuple[VaultPath, int, int]] = []  # (image, width, line)
         # (key, source, line) of each diagram on this page; line -1 inside an embed
         self.diagrams_here: list[tuple[str, str, int]] = []
+        self.canvases = CanvasDrawer(self)
 
     # -- entry point ------------------------------------------------------------------------
     def render_note(self, note: Note, page_out: str) -> str:
+        """The body of ``note``'s page (of a canvas: its drawing)."""
         self.page_out = page_out
         self.stack = [_Frame(note.path, "")]
         self.embeds_drawn = 0
@@ -113,6 +116,9 @@ class PageRenderer(NoteHTMLRenderer):
         self.copied_here = []
         self.variants_here = []
         self.diagrams_here = []
+        self.canvases = CanvasDrawer(self)
+        if note.kind == "canvas":
+            return self.canvases.page(note, BlockState())
         return self(self.tokens_of(note), BlockState())
 
     def inputs(self, note: Note) -> list[object]:
@@ -187,7 +193,7 @@ class PageRenderer(NoteHTMLRenderer):
         if len(self.stack) == 1:
             self.reporter.warn(category, self.current, line, message)
 
-    def _warn_top(self, category: str, message: str, line: int) -> None:
+    def warn_top(self, category: str, message: str, line: int) -> None:
         """Embed problems are reported on the page's own note, at its outermost embed's line."""
         top_line = line if len(self.stack) == 1 else self.top_line
         self.reporter.warn(category, self.stack[0].note, top_line, message)
@@ -299,25 +305,53 @@ class PageRenderer(NoteHTMLRenderer):
 
     def render_note_embed(self, ref: LinkRef, res: Resolution, state: BlockState) -> str:
         assert res.target is not None
+        inner, ok = self.embed_inner(ref, res, state)
+        if not ok:
+            return inner
+        target = self.vault.notes[res.target]
+        href = self.url(self.site.notes[target.path][1], res.anchor)
+        title = escape(target.title)
+        kind = " canvas-embed" if target.kind == "canvas" else ""
+        return (
+            f'<div class="embed{kind}" data-embed="{title}">'
+            f'<div class="embed-title"><a class="internal" href="{escape(href)}">{title}</a></div>'
+            f'<div class="embed-content">\n{inner}</div></div>\n'
+        )
+
+    def embed_inner(self, ref: LinkRef, res: Resolution, state: BlockState) -> tuple[str, bool]:
+        """What the embed ``ref`` of a note (its heading or block) or of a canvas shows, drawn
+        in a frame of its own; or, with False, a broken placeholder (and a warning) for an embed
+        cycle, a chain too deep, or a heading or block the note lacks. A canvas's file nodes
+        show their notes through here too."""
+        assert res.target is not None
         target = self.vault.notes[res.target]
         section = f"#^{ref.block}" if ref.block else f"#{ref.heading}" if ref.heading else ""
+        if target.kind == "canvas":
+            section = ""  # a canvas has no sections: it is shown whole
         chain = " → ".join(f.note + f.section for f in self.stack) + f" → {target.path}{section}"
         if any(f.note == target.path and f.section == section for f in self.stack):
-            self._warn_top("embed-cycle", f"embed cycle stopped: {chain}", ref.line)
-            return _broken(escape(target.title), "embed cycle", "embed-cycle")
+            self.warn_top("embed-cycle", f"embed cycle stopped: {chain}", ref.line)
+            return _broken(escape(target.title), "embed cycle", "embed-cycle"), False
         if len(self.stack) > MAX_EMBED_DEPTH:
-            self._warn_top(
+            self.warn_top(
                 "embed-depth", f"embeds nested deeper than {MAX_EMBED_DEPTH}: {chain}", ref.line
             )
-            return _broken(escape(target.title), "embeds nested too deep", "embed-depth")
-        whole = self.tokens_of(target)
-        tokens = self._embedded_tokens(whole, ref, res)
-        if tokens is None:
-            missing = f"^{ref.block}" if ref.block else ref.heading
-            self.warn(
-                "broken-embed", f"![[{ref.target}#{missing}]]: not found in {target.path}", ref.line
-            )
-            return _broken(escape(_default_label(ref)), "section not found", "embed-missing")
+            return _broken(escape(target.title), "embeds nested too deep", "embed-depth"), False
+        tokens: list[dict[str, Any]] = []
+        whole = tokens
+        if target.kind != "canvas":
+            whole = self.tokens_of(target)
+            found = self._embedded_tokens(whole, ref, res)
+            if found is None:
+                missing = f"^{ref.block}" if ref.block else ref.heading
+                self.warn(
+                    "broken-embed",
+                    f"![[{ref.target}#{missing}]]: not found in {target.path}",
+                    ref.line,
+                )
+                label = escape(_default_label(ref))
+                return _broken(label, "section not found", "embed-missing"), False
+            tokens = found
         if len(self.stack) == 1:
             self.top_line = ref.line
         target_out = self.site.notes[target.path][1]
@@ -330,17 +364,26 @@ class PageRenderer(NoteHTMLRenderer):
         self.stack.append(frame)
         self.id_prefix = frame.id_prefix
         try:
-            inner = self.render_tokens(tokens, state)
+            if target.kind == "canvas":
+                inner = self.canvases.embed(target, state, self.url(target_out))
+            else:
+                inner = self.render_tokens(tokens, state)
         finally:
             self.stack.pop()
             self.id_prefix = self.stack[-1].id_prefix
-        href = self.url(target_out, res.anchor)
-        title = escape(target.title)
-        return (
-            f'<div class="embed" data-embed="{title}">'
-            f'<div class="embed-title"><a class="internal" href="{escape(href)}">{title}</a></div>'
-            f'<div class="embed-content">\n{inner}</div></div>\n'
-        )
+        return inner, True
+
+    def render_card_tokens(self, tokens: list[dict[str, Any]], state: BlockState) -> str:
+        """A canvas text node's Markdown, drawn in the current frame (its links warn as the
+        canvas's own), with ids of its own so no heading or footnote id repeats another's."""
+        self.embeds_drawn += 1
+        frame = self.stack[-1]
+        outer = frame.id_prefix
+        frame.id_prefix = self.id_prefix = f"{outer}card{self.embeds_drawn}-"
+        try:
+            return self.render_tokens(tokens, state)
+        finally:
+            frame.id_prefix = self.id_prefix = outer
 
     @staticmethod
     def _embedded_tokens(

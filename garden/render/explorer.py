@@ -22,9 +22,13 @@ def explorer_tree(
     notes: Mapping[str, tuple[str, str]],
     folders: Mapping[str, str],
     order: Sequence[str] = (),
+    kinds: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """Nested entries ``{"t": title, "u": URL from the site root, "c": children}`` (``c`` only on
-    folders) for ``notes`` (vault path -> (title, URL)) and ``folders`` (folder -> page URL)."""
+    folders) for ``notes`` (vault path -> (title, URL)) and ``folders`` (folder -> page URL).
+    ``kinds``: the kind of the page sources that are not notes (``"canvas"``), given to their
+    entries as ``"k"``, so the explorer can mark them as Obsidian's does."""
+    kinds = kinds or {}
     rank = {fold(nfc(p).strip("/")): i for i, p in enumerate(order)}
     children: dict[str, list[tuple[tuple[Any, ...], dict[str, Any]]]] = {}
 
@@ -40,7 +44,10 @@ def explorer_tree(
         nodes[folder] = {"t": folder.rsplit("/", 1)[-1], "u": folders[folder], "c": []}
     for path, (title, url) in notes.items():
         parent = path.rsplit("/", 1)[0] if "/" in path else ""
-        add(parent, path, {"t": title, "u": url}, False)
+        entry = {"t": title, "u": url}
+        if path in kinds:
+            entry["k"] = kinds[path]
+        add(parent, path, entry, False)
     for folder, node in nodes.items():
         parent = folder.rsplit("/", 1)[0] if "/" in folder else ""
         add(parent, folder, node, True)

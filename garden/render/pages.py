@@ -44,6 +44,8 @@ from garden.theme import Theme, pygments_css
 
 RECENT_NOTES = 8
 PUBLISH_CSS = "publish.css"  # Obsidian Publish's custom stylesheet at the vault root
+# The theme's template for the page of each kind of page source.
+PAGE_TEMPLATES = {"note": "note.html", "canvas": "canvas.html"}
 
 
 # --------------------------------------------------------------------------------------------
@@ -297,7 +299,7 @@ class SiteRenderer:
             for sub in self.subfolders.get(folder, ())
         )
         notes = [
-            Entry(note.title, Href(out, self.site.notes[note.path][1]), "note")
+            Entry(note.title, Href(out, self.site.notes[note.path][1]), note.kind)
             for note in self.notes_in.get(folder, ())
             if note.path != self.home and self.site.notes[note.path][1] != out
         ]
@@ -322,7 +324,7 @@ class SiteRenderer:
         key = record.key if record is not None else ""
         if record is None:
             shell = self._note_view(note, out)
-            key = self.memo.key("note.html", out, shell, site, body)
+            key = self.memo.key(PAGE_TEMPLATES[note.kind], out, shell, site, body)
             record = self.memo.previous(out, key)
         if record is not None and self._replay(note, record):
             assert record.search is not None
@@ -335,11 +337,11 @@ class SiteRenderer:
                     return self._draw_note(note, out, shell or self._note_view(note, out), site)[0]
 
             return Page(
-                slug_of(out), out, "note", note.title, draw_again, note.path, record.identity
+                slug_of(out), out, note.kind, note.title, draw_again, note.path, record.identity
             )
         if shell is None:  # the record could not be replayed
             shell = self._note_view(note, out)
-            key = self.memo.key("note.html", out, shell, site, body)
+            key = self.memo.key(PAGE_TEMPLATES[note.kind], out, shell, site, body)
         before = len(self.reporter.diagnostics)
         html, doc = self._draw_note(note, out, shell, site)
         terms = doc_terms(doc)
@@ -358,7 +360,7 @@ class SiteRenderer:
             terms,
             tuple(drawn.diagrams_here),
         )
-        return Page(slug_of(out), out, "note", note.title, html, note.path, identity)
+        return Page(slug_of(out), out, note.kind, note.title, html, note.path, identity)
 
     def redraw(self, note: Note) -> tuple[OutPath, str] | None:
         """The page of ``note``, a new version of a note this site published, when the new
@@ -415,7 +417,7 @@ class SiteRenderer:
             content=Markup(content),
             reading_minutes=max(1, round(len(text.split()) / 200)),
         )
-        return self._draw("note.html", out, view, site), doc
+        return self._draw(PAGE_TEMPLATES[note.kind], out, view, site), doc
 
     def _note_view(self, note: Note, out: OutPath) -> PageView:
         """Everything a note's page shows but its body (and the reading time taken from it)."""
@@ -430,7 +432,7 @@ class SiteRenderer:
         if folder_of_page is not None and note.path != self.home:
             entries = self._folder_entries(folder_of_page, out)
         return PageView(
-            kind="note",
+            kind=note.kind,
             title=note.title,
             url=out,
             description=note.description,
@@ -476,7 +478,7 @@ class SiteRenderer:
         def view() -> PageView:
             notes = [self.vault.notes[p] for p in self.tagged[tag]]
             entries = tuple(
-                Entry(n.title, Href(out, self.site.notes[n.path][1]), "note")
+                Entry(n.title, Href(out, self.site.notes[n.path][1]), n.kind)
                 for n in sorted(notes, key=lambda n: (fold(n.title), n.path))
             )
             children = tuple(

@@ -147,7 +147,8 @@ def reader_files(
         if p not in folder_notes and site.notes[p][1] != "index.html"
     }
     folders = {f: out for f, out in site.folders.items() if f}
-    files[EXPLORER_JSON] = explorer_json(explorer_tree(notes, folders, explorer_order))
+    kinds = {p: vault.notes[p].kind for p in notes if vault.notes[p].kind != "note"}
+    files[EXPLORER_JSON] = explorer_json(explorer_tree(notes, folders, explorer_order, kinds))
 
     dated = dated_notes(vault, dates)
     if dated:

@@ -1,7 +1,8 @@
 /* garden default theme: the reader's features that need a script.
  *
  *  - phone menu: both sidebars fold behind a button
- *  - explorer: the folder tree, drawn from the shared static/explorer.json
+ *  - explorer: the folder tree, drawn from the shared static/explorer.json (an entry's "k" is
+ *    the kind of a page that is not a note: "canvas")
  *  - search: Ctrl/Cmd-K or the button; the sharded index in static/search/ (see
  *    garden/render/search.py): one small shard per query word, one file per result shown
  *  - popovers: hovering an internal link previews the target (from the linked heading or block)
@@ -125,6 +126,8 @@
         var li = el("li");
         var href = siteURL(entry.u);
         var link = el("a", { href: href }, entry.t);
+        // A page that is not a note (a canvas) is marked, as in Obsidian's file explorer.
+        if (entry.k) link.appendChild(el("span", { class: "explorer-badge" }, entry.k));
         var current = samePage(href, location.href);
         if (current) { link.setAttribute("aria-current", "page"); holdsCurrent = true; }
         if (entry.c) {
@@ -526,6 +529,8 @@
         current = a;
         pop = box;
         doc.body.appendChild(box);
+        // A canvas in the preview: fitted to it, still (canvas.js).
+        if (window.gardenCanvas) window.gardenCanvas.init(box, { still: true });
         var r = a.getBoundingClientRect();
         var width = box.offsetWidth, height = box.offsetHeight;
         var left = Math.min(Math.max(8, r.left), innerWidth - width - 8);
