@@ -311,7 +311,7 @@ def parse_canvas_bytes(
         nodes.append(node)
         if node.kind == "text":
             assert isinstance(raw, dict)
-            if "text" not in raw:
+            if raw.get("text") is None:
                 reader.warn(node.line, f"node {node.id!r} is a text node with no text")
             body = parse_body(reader.text(raw, "text", f"node {node.id!r}", node.line))
             tokens.append(

@@ -61,6 +61,20 @@ def png(width: int, height: int, color: tuple[int, int, int] = (40, 120, 80)) ->
     return buf.getvalue()
 
 
+def canvas_file(nodes: Iterable[dict], edges: Iterable[dict] = ()) -> str:
+    """A ``.canvas`` file as Obsidian writes one: JSON with each node and edge on a line of its
+    own (line 3 is the first node), so warnings can name a node's line."""
+    node_lines = [json.dumps(n, ensure_ascii=False) for n in nodes]
+    edge_lines = [json.dumps(e, ensure_ascii=False) for e in edges]
+    return (
+        '{\n\t"nodes":[\n'
+        + ",\n".join("\t\t" + line for line in node_lines)
+        + '\n\t],\n\t"edges":[\n'
+        + ",\n".join("\t\t" + line for line in edge_lines)
+        + "\n\t]\n}"
+    )
+
+
 def make_vault(root: Path, files: dict[str, str | bytes]) -> Path:
     """Write ``files`` (vault path -> text or bytes) under ``root`` and return it."""
     root.mkdir(parents=True, exist_ok=True)

@@ -318,6 +318,8 @@ class CanvasDrawer:
         if not url:
             return '<div class="canvas-node-content"><span class="broken">No URL</span></div>'
         href = self.r.safe_url(url)
+        if href == "#harmful-link":  # javascript:, data:... a card links to web pages only
+            return self._broken_card(url, "not a web address")
         host = url.split("://", 1)[-1].split("/", 1)[0] or url
         return (
             f'<a class="external canvas-link-card" href="{href}" rel="noopener">'
