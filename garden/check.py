@@ -53,6 +53,8 @@ def _written(ref: LinkRef) -> str:
     anchor = f"#^{ref.block}" if ref.block else f"#{ref.heading}" if ref.heading else ""
     if ref.syntax == "diagram":
         return f"the diagram node {ref.target!r} (class internal-link)"
+    if ref.syntax == "canvas":  # a canvas's file node: its "file" and "subpath"
+        return f"file node {ref.target[1:]}{anchor}"
     if ref.syntax == "markdown":
         return f"{'!' if ref.embed else ''}[]({ref.target}{anchor})"
     return f"{'!' if ref.embed else ''}[[{ref.target}{anchor}]]"

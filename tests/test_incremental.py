@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import make_vault, png
+from conftest import canvas_file, make_vault, png
 
 from garden.build import NoteRedraw, build
 from garden.diagnostics import Reporter
@@ -30,7 +30,70 @@ VAULT = {
     # Diagram nodes of class internal-link link to notes (one a draft) and are drawn once.
     "Diagram.md": "# Diagram\n\n```mermaid\nflowchart LR\n  A[Beta] --> B[Delta]\n  B --> C[Leaf]\n"
     "  class A,B,C internal-link\n```\n",
+    "Wall.md": "# Wall\n\n![[Board.canvas]]\n",
 }
+
+
+def _board(text: str = "Plan: see [[Alpha]]", file: str = "Beta.md", x: int = 0) -> str:
+    """A canvas with a node of every kind: a text node, a file node of a note's section, an
+    image, a link and a group, and edges between them."""
+    return canvas_file(
+        [
+            {
+                "id": "g",
+                "type": "group",
+                "x": -20,
+                "y": -60,
+                "width": 700,
+                "height": 300,
+                "label": "Group",
+                "color": "4",
+            },
+            {"id": "t", "type": "text", "text": text, "x": x, "y": 0, "width": 200, "height": 120},
+            {
+                "id": "f",
+                "type": "file",
+                "file": file,
+                "subpath": "#Part two",
+                "x": 300,
+                "y": 0,
+                "width": 240,
+                "height": 160,
+            },
+            {
+                "id": "i",
+                "type": "file",
+                "file": "pic.png",
+                "x": 0,
+                "y": 300,
+                "width": 150,
+                "height": 100,
+            },
+            {
+                "id": "l",
+                "type": "link",
+                "url": "https://example.org",
+                "x": 300,
+                "y": 300,
+                "width": 200,
+                "height": 60,
+            },
+        ],
+        [
+            {
+                "id": "e1",
+                "fromNode": "t",
+                "fromSide": "right",
+                "toNode": "f",
+                "toSide": "left",
+                "label": "explains",
+            },
+            {"id": "e2", "fromNode": "i", "toNode": "l", "color": "1"},
+        ],
+    )
+
+
+VAULT["Board.canvas"] = _board()
 
 
 def _tree(out: Path) -> dict[str, bytes]:
@@ -74,6 +137,23 @@ EDITS: list[tuple[str, Callable[[Path], None]]] = [
     ("retitle the site", lambda v: _write(v, "garden.yaml", "title: Another garden\n")),
     ("edit an embedded section", lambda v: _write(v, "Beta.md", "# Beta\n\n## Part two\n\nNew.\n")),
     ("add the missing note", lambda v: _write(v, "Missing.md", "# Missing\n\nNow here.\n")),
+    ("edit a canvas's text", lambda v: _write(v, "Board.canvas", _board("Plan B: see [[Alpha]]"))),
+    (
+        "move a canvas node",
+        lambda v: _write(v, "Board.canvas", _board("Plan B: see [[Alpha]]", x=40)),
+    ),
+    ("link a canvas to a leaf", lambda v: _write(v, "Board.canvas", _board("See [[Leaf]]"))),
+    (
+        "show a draft in a file node",
+        lambda v: _write(v, "Board.canvas", _board(file="Folder/Delta.md")),
+    ),
+    ("break the canvas", lambda v: _write(v, "Board.canvas", "{broken")),
+    ("mend the canvas", lambda v: _write(v, "Board.canvas", _board())),
+    (
+        "edit a note a canvas shows",
+        lambda v: _write(v, "Beta.md", "# Beta\n\n## Part two\n\nNewer.\n"),
+    ),
+    ("rename the canvas", lambda v: (v / "Board.canvas").rename(v / "Renamed board.canvas")),
     ("rename a note", lambda v: (v / "Alpha.md").rename(v / "Alpha renamed.md")),
     ("delete a note", lambda v: (v / "Folder/Gamma.md").unlink()),
     ("publish a draft", lambda v: _write(v, "Folder/Delta.md", "Delta, public now.\n")),
@@ -148,7 +228,12 @@ def test_pages_drawn_ahead_are_the_pages_the_build_makes(tmp_path: Path) -> None
         }
         assert result.changed == differ, what
         redraw = result.redraw
-    assert drawn_ahead == ["edit a note's text", "edit a leaf note"]
+    assert drawn_ahead == [
+        "edit a note's text",
+        "edit a leaf note",
+        "edit a canvas's text",
+        "edit a note a canvas shows",
+    ]
     # Not a note's file, or not in the vault: never drawn ahead.
     assert redraw is not None
     assert redraw.page(vault / "garden.yaml") is None
@@ -280,7 +365,7 @@ def test_cache_keeps_no_private_text_and_is_private(tmp_path: Path, user_cache: 
 
 EDIT_KINDS = (
     *("text", "title", "link", "embed", "section link", "heading", "tag", "date"),
-    *("rename", "delete", "new", "image", "diagram"),
+    *("rename", "delete", "new", "image", "diagram", "canvas"),
 )
 
 
@@ -332,6 +417,10 @@ def _random_edit(vault: Path, rng: random.Random) -> str:
     elif kind == "image":
         (vault / "pic.png").write_bytes(png(rng.randint(50, 400), rng.randint(50, 300)))
         note.write_text(text + "\n![[pic.png|120]]\n", encoding="utf-8")
+    elif kind == "canvas":  # a canvas showing another note, linking a third, moved about
+        board = _board(f"See [[{other}]]", rng.choice(notes).name, rng.randint(-50, 50))
+        (vault / "Board.canvas").write_text(board, encoding="utf-8")
+        return f"canvas showing {other}"
     return f"{kind} {note.name}"
 
 

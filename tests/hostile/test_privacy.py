@@ -8,10 +8,11 @@ data, feeds, alias pages) are covered without this module knowing their names.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
-from conftest import build_site, leaks, make_vault, png
+from conftest import build_site, canvas_file, leaks, make_vault, png
 
 from garden.cli import main
 from garden.publish import flag_value, unpublished_reason
@@ -148,6 +149,51 @@ def test_no_byte_of_a_private_note_reaches_out(tmp_path: Path) -> None:
     ]
 
 
+def _card(node_id: str, x: int, **fields: str) -> dict[str, object]:
+    return {"id": node_id, "x": x, "y": 0, "width": 300, "height": 200, **fields}
+
+
+def test_a_canvas_shows_nothing_of_the_private_notes_it_reaches_for(tmp_path: Path) -> None:
+    """File nodes (whole notes, sections, blocks) and text-node links and embeds of private
+    notes: broken cards and links, not a title, not a word; and private canvases (ignored, in a
+    dot-folder, unlinked under publish: explicit) are not published at all."""
+    vault = _vault(tmp_path)
+    nodes: list[dict[str, object]] = []
+    for i in range(len(PRIVATE_FLAGS)):
+        path = f"Private/F{i}/FOLDERMARK{i}/FILEMARK{i}.md"
+        nodes += [
+            _card(f"f{i}", 0, type="file", file=path),
+            _card(f"s{i}", 400, type="file", file=path, subpath=f"#Section {i}"),
+            _card(f"b{i}", 800, type="file", file=path, subpath=f"#^blk{i}"),
+            _card(f"t{i}", 1200, type="text", text=f"[[FILEMARK{i}]] ![[FILEMARK{i}#^item{i}]]"),
+        ]
+    nodes.append(_card("relay", 1600, type="file", file="Relay.md"))  # embeds private ones
+    private_canvas = canvas_file([_card("x", 0, type="text", text="CANVASMARK [[Public]]")])
+    (vault / "Board.canvas").write_text(canvas_file(nodes), encoding="utf-8")
+    (vault / "Templates/Plan.canvas").write_text(private_canvas, encoding="utf-8")
+    (vault / ".hidden/Dotted.canvas").write_text(private_canvas, encoding="utf-8")
+    site = build_site(vault, tmp_path / "site")
+    assert {"Board.canvas", "Public"} <= set(
+        site.index
+    ) and "Templates/Plan.canvas" not in site.index
+    assert leaks(site.out, [*MARKERS, "CANVASMARK"]) == []
+    board = site.article("Board.canvas.html")
+    # Each file node of a private note is a card that says nothing of it, not even its path.
+    cards = re.findall(r'<div class="canvas-node-content canvas-broken">(.*?)</div>', board)
+    assert len(cards) == 3 * len(PRIVATE_FLAGS)
+    assert set(cards) == {
+        '<span class="broken" title="links to an unpublished note">Not available</span>'
+    }
+    assert site.index["Board.canvas"]["links"] == ["Relay"]
+    # Explicit mode: a canvas no published note links to is private too.
+    (vault / "garden.yaml").write_text("publish: explicit\n", encoding="utf-8")
+    (vault / "Open.md").write_text("---\npublish: true\n---\nNothing here.\n", encoding="utf-8")
+    (vault / "Unlinked.canvas").write_text(private_canvas, encoding="utf-8")
+    site = build_site(vault, tmp_path / "explicit")
+    assert set(site.index) == {"Open"}
+    assert leaks(site.out, [*MARKERS, "CANVASMARK"]) == []
+
+
 def test_a_private_home_note_is_not_the_home_page(tmp_path: Path) -> None:
     vault = make_vault(
         tmp_path / "vault",
@@ -231,6 +277,8 @@ def explained_vault(tmp_path: Path) -> Path:
             "Templates/t.md": "x",
             "Templates/t.png": png(2, 2),
             ".obsidian/app.json": "{}",
+            "Board.canvas": canvas_file([]),
+            "Templates/Plan.canvas": canvas_file([]),
         },
     )
     outside = make_vault(tmp_path / "outside", {"o.md": "x"})
@@ -249,6 +297,8 @@ def explained_vault(tmp_path: Path) -> Path:
         ("lonely.pdf", 1, "no note links to or embeds it"),
         ("Templates/t.md", 1, "matches ignore pattern 'Templates/**'"),
         ("Templates/t.png", 1, "matches ignore pattern 'Templates/**'"),
+        ("Board.canvas", 0, "a canvas is published unless an ignore pattern covers it"),
+        ("Templates/Plan.canvas", 1, "matches ignore pattern 'Templates/**'"),
         (".obsidian/app.json", 1, "dot-files and dot-folders are never read"),
         ("leaving.md", 1, "symlink leaves the vault"),
         ("nothing.md", 1, "no such file in the vault"),
