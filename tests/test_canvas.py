@@ -351,7 +351,7 @@ def test_links_and_embeds_of_a_canvas(board: BuiltSite) -> None:
         '<div class="embed-title"><a class="internal" href="Maps/Board.canvas.html">Board</a>'
         in embed
     )
-    assert 'class="canvas-view canvas-embed"' in embed and 'data-node="lnk"' in embed
+    assert 'class="canvas-view canvas-view-embed"' in embed and 'data-node="lnk"' in embed
     assert 'href="Notes/Note.html' in embed  # links inside are relative to the note's page
 
 

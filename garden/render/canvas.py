@@ -206,7 +206,7 @@ class CanvasDrawer:
             why = "could not be read" if canvas.error else "is empty"
             empty = f'<p class="canvas-empty">This canvas {why}.</p>'
         return (
-            f'<div class="canvas-view canvas-{mode}" data-canvas="{escape(note.path)}" '
+            f'<div class="canvas-view canvas-view-{mode}" data-canvas="{escape(note.path)}" '
             f'data-width="{where.width}" data-height="{where.height}" '
             f'style="--canvas-aspect:{where.width} / {where.height}">'
             f'<div class="canvas-viewport" tabindex="0" role="group" aria-label="{label}">'

@@ -29,7 +29,7 @@
     this.world = this.viewport && this.viewport.querySelector(".canvas-world");
     this.width = Number(root.getAttribute("data-width")) || 1;
     this.height = Number(root.getAttribute("data-height")) || 1;
-    this.embed = root.classList.contains("canvas-embed");
+    this.embed = root.classList.contains("canvas-view-embed");
     this.scale = 1;
     this.x = 0;
     this.y = 0;
