@@ -3,6 +3,9 @@ edges joining the sides they name, the drawing fitted on load and moved by mouse
 keyboard, the embed and the link preview, with JavaScript off, and screenshots in both themes
 and on a phone (test-artifacts/screenshots/canvas-*.png, looked at by a person once)."""
 
+# The fixtures imported from test_browser are used as parameters, which ruff sees as redefinitions.
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 import json
@@ -11,16 +14,16 @@ from typing import Any
 import pytest
 from conftest import REPO
 from playwright.sync_api import Browser, Page
-from test_browser import (  # noqa: F401 (fixtures)
+from test_browser import (
     DESKTOP,
     PHONE,
     SCREENSHOTS,
     Recorder,
     Served,
-    browser,
-    example,
-    example_site,
-    page,
+    browser,  # noqa: F401
+    example,  # noqa: F401
+    example_site,  # noqa: F401
+    page,  # noqa: F401
 )
 
 PLAN = "Gardening/Garden-plan.canvas.html"
