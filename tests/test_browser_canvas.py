@@ -25,6 +25,7 @@ from test_browser import (
     example_site,  # noqa: F401
     page,  # noqa: F401
 )
+from test_reader import axe_problems
 
 PLAN = "Gardening/Garden-plan.canvas.html"
 PLAN_FILE = REPO / "vault/Gardening/Garden plan.canvas"
@@ -309,3 +310,10 @@ def test_canvas_screenshots(browser: Browser, example: Served, device: str, sche
         page.screenshot(path=str(SCREENSHOTS / f"canvas-{device}-{scheme}.png"))
     finally:
         context.close()
+
+
+@pytest.mark.browser
+def test_no_serious_accessibility_violations(page: Page, example: Served) -> None:
+    for rel in (PLAN, GUIDE):
+        _open(page, example, rel)
+        assert axe_problems(page, rel) == []

@@ -40,6 +40,11 @@
     this.viewport.scrollTop = this.viewport.scrollLeft = 0;
     this.fit();
     if (still) return;
+    // A card whose text is longer than the card scrolls: let the keyboard reach it too.
+    var cards = root.querySelectorAll(".canvas-node-content");
+    for (var i = 0; i < cards.length; i++) {
+      if (cards[i].scrollHeight > cards[i].clientHeight + 1) cards[i].setAttribute("tabindex", "0");
+    }
     this.listen();
     var controls = root.querySelector(".canvas-controls");
     if (controls) controls.hidden = false;
