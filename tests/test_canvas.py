@@ -457,3 +457,21 @@ def test_hostile_text_in_a_canvas_is_escaped(site_of) -> None:
     article = site.article("X.canvas.html")
     assert "<script>pwned" not in article and 'href="javascript' not in article
     assert '<span class="broken" title="not a web address">javascript:pwned()</span>' in article
+
+
+def test_the_json_canvas_sites_own_sample(tmp_path) -> None:
+    """The real canvas of the JSON Canvas format's site, next to the notes it shows."""
+    from conftest import SHARED_VAULTS, build_site
+
+    vault = SHARED_VAULTS / "jsoncanvas"
+    if not vault.is_dir():
+        pytest.skip(f"shared vault missing: {vault}")
+    site = build_site(vault, tmp_path / "site")
+    assert site.diagnostics == []
+    article = site.article("sample.canvas.html")
+    assert len(re.findall(r'class="canvas-node ', article)) == 5
+    assert article.count('class="canvas-edge"') == 1
+    assert 'href="docs/apps.html"' in article and 'href="spec/1.0.html"' in article
+    assert re.search(r'<img src="_site/logo.svg"[^>]*width="217"', article)
+    assert "sample.canvas" in site.index["readme"]["backlinks"]
+    assert set(site.index["sample.canvas"]["links"]) == {"readme", "spec/1.0", "docs/apps"}
