@@ -33,7 +33,7 @@ from garden.diagnostics import Diagnostic
 from garden.markdown import iter_tokens, parse_body
 from garden.markdown.reference import parse_wikilink
 from garden.model import Canvas, CanvasEdge, CanvasNode, CanvasSide, LinkRef, Note, SourceFile
-from garden.parse import decode_note, description, note_digest, read_source
+from garden.parse import decode_note, description, note_digest, parse_source_file
 from garden.paths import VaultPath
 
 CANVAS_SUFFIX = ".canvas"
@@ -72,13 +72,10 @@ def _empty(path: VaultPath, *, error: str = "", ignored_by: str = "", digest: st
 
 
 def parse_canvas(source: SourceFile) -> tuple[Note, list[Diagnostic]]:
-    if source.ignored_by:
-        return _empty(source.path, ignored_by=source.ignored_by), []
-    read = read_source(source)
-    if isinstance(read, Diagnostic):
-        return _empty(source.path, error="unreadable"), [read]
-    data, modified = read
-    return parse_canvas_bytes(source.path, data, modified=modified)
+    def unread(ignored_by: str, unreadable: bool) -> Note:
+        return _empty(source.path, ignored_by=ignored_by, error="unreadable" if unreadable else "")
+
+    return parse_source_file(source, parse_canvas_bytes, unread)
 
 
 class _Lines:
@@ -143,13 +140,22 @@ class _Reader:
             return ""
         return value
 
-    def node(self, raw: object, index: int, seen: set[str]) -> CanvasNode | None:
+    def _object(self, raw: object, what: str) -> tuple[dict[str, Any], str, int] | None:
+        """``raw`` with its id ("" when it has none) and line; None (and a warning) when it is
+        not a JSON object."""
         if not isinstance(raw, dict):
-            self.warn(0, f"node {index + 1} is not an object; left out")
+            self.warn(0, f"{what} is not an object; left out")
             return None
-        node_id = raw.get("id")
-        line = self.lines.take(node_id)
-        if not isinstance(node_id, str) or not node_id:
+        found = raw.get("id")
+        line = self.lines.take(found)
+        return raw, found if isinstance(found, str) else "", line
+
+    def node(self, raw: object, index: int, seen: set[str]) -> CanvasNode | None:
+        read = self._object(raw, f"node {index + 1}")
+        if read is None:
+            return None
+        raw, node_id, line = read
+        if not node_id:
             self.warn(line, f"node {index + 1} has no id; left out")
             return None
         what = f"node {node_id!r}"
@@ -206,12 +212,11 @@ class _Reader:
         return replace(node, label=label, ref=ref, background_style=style or "cover")
 
     def edge(self, raw: object, index: int, nodes: set[str]) -> CanvasEdge | None:
-        if not isinstance(raw, dict):
-            self.warn(0, f"edge {index + 1} is not an object; left out")
+        read = self._object(raw, f"edge {index + 1}")
+        if read is None:
             return None
-        edge_id = raw.get("id")
-        line = self.lines.take(edge_id)
-        if not isinstance(edge_id, str) or not edge_id:
+        raw, edge_id, line = read
+        if not edge_id:
             self.warn(line, f"edge {index + 1} has no id")
             edge_id = f"edge-{index + 1}"
         what = f"edge {edge_id!r}"

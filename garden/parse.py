@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from collections.abc import Callable
 from typing import Any
 
 from garden.diagnostics import Diagnostic
@@ -79,26 +80,34 @@ def _unread_note(path: VaultPath, **problem: str) -> Note:
     return Note(path, name, {}, (), (), (), frozenset(), (), [], **problem)
 
 
-def read_source(source: SourceFile) -> tuple[bytes, str] | Diagnostic:
-    """A page source's bytes and the UTC day it was last modified, or why it cannot be read."""
+ParseBytes = Callable[..., tuple[Note, list[Diagnostic]]]  # (path, data, *, modified)
+
+
+def parse_source_file(
+    source: SourceFile, parse_bytes: ParseBytes, unread: Callable[[str, bool], Note]
+) -> tuple[Note, list[Diagnostic]]:
+    """Read a page source and parse its bytes with ``parse_bytes``. A file under an ignore
+    pattern is never read (only its name takes part in link resolution), and a file that cannot
+    be read is warned about: for both, ``unread(ignored_by, unreadable)`` makes the ``Note``."""
+    if source.ignored_by:
+        return unread(source.ignored_by, False), []
     try:
         st = source.abs_path.stat()
         if st.st_size > MAX_NOTE_BYTES:
             raise OSError(f"file is {st.st_size} bytes, more than the {MAX_NOTE_BYTES} allowed")
-        return source.abs_path.read_bytes(), utc_day(st.st_mtime_ns)
+        data = source.abs_path.read_bytes()
     except OSError as exc:
-        return Diagnostic("read", source.path, 0, f"cannot read {source.kind}: {exc}")
+        problem = Diagnostic("read", source.path, 0, f"cannot read {source.kind}: {exc}")
+        return unread("", True), [problem]
+    return parse_bytes(source.path, data, modified=utc_day(st.st_mtime_ns))
 
 
 def parse_note(source: SourceFile) -> tuple[Note, list[Diagnostic]]:
-    if source.ignored_by:
-        # Never read: only its name takes part in link resolution.
-        return _unread_note(source.path, ignored_by=source.ignored_by), []
-    read = read_source(source)
-    if isinstance(read, Diagnostic):
-        return _unread_note(source.path, frontmatter_error="unreadable"), [read]
-    data, modified = read
-    return parse_note_bytes(source.path, data, modified=modified)
+    def unread(ignored_by: str, unreadable: bool) -> Note:
+        problem = "unreadable" if unreadable else ""
+        return _unread_note(source.path, ignored_by=ignored_by, frontmatter_error=problem)
+
+    return parse_source_file(source, parse_note_bytes, unread)
 
 
 def utc_day(ns: int) -> str:
