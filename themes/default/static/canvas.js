@@ -39,7 +39,10 @@
     root.classList.add("is-interactive");
     this.viewport.scrollTop = this.viewport.scrollLeft = 0;
     this.fit();
-    if (still) return;
+    if (still) {
+      root.classList.add("is-still");
+      return;
+    }
     // A card whose text is longer than the card scrolls: let the keyboard reach it too.
     var cards = root.querySelectorAll(".canvas-node-content");
     for (var i = 0; i < cards.length; i++) {
