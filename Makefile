@@ -30,9 +30,10 @@ test: lint
 	$(BIN)/pytest -n auto
 
 # Not part of `make test`: random vaults (10,000+ generated notes) and a 5 MB note through the whole
-# pipeline, looking for crashes and leaks; prints how many notes went through.
+# pipeline, looking for crashes and leaks; prints how many notes went through; 2,000 random canvases.
 fuzz: $(STAMP)
-	GARDEN_FUZZ=1 $(BIN)/pytest -p no:xdist -q -s tests/hostile/test_properties.py tests/hostile/test_bad_input.py
+	GARDEN_FUZZ=1 $(BIN)/pytest -p no:xdist -q -s tests/hostile/test_properties.py tests/hostile/test_bad_input.py \
+		tests/test_canvas.py::test_any_json_gives_a_consistent_canvas
 
 # Not part of `make test`: generated vaults are cached in ~/.cache/garden-bench (GARDEN_BENCH_CACHE).
 bench: $(STAMP)

@@ -5,6 +5,7 @@ hostile/test_privacy.py; rebuilds in test_incremental.py."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from typing import Any
 
@@ -192,12 +193,12 @@ EDGE_LIKE = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=2_000 if os.environ.get("GARDEN_FUZZ") else 50, deadline=None)
 @given(nodes=st.lists(NODE_LIKE, max_size=6), edges=st.lists(EDGE_LIKE, max_size=6))
 def test_any_json_gives_a_consistent_canvas(nodes: list[dict], edges: list[dict]) -> None:
     """Whatever the file holds, reading it never fails, and what is kept is what the renderer
     relies on: unique ids, known kinds, sizes and places in bounds, valid colours, and edges
-    between kept nodes."""
+    between kept nodes. ``make fuzz`` (GARDEN_FUZZ=1) tries 2,000 canvases."""
     note, warnings = parse(json.dumps({"nodes": nodes, "edges": edges}))
     assert note.canvas is not None
     ids = [n.id for n in note.canvas.nodes]
