@@ -476,3 +476,40 @@ def test_the_json_canvas_sites_own_sample(tmp_path) -> None:
     assert re.search(r'<img src="_site/logo.svg"[^>]*width="217"', article)
     assert "sample.canvas" in site.index["readme"]["backlinks"]
     assert set(site.index["sample.canvas"]["links"]) == {"readme", "spec/1.0", "docs/apps"}
+
+
+def test_group_backgrounds(site_of) -> None:
+    site = site_of(
+        {
+            "bg.png": png(1200, 800),
+            "tile.png": png(40, 40),
+            "Groups.canvas": canvas_file(
+                [
+                    node("c", "group", width=600, height=400, background="bg.png"),
+                    node(
+                        "r",
+                        "group",
+                        700,
+                        width=300,
+                        height=300,
+                        background="bg.png",
+                        backgroundStyle="ratio",
+                    ),
+                    node("t", "group", 1100, background="tile.png", backgroundStyle="repeat"),
+                    node("m", "group", 1400, background="gone.png"),
+                ]
+            ),
+        }
+    )
+    article = site.article("Groups.canvas.html")
+    cover = re.search(
+        r'<div class="canvas-group-bg bg-cover"><img src="([^"]+)"[^>]*width="600"', article
+    )
+    assert cover is not None and (site.out / cover.group(1)).is_file()
+    assert '<div class="canvas-group-bg bg-ratio"><img' in article
+    assert (
+        '<div class="canvas-group-bg bg-repeat" style="background-image:url(\'tile.png\')">'
+        in article
+    )
+    assert (site.out / "tile.png").is_file()
+    assert [d.line for d in site.warnings("broken-embed") if d.path == "Groups.canvas"] == [6]
