@@ -30,7 +30,7 @@ from dataclasses import replace
 from typing import Any, cast
 
 from garden.diagnostics import Diagnostic
-from garden.markdown import iter_tokens, parse_body
+from garden.markdown import ParsedBody, iter_tokens, parse_body
 from garden.markdown.reference import parse_wikilink
 from garden.model import Canvas, CanvasEdge, CanvasNode, CanvasSide, LinkRef, Note, SourceFile
 from garden.parse import decode_note, description, note_digest, parse_source_file
@@ -322,7 +322,7 @@ def parse_canvas_bytes(
             tokens.append(
                 {"type": "canvas_text", "attrs": {"node": node.id}, "children": body.tokens}
             )
-            links.extend(_on_line(body.tokens, node.line))
+            links.extend(_on_line(body, node.line))
         elif node.ref is not None:
             links.append(node.ref)
     edges = [edge for i, raw in enumerate(raw_edges) if (edge := reader.edge(raw, i, seen))]
@@ -345,15 +345,16 @@ def parse_canvas_bytes(
     return note, diagnostics + reader.diagnostics
 
 
-def _on_line(tokens: list[dict[str, Any]], line: int) -> list[LinkRef]:
-    """The links of a text node's tokens, each given the node's line (the whole node is one
-    line of the file), in its token too: the renderer warns with the token's."""
-    refs = []
-    for tok in iter_tokens(tokens):
+def _on_line(body: ParsedBody, line: int) -> list[LinkRef]:
+    """The links of a text node's Markdown (its links and embeds, and its diagrams' linking
+    nodes), each given the node's line: the whole node is one line of the file. Its tokens get
+    that line too (the renderer warns with theirs)."""
+    for tok in iter_tokens(body.tokens):
         if tok["type"] == "ref":
-            ref = tok["attrs"]["ref"] = replace(tok["attrs"]["ref"], line=line)
-            refs.append(ref)
-    return refs
+            tok["attrs"]["ref"] = replace(tok["attrs"]["ref"], line=line)
+        elif tok["type"] == "block_code" and "line" in (tok.get("attrs") or {}):
+            tok["attrs"]["line"] = line  # a diagram
+    return [replace(ref, line=line) for ref in body.refs]
 
 
 def _array(reader: _Reader, value: dict[str, Any], key: str) -> list[Any]:

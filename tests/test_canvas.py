@@ -513,3 +513,13 @@ def test_group_backgrounds(site_of) -> None:
     )
     assert (site.out / "tile.png").is_file()
     assert [d.line for d in site.warnings("broken-embed") if d.path == "Groups.canvas"] == [6]
+
+
+def test_a_diagram_in_a_text_card(site_of) -> None:
+    """Mermaid in a text card is drawn like a note's, its linking nodes resolved from the
+    canvas; a warning gives the card's line."""
+    text = "```mermaid\nflowchart LR\n  A[Note] --> B[Gone]\n  class A,B internal-link\n```"
+    site = site_of({"Note.md": "hello", "D.canvas": canvas_file([node("t", text=text)])})
+    article = site.article("D.canvas.html")
+    assert "<svg" in article and 'href="Note.html"' in article
+    assert [(d.path, d.line) for d in site.warnings("broken-link")] == [("D.canvas", 3)]

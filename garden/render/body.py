@@ -104,6 +104,7 @@ class PageRenderer(NoteHTMLRenderer):
         # (key, source, line) of each diagram on this page; line -1 inside an embed
         self.diagrams_here: list[tuple[str, str, int]] = []
         self.canvases = CanvasDrawer(self)
+        self.card_line = 0  # while a canvas's text card is drawn: its line, the line of all in it
 
     # -- entry point ------------------------------------------------------------------------
     def render_note(self, note: Note, page_out: str) -> str:
@@ -262,7 +263,7 @@ class PageRenderer(NoteHTMLRenderer):
         key = diagram_key(code)
         self.request_diagram(key, code, line if len(self.stack) == 1 else -1)
         links = tuple(
-            self._node_link(node, name, line + 1 + offset if line else 0)
+            self._node_link(node, name, self.card_line or (line + 1 + offset if line else 0))
             for node, name, offset in internal_link_nodes(code)
         )
         return marker(key, len(self.diagrams_here), links)
@@ -373,17 +374,20 @@ class PageRenderer(NoteHTMLRenderer):
             self.id_prefix = self.stack[-1].id_prefix
         return inner, True
 
-    def render_card_tokens(self, tokens: list[dict[str, Any]], state: BlockState) -> str:
+    def render_card_tokens(self, tokens: list[dict[str, Any]], state: BlockState, line: int) -> str:
         """A canvas text node's Markdown, drawn in the current frame (its links warn as the
-        canvas's own), with ids of its own so no heading or footnote id repeats another's."""
+        canvas's own, at the node's ``line``), with ids of its own so no heading or footnote id
+        repeats another's."""
         self.embeds_drawn += 1
         frame = self.stack[-1]
-        outer = frame.id_prefix
+        outer, outer_line = frame.id_prefix, self.card_line
         frame.id_prefix = self.id_prefix = f"{outer}card{self.embeds_drawn}-"
+        self.card_line = line
         try:
             return self.render_tokens(tokens, state)
         finally:
             frame.id_prefix = self.id_prefix = outer
+            self.card_line = outer_line
 
     @staticmethod
     def _embedded_tokens(

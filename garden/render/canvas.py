@@ -304,7 +304,7 @@ class CanvasDrawer:
         """The node's kind as a class name (``file-note``, ``file-image``...) and its HTML."""
         if node.kind == "text":
             self.box = (max(node.width - 40, 40), min(node.height, 300))  # a canvas embedded
-            html = self.r.render_card_tokens(texts.get(node.id, []), state)
+            html = self.r.render_card_tokens(texts.get(node.id, []), state, node.line)
             return "text", f'<div class="canvas-node-content content">{html}</div>'
         if node.kind == "link":
             return "link", self._link_card(node.url)
