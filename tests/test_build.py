@@ -32,8 +32,17 @@ def test_help_vault_builds_with_only_real_broken_links(tmp_path: Path) -> None:
     assert sorted(v["source"] for v in site.index.values()) == notes
     assert site.index["index"]["source"] == "Home.md"  # site-options.json indexFile
     broken = sorted({(d.path, d.message.split("]]")[0]) for d in site.warnings("broken-link")})
-    # The help text shows [[Example]] as an example of display text; no such note exists.
+    # The help text shows [[Example]] as an example of display text, and a Mermaid diagram whose
+    # nodes Biology and Chemistry link to notes (class internal-link); no such notes exist.
     assert broken == [
+        (
+            "Editing and formatting/Advanced formatting syntax.md",
+            "diagram node 'Biology': no such note or file",
+        ),
+        (
+            "Editing and formatting/Advanced formatting syntax.md",
+            "diagram node 'Chemistry': no such note or file",
+        ),
         ("Linking notes and files/Internal links.md", "[[Example"),
         ("Linking notes and files/Internal links.md", "[[Example.md"),
     ]
