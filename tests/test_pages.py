@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
-from conftest import BuiltSite
+from conftest import REPO, BuiltSite
 
 
 def test_home_is_the_root_index_note(site_of) -> None:
@@ -85,10 +87,44 @@ def test_tags_differing_in_case_are_one_tag(site_of) -> None:
     assert site.page("tags/index.html").count('class="tag"') == 2
 
 
-def test_404_page_exists(site_of) -> None:
-    page = site_of({"a.md": ""}).page("404.html")
+def test_404_page_links_from_the_host_root(site_of) -> None:
+    """A host serves 404.html at whatever URL was missing (``/a/b/missing``), so its links,
+    styles and scripts are written from the host's root: ``/`` or the path of ``base_url``."""
+    page = site_of({"a.md": "", "publish.css": "p {}"}).page("404.html")
     assert "Page not found" in page
-    assert 'href="index.html"' in page  # a way back home
+    assert 'href="/index.html"' in page  # a way back home
+    assert 'data-root="/"' in page
+    assert '<link rel="stylesheet" href="/static/style.css">' in page
+    assert '<script src="/static/garden.js" defer></script>' in page
+    assert 'href="/publish.css"' in page
+    assert 'data-src="/static/explorer.json"' in page
+    assert not re.search(r'(?:href|src)="(?!/|#|https?:)', page), "a relative link in 404.html"
+
+
+def test_404_page_under_the_base_url_path(site_of) -> None:
+    files = {"a.md": "", "garden.yaml": "base_url: https://example.org/my notes/\n"}
+    page = site_of(files).page("404.html")
+    assert 'href="/my%20notes/index.html"' in page
+    assert '<link rel="stylesheet" href="/my%20notes/static/style.css">' in page
+    assert 'data-root="/my%20notes/"' in page
+    # Other pages stay relative: the site still works from any folder.
+    assert '<link rel="stylesheet" href="static/style.css">' in site_of(files).page("a.html")
+
+
+def test_every_inline_svg_of_the_theme_has_a_size(site_of) -> None:
+    """An SVG without width and height fills the window when the stylesheet fails to load."""
+    site = site_of({"a.md": "[[b]] #tag", "b.md": "[[a]]", "F/c.md": ""})
+    theme = REPO / "themes" / "default"
+    sources = {p.name: p.read_text(encoding="utf-8") for p in theme.rglob("*.html")}
+    sources["garden.js"] = (theme / "static" / "garden.js").read_text(encoding="utf-8")
+    sources.update({rel: site.page(rel) for rel in site.files() if rel.endswith(".html")})
+    unsized = [
+        f"{name}: {tag[:80]}"
+        for name, text in sources.items()
+        for tag in re.findall(r"<svg\b[^>]*>", text)
+        if not (re.search(r'\swidth="\d', tag) and re.search(r'\sheight="\d', tag))
+    ]
+    assert not unsized, "\n".join(unsized)
 
 
 def test_titles_from_front_matter_or_file_name(site_of) -> None:

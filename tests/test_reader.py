@@ -207,6 +207,48 @@ def test_local_graph_is_plain_svg_links(page: Page, served: Served) -> None:
     assert page.url == urljoin(served.url(rel), href)
 
 
+# Each label's box in the page, and the SVG's, for the pages given.
+LABEL_BOXES = """() => {
+  const svg = document.querySelector('.local-graph svg');
+  const box = (el) => { const r = el.getBoundingClientRect();
+    return [r.left, r.top, r.right, r.bottom]; };
+  return {svg: box(svg), labels: [...svg.querySelectorAll('text')].map(
+    (t) => [t.textContent, ...box(t)])};
+}"""
+
+
+def test_local_graph_labels_never_overlap(browser: Browser, served: Served) -> None:
+    """On the busiest local graphs of the help vault: no two labels overlap, none is cut by the
+    graph's edge, and most neighbours are named."""
+    busiest = sorted(
+        served.site.index,
+        key=lambda slug: (
+            -len(set(served.site.index[slug]["links"]) | set(served.site.index[slug]["backlinks"]))
+        ),
+    )[:6]
+    context = browser.new_context(viewport=DESKTOP, device_scale_factor=1)
+    try:
+        page = context.new_page()
+        named = 0
+        for slug in busiest:
+            page.goto(served.url(served.file_for_slug(slug)))
+            found = page.evaluate(LABEL_BOXES)
+            left, top, right, bottom = found["svg"]
+            labels = found["labels"]
+            named += len(labels)
+            for i, (text, *a) in enumerate(labels):
+                assert left <= a[0] and a[2] <= right and top <= a[1] and a[3] <= bottom, (
+                    f"{slug}: {text!r} is cut by the graph's edge"
+                )
+                for other, *b in labels[i + 1 :]:
+                    assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (
+                        f"{slug}: {text!r} overlaps {other!r}"
+                    )
+        assert named >= 6 * 8, named
+    finally:
+        context.close()
+
+
 def test_explorer_follows_navigation_ordering_and_marks_the_page(
     page: Page, served: Served
 ) -> None:
@@ -245,6 +287,37 @@ HEADING_BELOW_BAR = """([id, bar]) => {
   const bottom = document.querySelector(bar).getBoundingClientRect().bottom;
   return top >= bottom - 1 && top < bottom + 80;
 }"""
+
+
+def test_404_page_works_at_a_nested_missing_url(browser: Browser, served: Served) -> None:
+    """A host answers /a/b/missing with 404.html: styles, icons, scripts and data still load
+    (they are linked from the host's root), search works, and every icon keeps its size."""
+    context = browser.new_context(viewport=DESKTOP, color_scheme="light")
+    try:
+        page = context.new_page()
+        recorder = Recorder(page, served.origin)
+        response = page.goto(served.url("a/b/missing"), wait_until="networkidle")
+        assert response is not None and response.status == 404
+        expect(page.locator("h1.page-title")).to_have_text("Page not found")
+        home_background = "rgb(251, 250, 247)"  # the theme's light background: the CSS loaded
+        assert page.evaluate("getComputedStyle(document.body).backgroundColor") == home_background
+        sizes = page.locator("svg").evaluate_all(
+            "(els) => els.map((e) => Math.max(e.getBoundingClientRect().width,"
+            " e.getBoundingClientRect().height))"
+        )
+        assert sizes and max(sizes) <= 32, sizes
+        expect(page.locator("nav.explorer a").first).to_be_visible()  # explorer.json loaded
+        page.keyboard.press("Control+k")
+        page.locator(".search-dialog input").fill("callouts")
+        first = page.locator('.search-results [role="option"]').first
+        expect(first).to_be_visible()
+        with page.expect_navigation() as navigation:
+            first.click()
+        assert navigation.value is not None and navigation.value.status == 200
+        others = [p for p in recorder.problems if "/a/b/missing" not in p]
+        assert others == []
+    finally:
+        context.close()
 
 
 def test_phone_menu_holds_both_sidebars(browser: Browser, served: Served) -> None:

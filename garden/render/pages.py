@@ -24,11 +24,12 @@ from garden.paths import (
     fold,
     page_out_path,
     relative_url,
+    root_path,
     root_prefix,
 )
 from garden.render.body import PageRenderer
 from garden.render.feeds import note_dates
-from garden.render.graph import local_graph
+from garden.render.graph import LocalNode, local_graph, local_labels
 from garden.render.memo import PageMemo, PageRecord
 from garden.render.reader import (
     FEED_XML,
@@ -81,7 +82,9 @@ class TocItem:
 
 @dataclass(frozen=True)
 class GraphNode:
-    """A node of the local graph, in a 200x200 box; depth 0 is the page's own note."""
+    """A node of the local graph (in its ``LOCAL_WIDTH`` x ``LOCAL_HEIGHT`` box); depth 0 is
+    the page's own note. ``label``: the text shown by the node ("" for none, see
+    ``local_labels``), its baseline at ``lx, ly``, SVG ``text-anchor`` ``anchor``."""
 
     title: str
     url: Href
@@ -89,6 +92,10 @@ class GraphNode:
     y: float
     depth: int
     kind: str = "note"  # or "tag" (config graph_tags)
+    label: str = ""
+    lx: float = 0.0
+    ly: float = 0.0
+    anchor: str = "middle"
 
 
 @dataclass(frozen=True)
@@ -107,7 +114,8 @@ class PageView:
     updated: str = ""  # YYYY-MM-DD from front matter updated/modified, when later than date
     reading_minutes: int = 0  # at 200 words a minute; 0 for pages that are not notes
     graph: tuple[GraphNode, ...] = ()  # the local graph (notes, and tags with graph_tags)
-    graph_edges: tuple[tuple[float, float, float, float], ...] = ()  # x1, y1, x2, y2
+    # x1, y1, x2, y2, and 1 for a link of the page's own note, else 0
+    graph_edges: tuple[tuple[float, float, float, float, int], ...] = ()
     recent: tuple[Entry, ...] = ()  # newest dated notes, on the home page
 
 
@@ -124,6 +132,11 @@ class SiteView:
     data_url: str = ""  # the folder of the shared data files (explorer, graph, search index)
     feed_url: str = ""  # the Atom feed, "" when no note has a date
     publish_css_url: str = ""  # the vault's publish.css, "" when it has none
+    root: str = ""  # the site root as this page writes it: "../" repeated, or a path from "/"
+
+
+def _point(node: LocalNode) -> tuple[float, float]:
+    return round(node.x, 1), round(node.y, 1)
 
 
 # --------------------------------------------------------------------------------------------
@@ -223,25 +236,36 @@ class SiteRenderer:
         )
 
     # -- shared pieces ------------------------------------------------------------------------
-    def _site_view(self, out: OutPath) -> SiteView:
+    def _site_view(self, out: OutPath, root: str | None = None) -> SiteView:
+        """Links relative to ``out``, so the site works in any folder of any host and from
+        file://; or, given ``root`` (a path from the host's root, ``root_path``), links from
+        the host's root, for the 404 page, which a host serves at whatever URL was missing."""
+
+        def url(target: str) -> str:
+            if root is None:
+                return relative_url(out, target)
+            return root + relative_url("", target)
+
         return SiteView(
             title=self.config.title,
             base_url=self.config.base_url,
-            home_url=relative_url(out, "index.html"),
-            tags_url=relative_url(out, self.site.tags[""][1]),
+            home_url=url("index.html"),
+            tags_url=url(self.site.tags[""][1]),
             lang=self.config.language,
-            graph_url=relative_url(out, GRAPH_HTML),
-            data_url=root_prefix(out) + "static/",
-            feed_url=relative_url(out, FEED_XML) if self.dated else "",
-            publish_css_url=relative_url(out, self.publish_css) if self.publish_css else "",
+            graph_url=url(GRAPH_HTML),
+            data_url=url("static/"),
+            feed_url=url(FEED_XML) if self.dated else "",
+            publish_css_url=url(self.publish_css) if self.publish_css else "",
+            root=root_prefix(out) if root is None else root,
         )
 
     def _draw(self, template: str, out: OutPath, view: PageView, site: SiteView) -> str:
         def url_for(slug: str) -> str:
-            return relative_url(out, page_out_path(Slug(slug)) if slug != "index" else "index.html")
+            target = page_out_path(Slug(slug)) if slug != "index" else "index.html"
+            return site.root + relative_url("", target)
 
         return self.theme.env.get_template(template).render(
-            root=root_prefix(out),
+            root=site.root,
             site=site,
             theme=self.theme.options,
             page=view,
@@ -249,12 +273,18 @@ class SiteRenderer:
         )
 
     def _page(
-        self, template: str, out: OutPath, kind: str, title: str, view: Callable[[], PageView]
+        self,
+        template: str,
+        out: OutPath,
+        kind: str,
+        title: str,
+        view: Callable[[], PageView],
+        site: SiteView | None = None,
     ) -> Page:
         """A page other than a note's: ``view()`` is all it is made from, and it shows nothing
         but the site's structure, so while that is unchanged the last build's page is kept
-        without even making its view."""
-        site = self._site_view(out)
+        without even making its view. ``site``: by default, links relative to the page."""
+        site = site if site is not None else self._site_view(out)
         # The root's listing shows the recent notes, which dates change.
         fast = self.same_structure and out != self.site.folders.get("")
         record = self.memo.old.get(out) if fast else None
@@ -539,32 +569,39 @@ class SiteRenderer:
 
     def _local_graph(
         self, note: Note, out: OutPath
-    ) -> tuple[tuple[GraphNode, ...], tuple[tuple[float, float, float, float], ...]]:
+    ) -> tuple[tuple[GraphNode, ...], tuple[tuple[float, float, float, float, int], ...]]:
         nodes, edges = local_graph(self.links.graph, note.path, self.links.degrees, self.ranked)
         if len(nodes) < 2:
             return (), ()
         at = {n.key: n for n in nodes}
+        titles = [self.links.title(n.key) for n in nodes]
+        labels = local_labels(nodes, titles)
         views = tuple(
             GraphNode(
-                self.links.title(n.key),
+                title,
                 Href(out, self.links.page(n.key)),
                 round(n.x, 1),
                 round(n.y, 1),
                 n.depth,
                 self.links.kind(n.key),
+                *((label.text, label.x, label.y, label.anchor) if label else ()),
             )
-            for n in nodes
+            for n, title, label in zip(nodes, titles, labels, strict=True)
         )
+        # The note's own links first, drawn stronger (the last element says which is which).
         lines = tuple(
-            (round(at[a].x, 1), round(at[a].y, 1), round(at[b].x, 1), round(at[b].y, 1))
-            for a, b in edges
+            sorted(
+                ((*_point(at[a]), *_point(at[b]), int(note.path in (a, b))) for a, b in edges),
+                key=lambda line: -line[4],
+            )
         )
         return views, lines
 
     def not_found_page(self) -> Page:
         out = OutPath("404.html")
         title = "Page not found"
-        return self._page("404.html", out, "404", title, lambda: PageView("404", title, out))
+        site = self._site_view(out, root_path(self.config.base_url))
+        return self._page("404.html", out, "404", title, lambda: PageView("404", title, out), site)
 
     # -- the whole site -----------------------------------------------------------------------
     def render(self) -> Site:

@@ -141,7 +141,7 @@
             type: "button", class: "explorer-toggle", "aria-expanded": String(expanded),
             "aria-controls": id, "aria-label": "Show " + entry.t,
           });
-          toggle.innerHTML = '<svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="m9 6 6 6-6 6"/></svg>';
+          toggle.innerHTML = '<svg class="icon" width="18" height="18" viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="m9 6 6 6-6 6"/></svg>';
           sub.list.hidden = !expanded;
           toggle.addEventListener("click", function () {
             var now = toggle.getAttribute("aria-expanded") !== "true";
