@@ -321,8 +321,11 @@ def test_404_page_works_at_a_nested_missing_url(browser: Browser, served: Served
 
 
 def test_phone_menu_holds_both_sidebars(browser: Browser, served: Served) -> None:
-    """On a phone: one column, and both sidebars (navigation and explorer; table of contents,
-    local graph, backlinks) behind the menu button, which works from the keyboard."""
+    """On a phone: one column; the table of contents (folded), local graph and backlinks follow
+    the article; a bar stuck to the top holds a search button and the menu button, which shows
+    both sidebars (navigation and explorer; table of contents, local graph, backlinks) and works
+    from the keyboard; the menu's table of contents marks the heading being read; touch screens
+    show no keyboard shortcut."""
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     try:
         page = context.new_page()
@@ -330,32 +333,72 @@ def test_phone_menu_holds_both_sidebars(browser: Browser, served: Served) -> Non
         button = page.locator("button.menu-toggle")
         article = page.locator("article.note")
         toc = page.locator("nav.toc")
+        toc_links = toc.locator("a")
         backlinks = page.locator(".backlinks")
         expect(button).to_be_visible()
         expect(button).to_have_attribute("aria-expanded", "false")
         controls = (button.get_attribute("aria-controls") or "").split()
         assert sorted(controls) == ["garden-drawer", "garden-right"]
-        for part in ("#garden-drawer", "#garden-right", "nav.toc", ".backlinks", ".local-graph"):
-            expect(page.locator(part)).to_be_hidden()
+        expect(page.locator("#garden-drawer")).to_be_hidden()
         expect(article).to_be_visible()
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"]
 
-        # Deep in the article the button is still at hand: the bar sticks to the top.
-        page.evaluate("window.scrollTo({top: 1500, behavior: 'instant'})")
+        # After the article: the table of contents, folded, the local graph and the backlinks.
+        end = page.evaluate(
+            "(() => { const r = document.querySelector('article.note')"
+            ".getBoundingClientRect(); return r.bottom + scrollY; })()"
+        )
+        for part in ("nav.toc", ".local-graph", ".backlinks"):
+            expect(page.locator(part)).to_be_visible()
+            assert (
+                page.evaluate(
+                    f"document.querySelector('{part}').getBoundingClientRect().top + scrollY"
+                )
+                >= end
+            ), part
+        fold = toc.locator("button.toc-toggle")
+        expect(fold).to_have_attribute("aria-expanded", "false")
+        expect(toc_links.first).to_be_hidden()
+        fold.click()
+        expect(fold).to_have_attribute("aria-expanded", "true")
+        expect(toc_links.first).to_be_visible()
+        fold.click()
+        expect(toc_links.first).to_be_hidden()
+
+        # The bar's search button; no "Ctrl K" on a touch screen.
+        search = page.locator(".site-header .search-button")
+        expect(search).to_be_visible()
+        expect(page.locator(".search-button kbd")).to_be_hidden()
+
+        # Deep in the article the bar is still at hand: it sticks to the top.
+        heading = unquote((toc_links.nth(3).get_attribute("href") or "#")[1:])
+        page.evaluate(
+            f"window.scrollTo({{top: document.getElementById('{heading}').getBoundingClientRect()"
+            ".top + scrollY - 90, behavior: 'instant'})"
+        )
         reading = page.evaluate("window.scrollY")
         assert reading > 1000
         box = button.bounding_box()
         assert box is not None and 0 <= box["y"] < 60
+        box = search.bounding_box()
+        assert box is not None and 0 <= box["y"] < 60
+        search.click()
+        expect(page.locator(".search-dialog input")).to_be_focused()
+        page.keyboard.press("Escape")
+        expect(page.locator(".search-dialog")).to_be_hidden()
 
-        # Opened from the keyboard: both sidebars, and not the article.
+        # Opened from the keyboard: both sidebars, and not the article. The table of contents
+        # is unfolded and marks the heading being read (not the last one).
         button.focus()
         page.keyboard.press("Enter")
         expect(button).to_have_attribute("aria-expanded", "true")
         for part in ("nav.explorer", "nav.site-nav", "nav.toc", ".local-graph", ".backlinks"):
             expect(page.locator(part)).to_be_visible()
         assert backlinks.locator("a").count() >= 1
-        assert toc.locator("a").count() > 3
+        assert toc_links.count() > 4
+        expect(toc_links.first).to_be_visible()
+        expect(toc.locator("a.active")).to_have_attribute("href", f"#{heading}")
         expect(article).to_be_hidden()
         expect(page.locator("nav.explorer")).to_be_in_viewport()
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -366,18 +409,19 @@ def test_phone_menu_holds_both_sidebars(browser: Browser, served: Served) -> Non
         page.keyboard.press("Escape")
         expect(button).to_have_attribute("aria-expanded", "false")
         expect(button).to_be_focused()
-        expect(toc).to_be_hidden()
+        expect(page.locator("#garden-drawer")).to_be_hidden()
+        expect(toc_links.first).to_be_hidden()
         expect(article).to_be_visible()
         assert page.evaluate("window.scrollY") == reading
         # So does the button itself.
         page.keyboard.press("Enter")
-        expect(toc).to_be_visible()
+        expect(page.locator("nav.explorer")).to_be_visible()
         page.keyboard.press("Enter")
-        expect(toc).to_be_hidden()
+        expect(page.locator("nav.explorer")).to_be_hidden()
 
         # A heading chosen in the table of contents: the menu closes on it, shown below the bar.
         button.click()
-        link = toc.locator("a").nth(3)
+        link = toc_links.nth(2)
         target = unquote((link.get_attribute("href") or "#")[1:])
         link.click()
         expect(button).to_have_attribute("aria-expanded", "false")

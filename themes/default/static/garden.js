@@ -77,6 +77,7 @@
       if (open) reading = window.scrollY;
       html.classList.toggle("menu-open", open);
       button.setAttribute("aria-expanded", String(open));
+      doc.dispatchEvent(new CustomEvent("garden:menu", { detail: { open: open } }));
       // "instant": the page's smooth scrolling would replay the whole way back.
       if (open) window.scrollTo({ top: 0, behavior: "instant" });
       else if (restore) window.scrollTo({ top: reading, behavior: "instant" });
@@ -328,6 +329,10 @@
 
   function initSearch() {
     var buttons = doc.querySelectorAll(".search-button");
+    // The shortcut as this keyboard writes it; touch screens show none (style.css).
+    if (/Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent)) {
+      doc.querySelectorAll(".search-button kbd").forEach(function (k) { k.textContent = "\u2318 K"; });
+    }
     var engine = new Search();
     var dialog = null, input, list, status, active = -1, timer = 0;
 
@@ -567,9 +572,17 @@
   }
 
   /* -- table of contents -------------------------------------------------------------------- */
+  /* The heading being read is highlighted. While the phone menu shows the table of contents in
+     the article's place, the highlight stays on the heading the reader left (the hidden
+     article's headings are all "at the top"). On a phone the table of contents follows the
+     article, folded behind its heading; the menu shows it unfolded. */
+  var PHONE = "(max-width: 800px)";
+
   function initToc() {
-    var links = doc.querySelectorAll(".toc a[href^='#']");
-    if (!links.length || !("IntersectionObserver" in window)) return;
+    var nav = doc.querySelector("nav.toc");
+    if (!nav) return;
+    var main = doc.getElementById("garden-main");
+    var links = nav.querySelectorAll("a[href^='#']");
     var byId = {};
     var headings = [];
     links.forEach(function (a) {
@@ -578,6 +591,7 @@
       if (h) { byId[id] = a; headings.push(h); }
     });
     function update() {
+      if (!headings.length || (main && !main.getClientRects().length)) return;
       var current = headings[0];
       for (var i = 0; i < headings.length; i++) {
         if (headings[i].getBoundingClientRect().top < 120) current = headings[i];
@@ -589,9 +603,47 @@
         byId[current.id].setAttribute("aria-current", "location");
       }
     }
-    var observer = new IntersectionObserver(update, { rootMargin: "0px 0px -60% 0px" });
-    headings.forEach(function (h) { observer.observe(h); });
+    var pending = false;
+    window.addEventListener("scroll", function () {
+      if (pending) return;
+      pending = true;
+      requestAnimationFrame(function () { pending = false; update(); });
+    }, { passive: true });
     update();
+    foldToc(nav);
+  }
+
+  function foldToc(nav) {
+    var heading = nav.querySelector(".aside-heading");
+    var list = nav.querySelector("ol[id]");
+    var phone = window.matchMedia && window.matchMedia(PHONE);
+    if (!heading || !list || !phone || !phone.addEventListener) return;
+    var label = heading.textContent;
+    var button = el("button", {
+      type: "button", class: "toc-toggle", "aria-expanded": "false", "aria-controls": list.id,
+    }, label);
+    button.insertAdjacentHTML("beforeend", '<svg class="icon" width="18" height="18" viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="m6 9 6 6 6-6"/></svg>');
+    var unfolded = false; // the reader's choice, below the article
+    function show(open) {
+      button.setAttribute("aria-expanded", String(open));
+      nav.classList.toggle("toc-folded", !open);
+    }
+    function apply() {
+      if (phone.matches) {
+        if (button.parentNode !== heading) { heading.textContent = ""; heading.appendChild(button); }
+        show(unfolded || html.classList.contains("menu-open"));
+      } else {
+        if (button.parentNode === heading) heading.textContent = label;
+        nav.classList.remove("toc-folded");
+      }
+    }
+    button.addEventListener("click", function () {
+      unfolded = button.getAttribute("aria-expanded") !== "true";
+      show(unfolded);
+    });
+    phone.addEventListener("change", apply);
+    doc.addEventListener("garden:menu", apply);
+    apply();
   }
 
   /* Code blocks wider than the column scroll sideways: make them reachable by keyboard. */
