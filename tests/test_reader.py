@@ -128,18 +128,159 @@ def test_popover_starts_at_the_linked_heading(tmp_path: Path, browser: Browser) 
             page.close()
 
 
-def test_global_graph_draws_every_note_and_a_click_navigates(page: Page, served: Served) -> None:
+GRAPH = "document.querySelector('.global-graph').gardenGraph"
+
+
+def open_graph(page: Page, served: Served) -> Recorder:
     recorder = open_page(page, served, "graph.html")
-    nodes = page.locator(".global-graph a.graph-node")
-    expect(nodes.first).to_be_attached()
-    assert nodes.count() == len(served.site.index)
-    target = nodes.nth(3)
-    href = target.get_attribute("href")
-    assert href
+    expect(page.locator(".global-graph[data-ready]")).to_be_attached()
+    page.wait_for_function(f"{GRAPH}.settled()")
+    return recorder
+
+
+def graph_point(page: Page, title: str) -> tuple[float, float]:
+    """Where the note ``title`` is on the page, in CSS pixels."""
+    at = page.evaluate(f"{GRAPH}.at({json.dumps(title)})")
+    box = page.locator(".global-graph canvas").bounding_box()
+    assert at is not None and box is not None, title
+    return box["x"] + at[0], box["y"] + at[1]
+
+
+def assert_labels_apart(labels: list[list]) -> None:
+    for i, (text, *a) in enumerate(labels):
+        for other, *b in labels[i + 1 :]:
+            overlap = a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+            assert not overlap, f"{text!r} overlaps {other!r}"
+
+
+def test_global_graph_labels_hover_drag_and_click(page: Page, served: Served) -> None:
+    """Every note is drawn on a canvas as wide as the page; titles keep their size and come as
+    you zoom in, never overlapping; pointing at a note lights it and its neighbours; a note can
+    be dragged; a click opens it."""
+    recorder = open_graph(page, served)
+    canvas = page.locator(".global-graph canvas")
+    assert page.locator(".global-graph").get_attribute("data-nodes") == str(len(served.site.index))
+    box = canvas.bounding_box()
+    main = page.locator("main").bounding_box()
+    assert box is not None and main is not None
+    assert box["width"] >= main["width"] - 4 and box["width"] > DESKTOP["width"] * 0.7
+    assert box["y"] + box["height"] >= DESKTOP["height"] - 40  # down to the window's foot
+
+    labels = page.evaluate(f"{GRAPH}.labels()")
+    assert 10 <= len(labels) < len(served.site.index)
+    assert_labels_apart(labels)
+    height = round(labels[0][4] - labels[0][2])
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    zoom = page.evaluate(f"{GRAPH}.zoom()")
+    for _ in range(3):
+        page.mouse.wheel(0, -300)
+    page.wait_for_function(f"{GRAPH}.zoom() > {zoom * 2}")
+    zoomed = page.evaluate(f"{GRAPH}.labels()")
+    assert_labels_apart(zoomed)
+    assert {round(b - t) for _, _, t, _, b in zoomed} == {height}  # one size on screen
+    # Zoomed in, titles that had no room get a place.
+    assert {label[0] for label in zoomed} - {label[0] for label in labels}
+    canvas.focus()
+    page.keyboard.press("0")  # everything in view again
+    page.wait_for_function(f"{GRAPH}.settled() && {GRAPH}.zoom() < {zoom * 1.01}")
+
+    # Pointing at a note lights it and its neighbours, whose titles are shown.
+    x, y = graph_point(page, "Internal links")
+    page.mouse.move(x, y)
+    page.wait_for_function(f"{GRAPH}.lit() !== null")
+    lit, neighbours = page.evaluate(f"{GRAPH}.lit()")
+    assert lit == "Internal links" and len(neighbours) >= 5
+    drawn = {label[0] for label in page.evaluate(f"{GRAPH}.labels()")}
+    assert lit in drawn and len(drawn & set(neighbours)) >= 3
+
+    # Dragged, the note follows the pointer and does not open.
+    page.mouse.down()
+    page.mouse.move(x + 60, y + 40, steps=6)
+    moved = graph_point(page, "Internal links")
+    page.mouse.up()
+    assert abs(moved[0] - x - 60) < 3 and abs(moved[1] - y - 40) < 3, (x, y, moved)
+    assert page.url.endswith("/graph.html")
+
+    # A click opens a note.
+    page.wait_for_function(f"{GRAPH}.settled()")
+    x, y = graph_point(page, "Callouts")
     with page.expect_navigation():
-        target.locator("circle").click(force=True)
-    assert page.url == urljoin(served.url("graph.html"), href)
+        page.mouse.click(x, y)
+    assert page.url == served.url(served.file_for_source("Editing and formatting/Callouts.md"))
     assert recorder.problems == []
+
+
+def test_global_graph_find_keyboard_and_filters(page: Page, served: Served) -> None:
+    """Find a note: it comes to the middle; arrow keys walk from note to note and Enter opens
+    one; the graph filters by folder, tag and links."""
+    recorder = open_graph(page, served)
+    box = page.locator(".global-graph")
+    canvas = page.locator(".global-graph canvas")
+    find = page.locator(".graph-find input")
+    find.fill("callo")
+    expect(page.locator(".graph-matches [role='option']").first).to_have_text("Callouts")
+    find.press("Enter")
+    expect(box).to_have_attribute("data-focused", "Callouts")
+    expect(canvas).to_be_focused()
+    page.wait_for_function(f"{GRAPH}.settled()")
+    at = page.evaluate(f"{GRAPH}.at('Callouts')")
+    size = canvas.bounding_box()
+    assert size is not None
+    assert abs(at[0] - size["width"] / 2) < 30 and abs(at[1] - size["height"] / 2) < 30
+
+    # Arrow keys move to another note, said aloud; Enter opens it.
+    page.keyboard.press("ArrowRight")
+    focused = box.get_attribute("data-focused")
+    assert focused and focused != "Callouts"
+    expect(page.locator(".global-graph [aria-live]")).to_contain_text(focused)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.locator("h1.page-title")).to_have_text(focused)
+    page.go_back()
+    expect(page.locator(".global-graph[data-ready]")).to_be_attached()
+
+    # Filters.
+    entries = list(served.site.index.values())
+    folder = page.locator(".graph-tools select[name='folder']")
+    folder.select_option(label="Bases")
+    in_bases = sum(1 for e in entries if e["source"].startswith("Bases/"))
+    expect(box).to_have_attribute("data-nodes", str(in_bases))
+    folder.select_option("")
+    expect(box).to_have_attribute("data-nodes", str(len(entries)))
+    page.locator(".graph-tools input[name='orphans']").uncheck()
+    linked = sum(1 for e in entries if e["links"] or e["backlinks"])
+    assert linked < len(entries)
+    expect(box).to_have_attribute("data-nodes", str(linked))
+    page.locator(".graph-tools input[name='orphans']").check()
+    tag = "tag"
+    page.locator(".graph-tools select[name='tag']").select_option(label="#" + tag)
+    tagged = sum(1 for e in entries if any(t.casefold() == tag for t in e["tags"]))
+    assert tagged
+    expect(box).to_have_attribute("data-nodes", str(tagged))
+    assert recorder.problems == []
+
+
+def test_global_graph_fills_a_phone(browser: Browser, served: Served) -> None:
+    """On a phone the graph is as wide as the screen and fits on it; a tap chooses a note and
+    lights its neighbours, a second tap opens it."""
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        open_graph(page, served)
+        box = page.locator(".global-graph canvas").bounding_box()
+        assert box is not None
+        assert box["width"] == PHONE["width"]
+        assert box["y"] + box["height"] <= PHONE["height"] + 1
+        assert box["height"] > PHONE["height"] * 0.55
+        x, y = graph_point(page, "Internal links")
+        page.touchscreen.tap(x, y)
+        expect(page.locator(".global-graph")).to_have_attribute("data-focused", "Internal links")
+        assert page.evaluate(f"{GRAPH}.lit()")[0] == "Internal links"
+        with page.expect_navigation():
+            page.touchscreen.tap(x, y)
+        expect(page.locator("h1.page-title")).to_have_text("Internal links")
+    finally:
+        context.close()
 
 
 def test_graph_tags_are_nodes_that_open_the_tag_page(tmp_path: Path, browser: Browser) -> None:
@@ -160,24 +301,14 @@ def test_graph_tags_are_nodes_that_open_the_tag_page(tmp_path: Path, browser: Br
         try:
             recorder = Recorder(page, served.origin)
             assert recorder.visit(page, served.url("graph.html")) == []
-            tags = page.locator(".global-graph a.graph-node.graph-tag")
-            expect(tags).to_have_count(2)
-            expect(page.locator(".global-graph a.graph-node")).to_have_count(5)
-            assert sorted(tags.evaluate_all("(els) => els.map((a) => a.ariaLabel)")) == [
-                "#plants",
-                "#trees/oak",
-            ]
-            # Drawn apart from the notes: a ring, not a dot.
-            ring = page.locator(".global-graph a.graph-tag circle").first.evaluate(
-                "(c) => [getComputedStyle(c).stroke, getComputedStyle(c).fill]"
-            )
-            dot = page.locator(".global-graph a.graph-node:not(.graph-tag) circle").first
-            assert ring != dot.evaluate(
-                "(c) => [getComputedStyle(c).stroke, getComputedStyle(c).fill]"
-            )
-            oak = page.locator('.global-graph a.graph-tag[aria-label="#trees/oak"]')
+            expect(page.locator(".global-graph[data-ready]")).to_be_attached()
+            page.wait_for_function(f"{GRAPH}.settled()")
+            nodes = page.evaluate(f"{GRAPH}.nodes()")
+            assert len(nodes) == 5
+            assert sorted(t for t, kind, _ in nodes if kind == "tag") == ["#plants", "#trees/oak"]
+            x, y = graph_point(page, "#trees/oak")
             with page.expect_navigation():
-                oak.locator("circle").click(force=True)
+                page.mouse.click(x, y)
             assert page.url == served.url("tags/trees/oak.html")
             expect(page.locator("h1.page-title")).to_have_text("#trees/oak")
             # The local graph of a tagged note shows its tags too, as links to their pages.
@@ -493,7 +624,8 @@ def test_screenshots_of_search_and_graph(browser: Browser, served: Served) -> No
         expect(page.locator('.search-results [role="option"]').first).to_be_visible()
         page.screenshot(path=str(SCREENSHOTS / "help-search-desktop-light.png"))
         page.goto(served.url("graph.html"))
-        expect(page.locator(".global-graph a.graph-node").first).to_be_attached()
+        expect(page.locator(".global-graph[data-ready]")).to_be_attached()
+        page.wait_for_function(f"{GRAPH}.settled()")
         page.screenshot(path=str(SCREENSHOTS / "help-graph-desktop-light.png"))
     finally:
         context.close()

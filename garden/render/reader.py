@@ -36,7 +36,7 @@ from garden.render.feeds import (
 from garden.render.graph import layout
 from garden.render.memo import PageMemo
 from garden.render.search import SearchDoc, Terms, assemble_index
-from garden.render.sitemap import SiteMap
+from garden.render.sitemap import SiteMap, all_tags
 
 GRAPH_JSON = "static/graph.json"
 EXPLORER_JSON = "static/explorer.json"
@@ -94,9 +94,13 @@ class LinkGraph:
 
 
 def graph_json(links: LinkGraph, memo: PageMemo | None = None) -> bytes:
-    """``{"nodes": [[x, y, title, url], ...], "links": [[i, j], ...]}`` with URLs from the
-    site root; positions in a 1000-wide box, computed once here. A tag node has a fifth
-    element, ``"tag"``."""
+    """``{"nodes": [[x, y, title, url], ...], "links": [[i, j], ...], "folders": [...],
+    "tags": [...], "meta": [[folder, [tag, ...]], ...]}`` with URLs from the site root;
+    positions in a 1000-wide box, computed once here. A tag node has a fifth element,
+    ``"tag"``. For the page's filters, ``meta`` gives each node (in step with ``nodes``) its
+    folder and its tags as indexes into ``folders`` (every folder holding a note, "" for the
+    vault's root) and ``tags`` (every tag and tag prefix, spelt as its tag page); a tag node's
+    folder is -1 and its tags are its own."""
     order = links.order()
     index = {p: i for i, p in enumerate(order)}
     graph = links.graph
@@ -117,7 +121,25 @@ def graph_json(links: LinkGraph, memo: PageMemo | None = None) -> bytes:
             if a in index and b in index
         }
     )
-    data = {"nodes": nodes, "links": [list(pair) for pair in pairs]}
+    notes = {p: links.vault.notes[VaultPath(str(p))] for p in order if p not in links.tags}
+    folders = sorted({note.folder for note in notes.values()}, key=fold)
+    tags = sorted(all_tags(links.vault.notes), key=fold)
+    folder_at = {f: i for i, f in enumerate(folders)}
+    tag_at = {fold(t): i for i, t in enumerate(tags)}
+    meta = [
+        [folder_at[notes[p].folder], sorted({tag_at[fold(t)] for t in notes[p].tags})]
+        if p in notes
+        else [-1, [tag_at[fold(links.title(p)[1:])]]]
+        for p in order
+        if p in positions
+    ]
+    data = {
+        "nodes": nodes,
+        "links": [list(pair) for pair in pairs],
+        "folders": folders,
+        "tags": tags,
+        "meta": meta,
+    }
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
