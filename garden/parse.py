@@ -1,8 +1,9 @@
 """Read one note into a ``Note``: front matter, title, tags, aliases, headings, block ids, links.
 
 A note that cannot be decoded or whose front matter cannot be read still becomes a ``Note`` (so
-links to it resolve as Obsidian would), with the problem recorded for the filter stage and a
-warning naming the file and line.
+links to it resolve as Obsidian would), with a warning naming the file and line. Front matter
+that cannot be read is recorded for the filter stage when it names a key that could hide the
+note (``publish.might_hide``); otherwise the note is read as if it had none.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from garden.markdown.tags import normalize_tag
 from garden.markdown.wikilinks import plain_text
 from garden.model import Note, SourceFile
 from garden.paths import VaultPath
+from garden.publish import might_hide
 
 MAX_NOTE_BYTES = 20 * 1024 * 1024  # far above any real note; stops a stray dump eating memory
 _SPLIT_TAGS = re.compile(r"[,\s]+")
@@ -132,10 +134,14 @@ def parse_note_bytes(
     name = path.rsplit("/", 1)[-1][: -len(".md")]
     text = decode_note(data, path, diagnostics)
     fm = split_frontmatter(text)
-    if fm.error:
-        diagnostics.append(
-            Diagnostic("frontmatter", path, fm.error_line, f"{fm.error}; note not published")
-        )
+    error = fm.error
+    if error and might_hide(fm.raw):
+        message = f"{error}; note not published (its front matter names draft or publish)"
+        diagnostics.append(Diagnostic("frontmatter", path, fm.error_line, message))
+    elif error:  # nothing in it could have hidden the note: read it as no front matter
+        message = f"{error}; published without front matter (no line names draft or publish)"
+        diagnostics.append(Diagnostic("frontmatter", path, fm.error_line, message))
+        error = ""
     body = parse_body(fm.body, fm.body_first_line)
     data_fm = fm.data
     title_value = data_fm.get("title")
@@ -159,7 +165,7 @@ def parse_note_bytes(
         tokens=body.tokens,
         description=description(data_fm, body.tokens),
         date=str(date_value)[:10] if isinstance(date_value, str) else "",
-        frontmatter_error=fm.error,
+        frontmatter_error=error,
         digest=note_digest(data),
         modified=modified,
     )
