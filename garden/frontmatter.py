@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,3 +103,23 @@ def _plain(value: Any, budget: list[int], depth: int) -> Any:
     if value is None or isinstance(value, str | int | float | bool):
         return value
     return str(value)
+
+
+# Front-matter keys that date a note: when it was written, and when it was last changed.
+CREATED_KEYS = ("date", "created")
+UPDATED_KEYS = ("updated", "modified", "lastmod")
+_TIME = re.compile(r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2})?)?")
+
+
+def front_matter_day(value: Any) -> str | None:
+    """``YYYY-MM-DD`` of a front-matter date: a YAML date or datetime (``_plain`` made it ISO
+    text), or text holding one (``2024-05-07``, ``2024-05-07T10:30``, ``2024-05-07 10:30:00Z``).
+    None for anything else (``someday soon``, ``2024-02-30``, ``2024``): not a date."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    try:
+        datetime.date.fromisoformat(text[:10])
+    except ValueError:
+        return None
+    return text[:10] if len(text) == 10 or _TIME.fullmatch(text[10:]) else None

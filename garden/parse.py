@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from garden.diagnostics import Diagnostic
-from garden.frontmatter import split_frontmatter
+from garden.frontmatter import CREATED_KEYS, UPDATED_KEYS, front_matter_day, split_frontmatter
 from garden.markdown import parse_body
 from garden.markdown.tags import normalize_tag
 from garden.markdown.wikilinks import plain_text
@@ -125,6 +125,15 @@ def note_digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:32]
 
 
+def _key_line(text: str, key: str, body_first_line: int) -> int:
+    """The line of the front matter that sets ``key`` (1-based), else the first."""
+    pattern = re.compile(rf"\s*['\"]?{re.escape(key)}['\"]?\s*:")
+    for number, line in enumerate(text.split("\n")[: max(body_first_line - 1, 1)], start=1):
+        if pattern.match(line):
+            return number
+    return 1
+
+
 def parse_note_bytes(
     path: VaultPath, data: bytes, *, modified: str = ""
 ) -> tuple[Note, list[Diagnostic]]:
@@ -152,7 +161,19 @@ def parse_note_bytes(
         for a in _string_list(data_fm.get(key))
         if a.strip()
     )
-    date_value = data_fm.get("date") or data_fm.get("created") or ""
+    date = ""
+    for key in (*CREATED_KEYS, *UPDATED_KEYS):
+        value = data_fm.get(key)
+        if value is None or value == "":
+            continue
+        day = front_matter_day(value)
+        if day is None:
+            line = _key_line(text, key, fm.body_first_line)
+            shown = value if isinstance(value, str) else repr(value)
+            message = f"{key}: {shown!r} is not a date (YYYY-MM-DD); the note is not dated by it"
+            diagnostics.append(Diagnostic("date", path, line, message))
+        elif not date and key in CREATED_KEYS:
+            date = day
     note = Note(
         path=path,
         title=title or name,
@@ -164,7 +185,7 @@ def parse_note_bytes(
         links=body.refs,
         tokens=body.tokens,
         description=description(data_fm, body.tokens),
-        date=str(date_value)[:10] if isinstance(date_value, str) else "",
+        date=date,
         frontmatter_error=error,
         digest=note_digest(data),
         modified=modified,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -159,6 +159,7 @@ class SiteRenderer:
         images: ImagePlan | None = None,
         memo: PageMemo | None = None,
         tokens: Callable[[Note], list[dict[str, Any]]] | None = None,
+        git: Mapping[VaultPath, str] | None = None,
     ) -> None:
         self.vault = vault
         self.memo = memo if memo is not None else PageMemo()
@@ -181,7 +182,8 @@ class SiteRenderer:
         self.search_docs: dict[VaultPath, tuple[SearchDoc, Terms]] = {}
         self.links = LinkGraph(vault, self.site, tags=config.graph_tags)
         self.ranked: dict[Hashable, list[Hashable]] = {}  # local_graph's memo
-        self.dated = dated_notes(vault, config.dates)
+        self.git: Mapping[VaultPath, str] = git if git is not None else {}
+        self.dated = dated_notes(vault, config.dates, self.git)
         # Folder listings, gathered once: a listing per folder page must not scan every note.
         self.subfolders: dict[str, list[str]] = {}
         for sub in sorted(vault.folders, key=fold):
@@ -234,6 +236,14 @@ class SiteRenderer:
             self.home,
             bool(self.dated),  # whether pages link to the feed
         )
+
+    def _dates(self, note: Note) -> tuple[str, str]:
+        """The note's (created, updated) days. A note drawn ahead of a build (``redraw``) was
+        edited since its git date was read: then its file time dates it, as the build will."""
+        old = self.vault.notes.get(note.path)
+        if old is not None and old.digest != note.digest and note.path in self.git:
+            return note_dates(note, self.config.dates)
+        return note_dates(note, self.config.dates, self.git)
 
     # -- shared pieces ------------------------------------------------------------------------
     def _site_view(self, out: OutPath, root: str | None = None) -> SiteView:
@@ -342,7 +352,7 @@ class SiteRenderer:
     def note_page(self, note: Note) -> Page:
         out = self.site.notes[note.path][1]
         site = self._site_view(out)
-        dates = note_dates(note, self.config.dates)
+        dates = self._dates(note)
         body = self.memo.key(note.path, note.digest, dates, self.notes_renderer.inputs(note))
         # While the site's structure is unchanged, so is everything around the body (but the
         # home page's list of recent notes).
@@ -451,7 +461,7 @@ class SiteRenderer:
 
     def _note_view(self, note: Note, out: OutPath) -> PageView:
         """Everything a note's page shows but its body (and the reading time taken from it)."""
-        created, updated = note_dates(note, self.config.dates)
+        created, updated = self._dates(note)
         graph_nodes, graph_edges = self._local_graph(note, out)
         backlinks = sorted(
             (self.vault.notes[src] for src in self.vault.graph.predecessors(note.path)),
@@ -638,6 +648,7 @@ class SiteRenderer:
                 self.reporter,
                 links=self.links,
                 dates=self.config.dates,
+                git=self.git,
                 memo=self.memo,
             )
         )
@@ -674,6 +685,6 @@ class SiteRenderer:
                 "tags": list(note.tags),
                 "aliases": list(note.aliases),
                 "description": note.description,
-                "date": note_dates(note, self.config.dates)[0],
+                "date": self._dates(note)[0],
             }
         return index

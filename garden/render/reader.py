@@ -47,10 +47,13 @@ FIXED_OUTPUTS = (GRAPH_JSON, EXPLORER_JSON, SEARCH_DIR + "manifest.json", FEED_X
 FIXED_OUTPUTS += ("sitemap.xml", "robots.txt")
 
 
-def dated_notes(vault: Vault, sources: Sequence[str]) -> list[tuple[str, VaultPath]]:
-    """(day, note) of every dated note (``sources``: the config's ``dates``), newest first, notes
-    of one day by path; the day is the later of its date and updated date."""
-    days = ((max(note_dates(n, sources)), p) for p, n in sorted(vault.notes.items()))
+def dated_notes(
+    vault: Vault, sources: Sequence[str], git: Mapping[VaultPath, str]
+) -> list[tuple[str, VaultPath]]:
+    """(day, note) of every dated note (``sources``: the config's ``dates``; ``git``: the git
+    dates), newest first, notes of one day by path; the day is the later of its date and
+    updated date."""
+    days = ((max(note_dates(n, sources, git)), p) for p, n in sorted(vault.notes.items()))
     return sorted(((d, p) for d, p in days if d), key=lambda dp: dp[0], reverse=True)
 
 
@@ -155,10 +158,11 @@ def reader_files(
     *,
     links: LinkGraph,
     dates: Sequence[str],
+    git: Mapping[VaultPath, str],
     memo: PageMemo | None = None,
 ) -> dict[str, bytes]:
     """``links``: the graph the local graphs were drawn from; ``dates``: the config's date
-    sources."""
+    sources; ``git``: the git dates (``gitdates.git_days``)."""
     files = assemble_index([docs[p] for p in sorted(docs)], SEARCH_DIR)
     files[GRAPH_JSON] = graph_json(links, memo)
 
@@ -172,7 +176,7 @@ def reader_files(
     kinds = {p: vault.notes[p].kind for p in notes if vault.notes[p].kind != "note"}
     files[EXPLORER_JSON] = explorer_json(explorer_tree(notes, folders, explorer_order, kinds))
 
-    dated = dated_notes(vault, dates)
+    dated = dated_notes(vault, dates, git)
     if dated:
         entries = [
             FeedEntry(vault.notes[p].title, site.notes[p][1], day, vault.notes[p].description)
@@ -180,7 +184,7 @@ def reader_files(
         ]
         files[FEED_XML] = atom_feed(title, base_url, entries)
     if base_url:
-        days = {site.notes[p][1]: max(note_dates(n, dates)) for p, n in vault.notes.items()}
+        days = {site.notes[p][1]: max(note_dates(n, dates, git)) for p, n in vault.notes.items()}
         listed = [(pg.out_path, days.get(pg.out_path, "")) for pg in pages if pg.kind != "404"]
         files["sitemap.xml"] = sitemap_xml(base_url, listed)
     files["robots.txt"] = robots_txt(base_url)
