@@ -20,7 +20,7 @@ from garden.markdown import parse_body
 from garden.markdown.tags import normalize_tag
 from garden.markdown.wikilinks import plain_text
 from garden.model import Note, SourceFile
-from garden.paths import VaultPath
+from garden.paths import VaultPath, fold
 from garden.publish import might_hide
 
 MAX_NOTE_BYTES = 20 * 1024 * 1024  # far above any real note; stops a stray dump eating memory
@@ -51,16 +51,18 @@ def _string_list(value: Any) -> list[str]:
 
 
 def _tags(frontmatter: dict[str, Any], inline: tuple[str, ...]) -> tuple[str, ...]:
-    found: dict[str, None] = {}
+    """The note's tags, front matter first, each once: as in Obsidian (and on tag pages), case
+    does not tell tags apart; the first spelling is kept."""
+    found: dict[str, str] = {}
     for key in ("tags", "tag"):
         for item in _string_list(frontmatter.get(key)):
             for tag in _SPLIT_TAGS.split(item):
                 tag = normalize_tag(tag)
                 if tag:
-                    found.setdefault(tag, None)
+                    found.setdefault(fold(tag), tag)
     for tag in inline:
-        found.setdefault(tag, None)
-    return tuple(found)
+        found.setdefault(fold(tag), tag)
+    return tuple(found.values())
 
 
 def description(frontmatter: dict[str, Any], tokens: list[dict[str, Any]]) -> str:

@@ -87,6 +87,16 @@ def test_tags_differing_in_case_are_one_tag(site_of) -> None:
     assert site.page("tags/index.html").count('class="tag"') == 2
 
 
+def test_a_notes_tag_chips_are_one_per_tag_whatever_the_case(site_of) -> None:
+    site = site_of(
+        {"a.md": "---\ntags: [Topic, topic, TOPIC/x]\n---\nInline #topic #Topic/X #other\n"}
+    )
+    header = site.page("a.html").split('class="page-tags"', 1)[1].split("</ul>", 1)[0]
+    chips = re.findall(r'<a class="tag" href="[^"]+">#([^<]+)</a>', header)
+    assert chips == ["Topic", "TOPIC/x", "other"]
+    assert site.index["a"]["tags"] == ["Topic", "TOPIC/x", "other"]
+
+
 def test_404_page_links_from_the_host_root(site_of) -> None:
     """A host serves 404.html at whatever URL was missing (``/a/b/missing``), so its links,
     styles and scripts are written from the host's root: ``/`` or the path of ``base_url``."""
