@@ -97,6 +97,32 @@ def test_a_notes_tag_chips_are_one_per_tag_whatever_the_case(site_of) -> None:
     assert site.index["a"]["tags"] == ["Topic", "TOPIC/x", "other"]
 
 
+def test_a_note_opening_with_its_own_title_shows_one_title(site_of) -> None:
+    """The home note's first heading is its title (its name is often just "index"); another
+    note's first heading is when it says the note's title. The heading keeps its id."""
+    site = site_of(
+        {
+            "index.md": "# Welcome *here*\n\nHello. See [[Same]] and [[Other]].\n\n## Part\n",
+            "Same.md": "# same\n\nBody [[index#Welcome here]].\n",
+            "Other.md": "# Something else\n\nBody.\n",
+        }
+    )
+    for rel, title, heading_id in (
+        ("index.html", "Welcome here", "welcome-here"),
+        ("Same.html", "same", "same"),
+    ):
+        page = site.page(rel)
+        assert page.count("<h1") == 1, rel
+        assert f'<h1 class="page-title" id="{heading_id}">{title}</h1>' in page
+        assert f'href="#{heading_id}"' not in page.split('class="toc"', 1)[-1], rel
+    assert "<title>Welcome here" in site.page("index.html")
+    assert 'href="#part"' in site.page("index.html")  # the rest of the table of contents
+    assert 'href="index.html#welcome-here"' in site.page("Same.html")
+    other = site.page("Other.html")
+    assert other.count("<h1") == 2  # a heading that is not the title stays
+    assert '<h1 class="page-title">Other</h1>' in other
+
+
 def test_404_page_links_from_the_host_root(site_of) -> None:
     """A host serves 404.html at whatever URL was missing (``/a/b/missing``), so its links,
     styles and scripts are written from the host's root: ``/`` or the path of ``base_url``."""

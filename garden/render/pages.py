@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import html
 import json
+import re
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,6 +46,8 @@ from garden.render.sitemap import all_tags, build_site_map, slug_of
 from garden.theme import Theme, pygments_css
 
 RECENT_NOTES = 8
+# A rendered body's first element when it is a level-1 heading (``NoteHTMLRenderer.heading``).
+_LEADING_H1 = re.compile(r'\s*<h1 id="([^"]*)">(.*?)</h1>\n?', re.S)
 PUBLISH_CSS = "publish.css"  # Obsidian Publish's custom stylesheet at the vault root
 # The theme's template for the page of each kind of page source.
 PAGE_TEMPLATES = {"note": "note.html", "canvas": "canvas.html"}
@@ -117,6 +121,7 @@ class PageView:
     # x1, y1, x2, y2, and 1 for a link of the page's own note, else 0
     graph_edges: tuple[tuple[float, float, float, float, int], ...] = ()
     recent: tuple[Entry, ...] = ()  # newest dated notes, on the home page
+    title_id: str = ""  # the title's id when it was the note's own first heading
 
 
 @dataclass(frozen=True)
@@ -444,6 +449,7 @@ class SiteRenderer:
         self, note: Note, out: OutPath, shell: PageView, site: SiteView
     ) -> tuple[str, SearchDoc]:
         content = self.notes_renderer.render_note(note, out)
+        shell, content = self._own_heading(note, shell, content)
         text = html_to_text(content)
         doc = SearchDoc(
             note.title,
@@ -458,6 +464,26 @@ class SiteRenderer:
             reading_minutes=max(1, round(len(text.split()) / 200)),
         )
         return self._draw(PAGE_TEMPLATES[note.kind], out, view, site), doc
+
+    def _own_heading(self, note: Note, shell: PageView, content: str) -> tuple[PageView, str]:
+        """One title, not two, when the note opens with its own heading: the home note's first
+        heading (its name is often just "Home" or "index"), another note's when it says the
+        note's title. That heading becomes the page's title, keeping its id (links to it still
+        land), and leaves the body and the table of contents."""
+        found = _LEADING_H1.match(content)
+        if found is None:
+            return shell, content
+        title = html_to_text(found.group(2))
+        if not title or (note.path != self.home and fold(title) != fold(note.title)):
+            return shell, content
+        heading_id = html.unescape(found.group(1))
+        view = dataclasses.replace(
+            shell,
+            title=title,
+            title_id=heading_id,
+            toc=tuple(item for item in shell.toc if item.id != heading_id),
+        )
+        return view, content[found.end() :]
 
     def _note_view(self, note: Note, out: OutPath) -> PageView:
         """Everything a note's page shows but its body (and the reading time taken from it)."""
