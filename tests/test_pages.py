@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -56,6 +57,30 @@ def test_folder_pages_list_notes_and_subfolders(site_of) -> None:
     assert 'href="../One.html"' in site.page("A/B/index.html") or "Three.html" in site.page(
         "A/B/index.html"
     )
+
+
+def test_listings_show_descriptions_and_dates_in_the_explorers_order(site_of) -> None:
+    site = site_of(
+        {
+            "garden.yaml": "explorer_order: [F/Zeta.md, F/Sub]\n",
+            "F/Alpha.md": "---\ndate: 2024-01-02\ndescription: The first letter.\ntags: [t]\n---\n",
+            "F/Zeta.md": "---\ndate: 2024-03-04\ntags: [T]\n---\nLast of the alphabet, listed first.\n",
+            "F/Beta.md": "Second.\n",
+            "F/Sub/x.md": "",
+            "F/Other/y.md": "",
+        }
+    )
+    folder = site.page("F/index.html")
+    titles = re.findall(r'<span class="entry-title">([^<]+)</span>', folder)
+    # explorer_order first, then folders before notes, by title: as the explorer has them
+    assert titles == ["Zeta", "Sub", "Other", "Alpha", "Beta"]
+    for page in (folder, site.page("tags/t.html")):
+        assert '<span class="entry-description">The first letter.</span>' in page
+        assert '<span class="entry-description">Last of the alphabet, listed first.</span>' in page
+        assert '<time class="entry-date" datetime="2024-01-02">2024-01-02</time>' in page
+        assert '<time class="entry-date" datetime="2024-03-04">2024-03-04</time>' in page
+    explorer = json.loads(site.page("static/explorer.json"))
+    assert [e["t"] for e in explorer[0]["c"]] == titles
 
 
 def test_folder_note_becomes_the_folder_page(site_of) -> None:

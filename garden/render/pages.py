@@ -30,6 +30,7 @@ from garden.paths import (
     root_prefix,
 )
 from garden.render.body import PageRenderer
+from garden.render.explorer import explorer_order_key
 from garden.render.feeds import note_dates
 from garden.render.graph import LocalNode, local_graph, local_labels
 from garden.render.memo import PageMemo, PageRecord
@@ -68,7 +69,8 @@ class Entry:
     url: Href
     kind: str
     count: int = 0
-    date: str = ""  # YYYY-MM-DD, in "recent notes"
+    date: str = ""  # YYYY-MM-DD: a note's date, in listings and "recent notes"
+    description: str = ""  # a note's description, in listings
 
 
 @dataclass(frozen=True)
@@ -204,6 +206,7 @@ class SiteRenderer:
             for i in range(1, len(parts) + 1):
                 above = "/".join(parts[:i])
                 self.notes_under[above] = self.notes_under.get(above, 0) + 1
+        self.explorer_key = explorer_order_key(config.explorer_order)
         self.folder_of_note: dict[VaultPath, str] = {}
         for folder, note_path in self.site.folder_notes.items():
             self.folder_of_note.setdefault(note_path, folder)
@@ -215,12 +218,13 @@ class SiteRenderer:
         self.memo.new_values["structure"] = (self.structure, None)
 
     def _structure(self) -> str:
-        """A digest of everything pages show besides note bodies and dates: each published
-        note's path, title, tags, aliases, headings and description, the links between notes,
-        the folders, the attachments and the home note. Every page but a note's body is made
-        from these alone (with the config and theme, in the memo's salt), save for dates: a
-        note's own dates go with its body, and the two pages listing recent notes (the home
-        page and the root's listing) are always compared in full."""
+        """A digest of everything pages show besides note bodies: each published note's path,
+        title, tags, aliases, headings, description and date (listings show them), the links
+        between notes, the folders, the attachments and the home note. Every page but a note's
+        body is made from these alone (with the config and theme, in the memo's salt), save for
+        updated dates: a note's own go with its body, and the two pages listing recent notes
+        (the home page and the root's listing) are always compared in full. Dates are days, so
+        an edit rarely changes one."""
         notes = [
             (
                 n.path,
@@ -229,6 +233,7 @@ class SiteRenderer:
                 n.aliases,
                 n.headings,
                 n.description,
+                self._dates(n)[0],
             )
             for n in self.vault.notes.values()
         ]
@@ -334,21 +339,36 @@ class SiteRenderer:
         return tuple(crumbs)
 
     def _folder_entries(self, folder: str, out: OutPath) -> tuple[Entry, ...]:
-        subfolders = tuple(
-            Entry(
-                sub.rsplit("/", 1)[-1],
-                Href(out, self.site.folders[sub]),
-                "folder",
-                self.notes_under.get(sub, 0),
+        """The folder's subfolders and notes, each note with its description and date, in the
+        explorer's order."""
+        key = self.explorer_key
+        entries = [
+            (
+                key(sub, sub.rsplit("/", 1)[-1], True),
+                Entry(
+                    sub.rsplit("/", 1)[-1],
+                    Href(out, self.site.folders[sub]),
+                    "folder",
+                    self.notes_under.get(sub, 0),
+                ),
             )
             for sub in self.subfolders.get(folder, ())
-        )
-        notes = [
-            Entry(note.title, Href(out, self.site.notes[note.path][1]), note.kind)
+        ]
+        entries += [
+            (
+                key(note.path, note.title, False),
+                Entry(
+                    note.title,
+                    Href(out, self.site.notes[note.path][1]),
+                    note.kind,
+                    date=self._dates(note)[0],
+                    description=note.description,
+                ),
+            )
             for note in self.notes_in.get(folder, ())
             if note.path != self.home and self.site.notes[note.path][1] != out
         ]
-        return subfolders + tuple(sorted(notes, key=lambda e: fold(e.title)))
+        return tuple(entry for _, entry in sorted(entries, key=lambda e: e[0]))
 
     def _tag_links(self, tags: tuple[str, ...], out: OutPath) -> tuple[TagLink, ...]:
         return tuple(TagLink(t, Href(out, self.site.tags[fold(t)][1])) for t in tags)
@@ -544,7 +564,13 @@ class SiteRenderer:
         def view() -> PageView:
             notes = [self.vault.notes[p] for p in self.tagged[tag]]
             entries = tuple(
-                Entry(n.title, Href(out, self.site.notes[n.path][1]), n.kind)
+                Entry(
+                    n.title,
+                    Href(out, self.site.notes[n.path][1]),
+                    n.kind,
+                    date=self._dates(n)[0],
+                    description=n.description,
+                )
                 for n in sorted(notes, key=lambda n: (fold(n.title), n.path))
             )
             children = tuple(
