@@ -259,7 +259,7 @@ def test_dates_from_the_last_commit_of_a_vault_in_a_subfolder_of_a_repository(
     touch(vault / "Edited.md", at("2025-01-09"))
     (vault / "New.md").write_text("# New\n", encoding="utf-8")
     touch(vault / "New.md", at("2025-02-10"))
-    for name in ("First.md", "Second.md"):  # as a fresh clone: all files of one time
+    for name in ("First.md", "Second.md", "Dated.md"):  # as a fresh clone: one time for all
         touch(vault / name, at("2026-01-01"))
     before = files_state(repo)
 
