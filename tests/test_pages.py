@@ -63,8 +63,8 @@ def test_listings_show_descriptions_and_dates_in_the_explorers_order(site_of) ->
     site = site_of(
         {
             "garden.yaml": "explorer_order: [F/Zeta.md, F/Sub]\n",
-            "F/Alpha.md": "---\ndate: 2024-01-02\ndescription: The first letter.\ntags: [t]\n---\n",
-            "F/Zeta.md": "---\ndate: 2024-03-04\ntags: [T]\n---\nLast of the alphabet, listed first.\n",
+            "F/Alpha.md": "---\ndate: 2024-01-02\ndescription: The first letter.\ntags: [t]\n---",
+            "F/Zeta.md": "---\ndate: 2024-03-04\ntags: [T]\n---\nLast of the alphabet, first.",
             "F/Beta.md": "Second.\n",
             "F/Sub/x.md": "",
             "F/Other/y.md": "",
@@ -76,7 +76,7 @@ def test_listings_show_descriptions_and_dates_in_the_explorers_order(site_of) ->
     assert titles == ["Zeta", "Sub", "Other", "Alpha", "Beta"]
     for page in (folder, site.page("tags/t.html")):
         assert '<span class="entry-description">The first letter.</span>' in page
-        assert '<span class="entry-description">Last of the alphabet, listed first.</span>' in page
+        assert '<span class="entry-description">Last of the alphabet, first.</span>' in page
         assert '<time class="entry-date" datetime="2024-01-02">2024-01-02</time>' in page
         assert '<time class="entry-date" datetime="2024-03-04">2024-03-04</time>' in page
     explorer = json.loads(site.page("static/explorer.json"))

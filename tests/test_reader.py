@@ -73,13 +73,73 @@ def test_search_finds_a_note_and_opens_it_by_keyboard(page: Page, served: Served
     assert recorder.problems == []
 
 
+def search_for(page: Page, query: str) -> None:
+    page.keyboard.press("Control+k")
+    box = page.locator(".search-dialog input")
+    box.fill("")
+    box.press_sequentially(query, delay=15)
+    expect(page.locator(".search-results")).to_have_attribute("data-query", query)
+
+
+def test_search_ranks_titles_first_forgives_a_typo_and_shows_every_match(
+    page: Page, served: Served
+) -> None:
+    open_page(page, served, "index.html")
+    titles = page.locator(".search-results .search-title")
+    # One typo, and a word being typed (a prefix), still find the note; its title ranks first.
+    search_for(page, "calout")
+    expect(titles.first).to_have_text("Callouts")
+    search_for(page, "callo")
+    expect(titles.first).to_have_text("Callouts")
+
+    # Every match, a page at a time; the notes whose title holds every word come first.
+    search_for(page, "graph view")
+    status = page.locator(".search-status").inner_text()
+    found = int(status.split()[0])
+    assert found > 8, status
+    expect(titles).to_have_count(8)
+    more = page.locator(".search-results [data-more]")
+    expect(more).to_have_text(f"Show 8 more of {found - 8}")
+    box = page.locator(".search-dialog input")
+    while more.count():
+        shown = titles.count()
+        box.press("ArrowUp")  # from the first option up to the last: "Show more"
+        expect(more).to_have_attribute("aria-selected", "true")
+        box.press("Enter")
+        expect(titles).to_have_count(min(found, shown + 8))
+        # The first of the new results is the one chosen now.
+        expect(page.locator(f"#garden-search-{shown}")).to_have_attribute("aria-selected", "true")
+        page.locator("#garden-search-0").hover()
+    names = titles.all_inner_texts()
+    assert len(names) == found == len(set(names))
+    whole = [t for t in names if {"graph", "view"} <= set(t.lower().split())]
+    assert whole and names[: len(whole)] == whole, names
+
+    # A heading apart from the snippet; choosing the result opens the page at that heading.
+    glossary = page.locator(
+        ".search-result", has=page.locator(".search-title", has_text="Glossary")
+    )
+    expect(glossary.locator(".search-heading")).to_have_text("Graph")
+    assert not glossary.locator(".search-snippet").inner_text().startswith("Graph")
+    with page.expect_navigation():
+        glossary.click()
+    assert page.url.endswith("Glossary.html#graph"), page.url
+
+    # Enter on a title match opens the page at its top.
+    search_for(page, "graph view")
+    expect(titles.first).to_have_text("Graph view")
+    with page.expect_navigation():
+        page.locator(".search-dialog input").press("Enter")
+    assert "#" not in page.url and page.url.endswith("Graph-view.html"), page.url
+
+
 def test_search_downloads_only_what_the_query_needs(page: Page, served: Served) -> None:
     """A first search fetches the manifest, one shard per word and one file per result shown,
     never the whole index."""
     open_page(page, served, "index.html")
     fetched: list[str] = []
     page.on("request", lambda r: fetched.append(r.url))
-    page.locator(".search-button").click()
+    page.locator(".search-button:visible").click()
     page.locator(".search-dialog input").fill("graph view")
     expect(page.locator('.search-results [role="option"]').first).to_be_visible()
     shards = [u for u in fetched if "/static/search/i/" in u]
@@ -590,7 +650,7 @@ def test_pages_work_without_javascript(browser: Browser, served: Served) -> None
         assert page.locator(".backlinks a").count() >= 1
         assert page.locator(".local-graph a.graph-node").count() >= 3
         expect(page.locator("nav.site-nav")).to_be_visible()
-        expect(page.locator(".search-button")).to_be_hidden()
+        expect(page.locator(".search-button:visible")).to_have_count(0)
     finally:
         context.close()
 

@@ -42,7 +42,7 @@ from garden.render.reader import (
     dated_notes,
     reader_files,
 )
-from garden.render.search import SearchDoc, Terms, doc_terms, html_to_text
+from garden.render.search import SearchDoc, Terms, doc_terms, html_sections, html_to_text
 from garden.render.sitemap import all_tags, build_site_map, slug_of
 from garden.theme import Theme, pygments_css
 
@@ -470,13 +470,14 @@ class SiteRenderer:
     ) -> tuple[str, SearchDoc]:
         content = self.notes_renderer.render_note(note, out)
         shell, content = self._own_heading(note, shell, content)
-        text = html_to_text(content)
+        text, sections = html_sections(content, [h.id for h in note.headings])
         doc = SearchDoc(
             note.title,
             out,
             note.tags,
             tuple((h.text, h.id) for h in note.headings),
             text,
+            sections,
         )
         view = dataclasses.replace(
             shell,

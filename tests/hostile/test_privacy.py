@@ -74,7 +74,9 @@ def _vault(tmp_path: Path) -> Path:
     files["Relay.md"] = "Relay embeds: ![[FILEMARK0]] and ![[Relay2]]\n"  # nested embeds
     files["Relay2.md"] = "Deeper: ![[FILEMARK1#^blk1]]\n"
     # Front matter that cannot be read, naming a key that could hide the note: kept private.
-    files["Bad front matter.md"] = "---\ntitle: [unclosed\ndraft: true\n---\nBADYAMLMARK [[Public]]\n"
+    files["Bad front matter.md"] = (
+        "---\ntitle: [unclosed\ndraft: true\n---\nBADYAMLMARK [[Public]]\n"
+    )
     files["List front matter.md"] = "---\n- a\n- Draft\n---\nLISTYAMLMARK\n"
     files["Scalar front matter.md"] = "---\njust text, unpublished\n---\nSCALARYAMLMARK\n"
     files["Unclosed front matter.md"] = "---\ndraft: true\nUNCLOSEDMARK\n"

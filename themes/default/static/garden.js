@@ -180,7 +180,10 @@
   var WORD = "(?:(?![" + CJK + "])[\\p{L}\\p{N}])+";
   var TOKEN = new RegExp("([" + CJK + "]+)|(" + WORD + "(?:['\u2019]" + WORD + ")?)", "gu");
   var IS_CJK = new RegExp("^[" + CJK + "]");
-  var RESULTS = 6;
+  var PAGE = 8; // results shown at once; "Show more" adds as many
+  var TITLE = 64; // search.py TITLE_WEIGHT: a weight this high means the title holds the word
+  var TITLE_SCORE = 12; // what a title occurrence counts in the score
+  var PREFIX_SHARDS = 8; // a two-letter word is matched as a prefix when it needs no more shards
 
   function fold(word) {
     return word.toLowerCase().normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase()
@@ -217,6 +220,8 @@
     return fetchOnce(this.base + "manifest.json", "json");
   };
 
+  /* The shards to read for a query word: the one its longest key prefix names, and with
+     ``prefix`` those whose key starts with the word (its longer tokens live there). */
   Search.prototype.shardsFor = function (keys, term, prefix) {
     var best = "";
     var found = [];
@@ -228,51 +233,100 @@
     return found;
   };
 
-  /* Resolve to [{doc, score, tokens}] for the query, best first. */
+  /* Whether two words are at most one typo apart: a letter added, dropped, changed, or two
+     neighbours swapped. */
+  function oneTypo(a, b) {
+    if (Math.abs(a.length - b.length) > 1) return false;
+    var i = 0;
+    while (i < a.length && i < b.length && a[i] === b[i]) i++;
+    if (a.length === b.length) {
+      if (i === a.length || a.slice(i + 1) === b.slice(i + 1)) return true;
+      return a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2);
+    }
+    return a.length > b.length ? a.slice(i + 1) === b.slice(i) : a.slice(i) === b.slice(i + 1);
+  }
+
+  /* How well a token answers a query word: 1 the same word, 0.75 a word it begins (while
+     typing), 0.5 one typo away (``calout`` finds ``callouts``), 0 not at all. */
+  function closeness(term, token, prefix, typos) {
+    if (token === term) return 1;
+    if (prefix && token.lastIndexOf(term, 0) === 0) return 0.75;
+    if (!typos) return 0;
+    if (oneTypo(term, token)) return 0.5;
+    if (prefix) {
+      for (var n = term.length - 1; n <= term.length + 1; n++) {
+        if (n < token.length && oneTypo(term, token.slice(0, n))) return 0.45;
+      }
+    }
+    return 0;
+  }
+
+  /* Resolve to {terms, words, hits: [{id, score, titled}]} for the query, best first: notes
+     whose title holds every word first, then by how many words their title holds, then by
+     score (each word's weight in the note times its rarity, times how well it matched). Every
+     word must match. */
   Search.prototype.query = function (text) {
     var self = this;
     var terms = tokenize(text).filter(function (t, i, all) { return all.indexOf(t) === i; });
-    if (!terms.length) return Promise.resolve({ terms: [], hits: [] });
+    if (!terms.length) return Promise.resolve({ terms: [], words: [], hits: [] });
     return this.manifest().then(function (manifest) {
       var plans = terms.map(function (term, i) {
-        var prefix = i === terms.length - 1 && (term.length >= 3 || IS_CJK.test(term));
+        var cjk = IS_CJK.test(term);
+        var last = i === terms.length - 1;
+        var prefix = cjk || term.length >= 3 || (last && term.length === 2);
         var keys = self.shardsFor(manifest.keys, term, prefix);
+        if (term.length === 2 && !cjk && keys.length > PREFIX_SHARDS) {
+          prefix = false; // "th" would read half the index: wait for the next letter
+          keys = self.shardsFor(manifest.keys, term, false);
+        }
+        var typos = !cjk && term.length >= 4;
         return Promise.all(keys.map(function (k) {
           return fetchOnce(self.base + "i/" + hex(k) + ".json", "json");
         })).then(function (shards) {
-          var docs = {};
-          var df = 0;
+          var docs = {}; // id -> [score weight, in the title]
           var matched = [];
           shards.forEach(function (shard) {
             for (var token in shard) {
-              if (token !== term && !(prefix && token.lastIndexOf(term, 0) === 0)) continue;
+              var near = closeness(term, token, prefix, typos);
+              if (!near) continue;
               matched.push(token);
               var list = shard[token];
               var id = 0;
               for (var j = 0; j < list.length; j += 2) {
                 id += list[j];
-                docs[id] = Math.max(docs[id] || 0, list[j + 1]);
+                var w = list[j + 1];
+                var titled = w >= TITLE;
+                var weight = (titled ? w - TITLE + TITLE_SCORE : w) * near;
+                var had = docs[id];
+                if (!had || weight > had[0]) docs[id] = [weight, titled || (had && had[1])];
+                else if (titled) had[1] = true;
               }
             }
           });
-          for (var d in docs) df++;
-          return { docs: docs, df: df, matched: matched };
+          return { docs: docs, matched: matched };
         });
       });
       return Promise.all(plans).then(function (perTerm) {
-        var scores = null;
+        var scores = null; // id -> [score, words in the title]
         perTerm.forEach(function (t) {
-          var idf = Math.log(1 + manifest.docs / Math.max(1, t.df));
+          var df = Object.keys(t.docs).length;
+          var idf = Math.log(1 + manifest.docs / Math.max(1, df));
           var next = {};
           for (var id in t.docs) {
-            if (scores === null || id in scores) next[id] = (scores ? scores[id] : 0) + t.docs[id] * idf;
+            if (scores !== null && !(id in scores)) continue;
+            var had = scores ? scores[id] : [0, 0];
+            next[id] = [had[0] + t.docs[id][0] * idf, had[1] + (t.docs[id][1] ? 1 : 0)];
           }
           scores = next;
         });
         var hits = Object.keys(scores || {}).map(function (id) {
-          return { id: Number(id), score: scores[id] };
+          return { id: Number(id), score: scores[id][0], titled: scores[id][1] };
         });
-        hits.sort(function (a, b) { return b.score - a.score || a.id - b.id; });
+        var all = terms.length;
+        hits.sort(function (a, b) {
+          return (b.titled === all) - (a.titled === all) || b.titled - a.titled ||
+            b.score - a.score || a.id - b.id;
+        });
         var words = [];
         perTerm.forEach(function (t) { words = words.concat(t.matched); });
         return { terms: terms, words: words, hits: hits };
@@ -311,13 +365,61 @@
     return new RegExp(parts.map(escapeRegExp).join("|"), "giu");
   }
 
-  function snippet(text, pattern) {
-    var at = 0;
+  function test(pattern, text) {
+    if (!pattern) return false;
+    pattern.lastIndex = 0;
+    return pattern.test(text);
+  }
+
+  /* What a result shows and where it leads: a title match opens the page's top; else the
+     first heading that holds a matched word, else the heading of the section the first
+     matched word is in. The snippet is from that section only, under its heading. */
+  function excerpt(d, pattern) {
+    var sections = d.s || [];
+    var text = d.x;
+    var at = -1;
     if (pattern) {
       pattern.lastIndex = 0;
       var m = pattern.exec(text);
       if (m) at = m.index;
     }
+    var section = -1; // index into sections
+    var headingHit = -1;
+    for (var h = 0; h < d.h.length; h++) {
+      if (test(pattern, d.h[h][0])) { headingHit = h; break; }
+    }
+    if (headingHit >= 0 && (at < 0 || !test(pattern, d.t))) {
+      for (var i = 0; i < sections.length; i++) if (sections[i][1] === headingHit) section = i;
+      if (section >= 0 && !inSection(sections, section, at, text.length)) {
+        at = -1; // the word in the heading only: show the section's start
+        var from = sections[section][0];
+        var to = section + 1 < sections.length ? sections[section + 1][0] : text.length;
+        if (pattern) {
+          pattern.lastIndex = from;
+          var n = pattern.exec(text);
+          if (n && n.index < to) at = n.index;
+        }
+      }
+    } else if (at >= 0) {
+      for (var j = 0; j < sections.length && sections[j][0] <= at; j++) section = j;
+    }
+    var start = section >= 0 ? sections[section][0] : 0;
+    var end = section >= 0 && section + 1 < sections.length ? sections[section + 1][0] : text.length;
+    var heading = section >= 0 ? d.h[sections[section][1]] : null;
+    var titled = test(pattern, d.t);
+    return {
+      heading: heading ? heading[0] : "",
+      hash: heading && !titled ? "#" + encodeURIComponent(heading[1]) : "",
+      text: snippet(text.slice(start, end).trim(), at >= 0 ? at - start : -1),
+    };
+  }
+
+  function inSection(sections, i, at, length) {
+    var to = i + 1 < sections.length ? sections[i + 1][0] : length;
+    return at >= sections[i][0] && at < to;
+  }
+
+  function snippet(text, at) {
     var start = Math.max(0, at - 60);
     if (start > 0) {
       var space = text.indexOf(" ", start);
@@ -394,62 +496,100 @@
         var target = opts[active >= 0 ? active : 0];
         if (target) {
           event.preventDefault();
-          location.href = target.getAttribute("data-href");
+          choose(target);
         }
       }
     }
 
+    function choose(option) {
+      if (option.hasAttribute("data-more")) {
+        var first = options().length - 1;
+        more(current).then(function () { setActive(first); });
+      } else {
+        location.href = option.getAttribute("data-href");
+      }
+    }
+
+    var current = null; // {result, pattern}: the list's query and how many results it shows
+
     function run() {
       var text = input.value;
       var seq = ++engine.seq;
-      if (!text.trim()) { render([], null); status.textContent = ""; return; }
+      if (!text.trim()) {
+        current = null;
+        list.textContent = "";
+        status.textContent = "";
+        input.setAttribute("aria-expanded", "false");
+        return;
+      }
       engine.query(text).then(function (result) {
         if (seq !== engine.seq) return;
-        var pattern = matcher(result.words.concat(result.terms));
-        var top = result.hits.slice(0, RESULTS);
-        return Promise.all(top.map(function (h) { return engine.doc(h.id); })).then(function (docs) {
-          if (seq !== engine.seq) return;
-          render(docs, pattern);
-          list.setAttribute("data-query", text);  // which query the list answers (tests wait on it)
-          status.textContent = result.hits.length
-            ? result.hits.length + (result.hits.length === 1 ? " note" : " notes") + " found"
-            : "No notes found";
+        var state = { result: result, pattern: matcher(result.words.concat(result.terms)), shown: 0 };
+        current = state;
+        return more(state, true).then(function () {
+          if (state !== current) return;
+          list.setAttribute("data-query", text); // which query the list answers (tests wait on it)
+          var count = result.hits.length;
+          status.textContent = count ? count + (count === 1 ? " note" : " notes") + " found" : "No notes found";
+          setActive(0);
         });
       }).catch(function () {
         if (seq === engine.seq) status.textContent = "Search is unavailable";
       });
     }
 
-    function render(docs, pattern) {
-      list.textContent = "";
-      docs.forEach(function (d, i) {
-        var li = el("li", { role: "option", id: "garden-search-" + i, "aria-selected": "false", class: "search-result" });
-        var href = siteURL(d.u);
-        // Jump to the first heading that holds a matched word.
-        for (var h = 0; h < d.h.length; h++) {
-          if (pattern) {
-            pattern.lastIndex = 0;
-            if (pattern.test(d.h[h][0])) { href += "#" + encodeURIComponent(d.h[h][1]); break; }
-          }
+    /* The next page of results (the first with ``fresh``), then a "Show more" option while
+       there are more. */
+    function more(state, fresh) {
+      var hits = state.result.hits;
+      var next = hits.slice(state.shown, state.shown + PAGE);
+      return Promise.all(next.map(function (h) { return engine.doc(h.id); })).then(function (docs) {
+        if (state !== current) return;
+        if (fresh) list.textContent = "";
+        var old = list.querySelector("[data-more]");
+        if (old) old.remove();
+        docs.forEach(function (d) { list.appendChild(result(d, state.pattern, state.shown++)); });
+        var left = hits.length - state.shown;
+        if (left > 0) {
+          var option = el("li", {
+            role: "option", id: "garden-search-more", "aria-selected": "false",
+            class: "search-result search-more", "data-more": "",
+          }, "Show " + Math.min(left, PAGE) + " more of " + left);
+          option.addEventListener("click", function () { choose(option); });
+          list.appendChild(option);
         }
-        // An option holds no link (controls must not nest): choosing it navigates.
-        li.setAttribute("data-href", href);
-        var a = el("span", { class: "search-hit" });
-        var title = el("span", { class: "search-title" });
-        highlight(title, d.t, pattern);
-        var body = el("span", { class: "search-snippet" });
-        highlight(body, snippet(d.x, pattern), pattern);
-        a.appendChild(title);
-        a.appendChild(body);
-        if (d.g.length) a.appendChild(el("span", { class: "search-tags" }, d.g.map(function (t) { return "#" + t; }).join(" ")));
-        li.appendChild(a);
-        li.addEventListener("click", function () { location.href = href; });
-        li.addEventListener("mousemove", function () { if (active !== i) setActive(i); });
-        list.appendChild(li);
+        input.setAttribute("aria-expanded", String(list.children.length > 0));
       });
-      input.setAttribute("aria-expanded", String(docs.length > 0));
-      active = -1;
-      setActive(0);
+    }
+
+    function result(d, pattern, i) {
+      var li = el("li", { role: "option", id: "garden-search-" + i, "aria-selected": "false", class: "search-result" });
+      var shown = excerpt(d, pattern);
+      var href = siteURL(d.u) + shown.hash;
+      // An option holds no link (controls must not nest): choosing it navigates.
+      li.setAttribute("data-href", href);
+      var hit = el("span", { class: "search-hit" });
+      var title = el("span", { class: "search-title" });
+      highlight(title, d.t, pattern);
+      hit.appendChild(title);
+      if (shown.heading) {
+        var heading = el("span", { class: "search-heading" });
+        highlight(heading, shown.heading, pattern);
+        hit.appendChild(heading);
+      }
+      if (shown.text) {
+        var body = el("span", { class: "search-snippet" });
+        highlight(body, shown.text, pattern);
+        hit.appendChild(body);
+      }
+      if (d.g.length) hit.appendChild(el("span", { class: "search-tags" }, d.g.map(function (t) { return "#" + t; }).join(" ")));
+      li.appendChild(hit);
+      li.addEventListener("click", function () { choose(li); });
+      li.addEventListener("mousemove", function () {
+        var at = Array.prototype.indexOf.call(options(), li);
+        if (active !== at) setActive(at);
+      });
+      return li;
     }
 
     for (var i = 0; i < buttons.length; i++) buttons[i].addEventListener("click", open);
