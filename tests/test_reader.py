@@ -163,14 +163,20 @@ def test_popover_previews_the_linked_note(page: Page, served: Served) -> None:
     assert recorder.problems == []
 
 
-def test_popover_starts_at_the_linked_heading(tmp_path: Path, browser: Browser) -> None:
+def test_popovers_heading_whole_note_keyboard_and_this_site_only(
+    tmp_path: Path, browser: Browser
+) -> None:
+    """A preview starts at the linked heading; a whole note's shows its title; a link tabbed to
+    shows its preview too; a raw <a class="internal"> to another host previews nothing and
+    fetches nothing from it."""
     site = build_site(
         make_vault(
             tmp_path / "vault",
             {
-                "a.md": "See [[b#Second part]].\n",
-                "b.md": "# B\n\nintro text\n\n## First part\n\nfirst\n\n"
-                "## Second part\n\nsecond body\n",
+                "a.md": "See [[b#Second part]], [[c]] and "
+                '<a class="internal" href="https://example.com/x.html">elsewhere</a>.\n',
+                "b.md": "intro text\n\n## First part\n\nfirst\n\n## Second part\n\nsecond body\n",
+                "c.md": "---\ntitle: The C note\n---\nWhole body of c.\n",
             },
         ),
         tmp_path / "site",
@@ -178,14 +184,63 @@ def test_popover_starts_at_the_linked_heading(tmp_path: Path, browser: Browser) 
     for served in serve(site):
         page = browser.new_page(viewport=DESKTOP)
         try:
-            page.goto(served.url("a.html"))
-            page.locator("article a.internal").hover()
+            recorder = Recorder(page, served.origin)
+            assert recorder.visit(page, served.url("a.html")) == []
             popover = page.locator(".popover")
+            page.locator("article a.internal", has_text="Second part").hover()
             expect(popover).to_contain_text("second body")
             assert "intro text" not in popover.inner_text()
             assert "Second part" in popover.inner_text()
+
+            page.locator("article a.internal[href='c.html']").hover()
+            expect(popover.locator(".popover-title")).to_have_text("The C note")
+            expect(popover).to_contain_text("Whole body of c.")
+            page.mouse.move(5, 5)
+            expect(popover).to_have_count(0)
+
+            # By keyboard: a link tabbed to shows its preview; tabbing on hides it.
+            page.locator("article a.internal", has_text="Second part").focus()
+            page.keyboard.press("Tab")
+            expect(page.locator("article a.internal[href='c.html']")).to_be_focused()
+            expect(popover.locator(".popover-title")).to_have_text("The C note")
+            page.keyboard.press("Tab")
+            expect(popover).to_have_count(0)
+
+            page.locator("article a.internal", has_text="elsewhere").hover()
+            page.wait_for_timeout(600)
+            expect(popover).to_have_count(0)
+            assert recorder.problems == []  # no request left the local server
         finally:
             page.close()
+
+
+def test_code_blocks_copy_and_headings_link_to_themselves(browser: Browser, served: Served) -> None:
+    context = browser.new_context(viewport=DESKTOP)
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=served.origin)
+    try:
+        page = context.new_page()
+        open_page(page, served, served.file_for_source("Extending Obsidian/CSS snippets.md"))
+        block = page.locator("article .code-block").first
+        expect(block.locator(".code-lang")).to_have_text("css")
+        block.hover()
+        copy = block.locator("button.code-copy")
+        expect(copy).to_be_visible()
+        copy.click()
+        expect(copy).to_have_text("Copied")
+        code = block.locator("code").inner_text()
+        assert page.evaluate("navigator.clipboard.readText()") == code.rstrip("\n")
+
+        heading = page.locator("article .content h2").nth(1)
+        heading.hover()
+        anchor = heading.locator("a.heading-anchor")
+        expect(anchor).to_be_visible()
+        heading_id = heading.get_attribute("id")
+        anchor.click()
+        assert page.url.endswith("#" + (heading_id or "?"))
+        assert page.evaluate("navigator.clipboard.readText()") == page.url
+        assert axe_problems(page, "code block and heading links") == []
+    finally:
+        context.close()
 
 
 GRAPH = "document.querySelector('.global-graph').gardenGraph"

@@ -5,9 +5,11 @@
  *    the kind of a page that is not a note: "canvas")
  *  - search: Ctrl/Cmd-K or the button; the sharded index in static/search/ (see
  *    garden/render/search.py): one small shard per query word, one file per result shown
- *  - popovers: hovering an internal link previews the target (from the linked heading or block)
+ *  - popovers: hovering or tabbing to an internal link previews the target (from the linked
+ *    heading or block; a whole note under its title), fetched from this site only
  *  - instant navigation: a link is prefetched when hovered or focused
  *  - table of contents: the heading being read is highlighted
+ *  - code blocks: the language and a copy button; headings: a link to themselves (copied)
  *
  * Every page works without it: links, backlinks, table of contents, tags and the local graph
  * are plain HTML. Nothing here talks to any host but the one serving the site.
@@ -614,6 +616,13 @@
     return a.origin === location.origin && /(\.html|\/)$/.test(a.pathname);
   }
 
+  /* Internal links and backlinks get a preview, only of a page of this site: a note may hold
+     raw HTML such as <a class="internal" href="https://elsewhere">, which must not make the
+     reader's browser fetch another host. */
+  function previewable(a) {
+    return (a.classList.contains("internal") || !!a.closest(".backlinks")) && isLocalPage(a);
+  }
+
   /* The part of a fetched page to preview: the article body, or the linked heading's section
      (the heading and what follows it until a heading as high), or the linked block. */
   function previewOf(page, hash) {
@@ -621,7 +630,18 @@
     if (!content) return null;
     var id = hash ? decodeURIComponent(hash.slice(1)) : "";
     var target = id ? page.getElementById(id) : null;
-    if (!target || !content.contains(target)) return content.childNodes;
+    if (!target || !content.contains(target)) {
+      // The whole note: under its title, which the body does not repeat.
+      var title = page.querySelector("article .page-title");
+      var nodes = Array.prototype.slice.call(content.childNodes);
+      if (title) {
+        var heading = page.createElement("p");
+        heading.className = "popover-title";
+        heading.textContent = title.textContent;
+        nodes.unshift(heading);
+      }
+      return nodes;
+    }
     var level = /^H([1-6])$/.exec(target.tagName);
     if (!level) return [target];
     var nodes = [target];
@@ -643,6 +663,7 @@
     }
 
     function show(a) {
+      if (!previewable(a)) return;
       var url = a.href.split("#")[0];
       fetchOnce(url, "text").then(function (text) {
         if (current !== a) return;
@@ -688,25 +709,36 @@
       }).catch(function () { /* a preview is an extra */ });
     }
 
+    function later(a) {
+      clearTimeout(hideTimer); // the last preview stays until this one replaces it
+      if (current === a) return;
+      clearTimeout(showTimer);
+      current = a;
+      showTimer = setTimeout(function () { show(a); }, 250);
+    }
+    function leave(a) {
+      if (!a || a !== current) return;
+      clearTimeout(showTimer);
+      hideTimer = setTimeout(hide, 250);
+    }
     doc.addEventListener("mouseover", function (event) {
       var a = event.target.closest && event.target.closest("a[href]");
       if (!a || (pop && pop.contains(a))) return;
       if (isLocalPage(a)) prefetch(a.href);
-      if (!a.classList.contains("internal") && !a.closest(".backlinks")) return;
-      if (current === a) { clearTimeout(hideTimer); return; }
-      clearTimeout(showTimer);
-      current = a;
-      showTimer = setTimeout(function () { show(a); }, 250);
+      if (previewable(a)) later(a);
     });
     doc.addEventListener("mouseout", function (event) {
-      var a = event.target.closest && event.target.closest("a[href]");
-      if (!a || a !== current) return;
-      clearTimeout(showTimer);
-      hideTimer = setTimeout(hide, 250);
+      leave(event.target.closest && event.target.closest("a[href]"));
     });
+    // The keyboard too: a link tabbed to shows its preview, and leaving it hides it.
     doc.addEventListener("focusin", function (event) {
       var a = event.target.closest && event.target.closest("a[href]");
-      if (a && isLocalPage(a)) prefetch(a.href);
+      if (!a || (pop && pop.contains(a))) return;
+      if (isLocalPage(a)) prefetch(a.href);
+      if (previewable(a) && a.matches(":focus-visible")) later(a);
+    });
+    doc.addEventListener("focusout", function (event) {
+      leave(event.target.closest && event.target.closest("a[href]"));
     });
     doc.addEventListener("keydown", function (event) { if (event.key === "Escape") hide(); });
   }
@@ -786,6 +818,78 @@
     apply();
   }
 
+  /* -- code blocks and heading links ------------------------------------------------------- */
+  function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) return navigator.clipboard.writeText(text);
+    return new Promise(function (done, fail) { // plain http: the older way
+      var area = el("textarea", { readonly: "", class: "visually-hidden" });
+      area.value = text;
+      doc.body.appendChild(area);
+      area.select();
+      var ok = false;
+      try { ok = doc.execCommand("copy"); } catch (e) { ok = false; }
+      area.remove();
+      if (ok) done(); else fail(new Error("copy refused"));
+    });
+  }
+
+  var said = null;
+  function say(text) { // a short message for screen readers
+    if (!said) {
+      said = el("p", { class: "visually-hidden", "aria-live": "polite" });
+      doc.body.appendChild(said);
+    }
+    said.textContent = "";
+    setTimeout(function () { said.textContent = text; }, 50);
+  }
+
+  /* Each code block gets its language (from data-lang, set at build time) and a copy button. */
+  function initCode() {
+    doc.querySelectorAll("article .content pre").forEach(function (pre) {
+      var code = pre.querySelector("code");
+      if (!code || pre.closest(".code-block, .popover")) return;
+      var box = pre.parentElement.classList.contains("highlight") ? pre.parentElement : null;
+      if (!box) { // a plain block scrolls sideways: the tools go on a wrapper that does not
+        box = el("div", { class: "code-block" });
+        if (pre.hasAttribute("data-lang")) box.setAttribute("data-lang", pre.getAttribute("data-lang"));
+        pre.parentNode.insertBefore(box, pre);
+        box.appendChild(pre);
+      }
+      box.classList.add("code-block");
+      var tools = el("div", { class: "code-tools" });
+      if (box.hasAttribute("data-lang")) tools.appendChild(el("span", { class: "code-lang" }, box.getAttribute("data-lang")));
+      var button = el("button", { type: "button", class: "code-copy", "aria-label": "Copy code" }, "Copy");
+      button.addEventListener("click", function () {
+        copyText(code.innerText.replace(/\n$/, "")).then(function () {
+          button.textContent = "Copied";
+          say("Code copied");
+        }, function () {
+          button.textContent = "Press Ctrl+C";
+        }).then(function () {
+          setTimeout(function () { button.textContent = "Copy"; }, 1600);
+        });
+      });
+      tools.appendChild(button);
+      box.appendChild(tools);
+    });
+  }
+
+  /* Each heading of the note gets a link to itself; following it also copies its address. */
+  function initAnchors() {
+    doc.querySelectorAll("article .content :is(h1, h2, h3, h4, h5, h6)[id]").forEach(function (h) {
+      if (h.closest(".popover") || h.querySelector(".heading-anchor")) return;
+      var a = el("a", {
+        class: "heading-anchor", href: "#" + encodeURIComponent(h.id),
+        "aria-label": "Link to this section: " + h.textContent.trim(),
+      }, "#");
+      a.addEventListener("click", function () {
+        var url = location.href.split("#")[0] + a.getAttribute("href");
+        copyText(url).then(function () { say("Link to the section copied"); }, function () {});
+      });
+      h.appendChild(a);
+    });
+  }
+
   /* Code blocks wider than the column scroll sideways: make them reachable by keyboard. */
   function initScrollables() {
     doc.querySelectorAll("article pre").forEach(function (pre) {
@@ -796,6 +900,8 @@
   }
 
   function start() {
+    initCode();
+    initAnchors();
     initScrollables();
     initMenu();
     initExplorer();
