@@ -343,6 +343,10 @@ def test_global_graph_find_keyboard_and_filters(page: Page, served: Served) -> N
     assert size is not None
     assert abs(at[0] - size["width"] / 2) < 30 and abs(at[1] - size["height"] / 2) < 30
 
+    # The graph is one tab stop after the tools.
+    page.locator(".graph-tools input[name='orphans']").focus()
+    page.keyboard.press("Tab")
+    expect(canvas).to_be_focused()
     # Arrow keys move to another note, said aloud; Enter opens it.
     page.keyboard.press("ArrowRight")
     focused = box.get_attribute("data-focused")
@@ -493,6 +497,16 @@ def test_local_graph_labels_never_overlap(browser: Browser, served: Served) -> N
         assert named >= 6 * 8, named
     finally:
         context.close()
+
+
+def test_explorer_toggles_are_big_enough_to_hit(page: Page, served: Served) -> None:
+    open_page(page, served, served.file_for_source(INTERNAL_LINKS_SOURCE))
+    toggles = page.locator("nav.explorer .explorer-toggle:visible")
+    expect(toggles.first).to_be_visible()
+    sizes = toggles.evaluate_all(
+        "(els) => els.map((e) => e.getBoundingClientRect()).map((r) => [r.width, r.height])"
+    )
+    assert len(sizes) > 10 and min(min(w, h) for w, h in sizes) >= 24, sizes
 
 
 def test_explorer_follows_navigation_ordering_and_marks_the_page(
@@ -754,8 +768,15 @@ def test_no_serious_accessibility_violations(browser: Browser, served: Served, s
     try:
         page = context.new_page()
         problems: list[str] = []
-        rels = ["index.html", served.file_for_source(INTERNAL_LINKS_SOURCE), "graph.html"]
-        rels.append("tags/index.html")
+        rels = [
+            "index.html",  # with the search open
+            served.file_for_source(INTERNAL_LINKS_SOURCE),
+            served.file_for_source("Editing and formatting/Callouts.md"),  # every kind, nested
+            "graph.html",
+            "tags/index.html",
+            "tags/tag.html",
+            "a/b/missing",  # the 404 page, served at a nested URL
+        ]
         for rel in rels:
             page.goto(served.url(rel))
             page.wait_for_load_state("networkidle")
@@ -763,6 +784,9 @@ def test_no_serious_accessibility_violations(browser: Browser, served: Served, s
                 page.keyboard.press("Control+k")
                 page.locator(".search-dialog input").fill("links")
                 expect(page.locator('.search-results [role="option"]').first).to_be_visible()
+            if rel == "graph.html":  # a note chosen: the highlight drawn, the live region said
+                page.locator(".graph-find input").fill("callouts")
+                page.locator(".graph-find input").press("Enter")
             results = axe.run(page)
             for v in results.response["violations"]:
                 if v["impact"] in ("serious", "critical"):
