@@ -107,6 +107,12 @@
     this.rank = order;
   }
 
+  /* A note's radius on screen (CSS px) at zoom ``k``: it grows as you zoom in, from 2 px, up to
+     a size that says how linked it is (a hub never fills the screen). */
+  Graph.prototype.dot = function (i, k) {
+    return Math.min(Math.max(this.radius[i] * k, 2), 4 + 1.3 * Math.sqrt(this.deg[i]));
+  };
+
   Graph.prototype.href = function (i) {
     return new URL(this.url[i], this.root).href;
   };
@@ -297,6 +303,11 @@
     this.widths = new Float64Array(g.n); // title widths at LABEL_FONT, measured once
     this.frame = 0;
     this.width = this.height = 0;
+    // Big enough that drawing it whole each frame is slow without a GPU (see render).
+    this.big = g.n + g.src.length > 5000;
+    this.scene = null; // the picture of the whole graph, and the view it was drawn for
+    this.sceneView = null;
+    this.moved = 0; // when the view last moved
     this.colours();
     this.resize();
     this.turnToFit();
@@ -308,7 +319,9 @@
       var path = came.href.split("#")[0];
       for (var i = 0; i < g.n; i++) if (g.href(i) === path) { this.from = i; break; }
     }
-    if (motion) this.sim.heat(0.12);
+    // Settle the build's layout in the simulation's forces: a gentle start, unless the graph
+    // is big (its layout was refined at build time; a frame costs more there).
+    if (motion && !this.big) this.sim.heat(0.12);
     this.draw();
   }
 
@@ -325,6 +338,7 @@
       font: getComputedStyle(doc.body).fontFamily || "sans-serif",
     };
     this.widths.fill(0);
+    this.scene = null;
     this.draw();
   };
 
@@ -344,6 +358,7 @@
       this.view.x += w / 2 - cx;
       this.view.y += h / 2 - cy;
     }
+    this.scene = null;
     this.draw();
   };
 
@@ -389,12 +404,17 @@
     this.moveTo(this.fitted(), animate);
   };
 
+  GraphView.prototype.setView = function (view) {
+    this.view = view;
+    this.moved = performance.now();
+  };
+
   GraphView.prototype.moveTo = function (view, animate) {
     if (animate && motion) {
       this.goal = { from: { k: this.view.k, x: this.view.x, y: this.view.y }, to: view, start: performance.now() };
     } else {
       this.goal = null;
-      this.view = view;
+      this.setView(view);
     }
     this.draw();
   };
@@ -405,7 +425,7 @@
     var k = Math.max(Math.min(v.k * factor, this.maxZoom()), Math.min(fit.k, this.maxZoom()) * 0.5);
     if (sx == null) { sx = this.width / 2; sy = this.height / 2; }
     this.goal = null;
-    this.view = { k: k, x: sx - (sx - v.x) * k / v.k, y: sy - (sy - v.y) * k / v.k };
+    this.setView({ k: k, x: sx - (sx - v.x) * k / v.k, y: sy - (sy - v.y) * k / v.k });
     this.draw();
   };
 
@@ -415,7 +435,7 @@
   };
 
   GraphView.prototype.screenRadius = function (i) {
-    return Math.max(this.g.radius[i] * this.view.k, 2);
+    return this.g.dot(i, this.view.k);
   };
 
   /* The shown note under the point (screen px), or -1. */
@@ -465,7 +485,7 @@
       var cx = this.width / 2, cy = this.height / 2;
       var wa = [(cx - a.x) / a.k, (cy - a.y) / a.k], wb = [(cx - b.x) / b.k, (cy - b.y) / b.k];
       var wx = wa[0] + (wb[0] - wa[0]) * e, wy = wa[1] + (wb[1] - wa[1]) * e;
-      this.view = { k: k, x: cx - wx * k, y: cy - wy * k };
+      this.setView({ k: k, x: cx - wx * k, y: cy - wy * k });
       if (t >= 1) this.goal = null; else busy = true;
     }
     var target = this.litOn ? 1 : 0;
@@ -478,80 +498,138 @@
     if (busy) this.draw();
   };
 
-  GraphView.prototype.render = function () {
-    var g = this.g, ctx = this.ctx, v = this.view, c = this.c, dpr = this.dpr;
-    var fade = this.fade;
-    var lit = fade > 0 ? this.lit : null;
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.clearRect(0, 0, this.width, this.height);
-    ctx.setTransform(dpr * v.k, 0, 0, dpr * v.k, dpr * v.x, dpr * v.y);
-    var px = 1 / v.k; // one screen pixel, in graph units
-    var x = g.x, y = g.y, shown = g.shown, k, i;
+  /* Where each shown note is on the canvas, in device pixels, for the view ``v``. */
+  GraphView.prototype.project = function (v) {
+    var g = this.g, dpr = this.dpr, k = v.k * dpr, ox = v.x * dpr, oy = v.y * dpr;
+    if (!this.sx || this.sx.length !== g.n) { this.sx = new Float64Array(g.n); this.sy = new Float64Array(g.n); }
+    for (var i = 0; i < g.n; i++) {
+      this.sx[i] = g.x[i] * k + ox;
+      this.sy[i] = g.y[i] * k + oy;
+    }
+  };
 
-    // Links: the highlighted ones over the others, which fade back.
-    ctx.lineWidth = (g.src.length > 4000 ? 0.6 : 1) * px;
+  /* Links and notes, every one alike (``skip``: notes drawn later, on top), in device pixels:
+     drawing through a scaling transform took twice as long. */
+  GraphView.prototype.drawScene = function (ctx, v, alpha, skip) {
+    var g = this.g, c = this.c, dpr = this.dpr, sx = this.sx, sy = this.sy, shown = g.shown;
+    var w = this.canvas.width, h = this.canvas.height, k;
+    ctx.globalAlpha = alpha;
+    ctx.lineWidth = (g.src.length > 4000 ? 0.6 : 1) * dpr;
     ctx.strokeStyle = c.edge;
-    ctx.globalAlpha = lit ? 1 - 0.75 * fade : 1;
     ctx.beginPath();
     for (k = 0; k < g.src.length; k++) {
       var s = g.src[k], t = g.dst[k];
       if (!shown[s] || !shown[t]) continue;
-      ctx.moveTo(x[s], y[s]);
-      ctx.lineTo(x[t], y[t]);
+      // Off the canvas on one side: nothing to draw.
+      if ((sx[s] < 0 && sx[t] < 0) || (sx[s] > w && sx[t] > w) || (sy[s] < 0 && sy[t] < 0) || (sy[s] > h && sy[t] > h)) continue;
+      ctx.moveTo(sx[s], sy[s]);
+      ctx.lineTo(sx[t], sy[t]);
     }
     ctx.stroke();
+    function dots(pick, fill, stroke) {
+      ctx.beginPath();
+      for (var i = 0; i < g.n; i++) {
+        if (!shown[i] || (skip && skip[i]) || !pick(i)) continue;
+        var r = g.dot(i, v.k) * dpr;
+        if (sx[i] + r < 0 || sx[i] - r > w || sy[i] + r < 0 || sy[i] - r > h) continue;
+        ctx.moveTo(sx[i] + r, sy[i]);
+        ctx.arc(sx[i], sy[i], r, 0, 2 * Math.PI);
+      }
+      if (fill) { ctx.fillStyle = fill; ctx.fill(); }
+      if (stroke) { ctx.strokeStyle = stroke; ctx.lineWidth = 1.5 * dpr; ctx.stroke(); }
+    }
+    dots(function (j) { return !g.isTag[j]; }, c.node, null);
+    dots(function (j) { return g.isTag[j]; }, c.halo, c.accent);
+  };
+
+  /* What stands out: the highlighted note's links and neighbours, the note the reader came
+     from, the chosen note's ring. */
+  GraphView.prototype.drawLit = function (ctx, v, lit, fade) {
+    var g = this.g, c = this.c, dpr = this.dpr, sx = this.sx, sy = this.sy, shown = g.shown;
+    function dot(i, fill, stroke, grow) {
+      var r = g.dot(i, v.k) * dpr + (grow || 0);
+      ctx.beginPath();
+      ctx.arc(sx[i], sy[i], r, 0, 2 * Math.PI);
+      if (fill) { ctx.fillStyle = fill; ctx.fill(); }
+      if (stroke) { ctx.strokeStyle = stroke; ctx.lineWidth = (grow ? 2 : 1.5) * dpr; ctx.stroke(); }
+    }
     if (lit) {
       ctx.globalAlpha = fade;
       ctx.strokeStyle = c.accent;
-      ctx.lineWidth = 1.4 * px;
+      ctx.lineWidth = 1.4 * dpr;
       ctx.beginPath();
       g.adj[lit.centre].forEach(function (j) {
         if (!shown[j]) return;
-        ctx.moveTo(x[lit.centre], y[lit.centre]);
-        ctx.lineTo(x[j], y[j]);
+        ctx.moveTo(sx[lit.centre], sy[lit.centre]);
+        ctx.lineTo(sx[j], sy[j]);
       });
       ctx.stroke();
-    }
-
-    // Notes: plain, then tags (rings), then the highlighted ones.
-    var left = -v.x / v.k, top = -v.y / v.k, right = (this.width - v.x) / v.k, bottom = (this.height - v.y) / v.k;
-    var minR = 2 * px;
-    var self = this;
-    function dots(pick, fill, stroke, alpha) {
-      ctx.globalAlpha = alpha;
-      ctx.beginPath();
-      for (var i = 0; i < g.n; i++) {
-        if (!shown[i] || !pick(i)) continue;
-        var r = Math.max(g.radius[i], minR);
-        if (x[i] + r < left || x[i] - r > right || y[i] + r < top || y[i] - r > bottom) continue;
-        ctx.moveTo(x[i] + r, y[i]);
-        ctx.arc(x[i], y[i], r, 0, 2 * Math.PI);
-      }
-      if (fill) { ctx.fillStyle = fill; ctx.fill(); }
-      if (stroke) { ctx.strokeStyle = stroke; ctx.lineWidth = 1.5 * px; ctx.stroke(); }
-    }
-    var dim = lit ? 1 - 0.7 * fade : 1;
-    var plain = function (i) { return !g.isTag[i] && !(lit && lit[i]) && i !== self.from; };
-    dots(plain, c.node, null, dim);
-    dots(function (i) { return g.isTag[i] && !(lit && lit[i]); }, c.halo, c.accent, dim);
-    if (this.from >= 0 && !(lit && lit[this.from])) dots(function (i) { return i === self.from; }, c.accent, null, 1);
-    if (lit) {
-      dots(function (i) { return lit[i] && !g.isTag[i]; }, c.accent, null, 1);
-      dots(function (i) { return lit[i] && g.isTag[i]; }, c.halo, c.accent, 1);
-    }
-    if (this.focus >= 0 && shown[this.focus]) { // a ring round the chosen note
-      i = this.focus;
       ctx.globalAlpha = 1;
-      ctx.beginPath();
-      ctx.arc(x[i], y[i], Math.max(g.radius[i], minR) + 4 * px, 0, 2 * Math.PI);
-      ctx.strokeStyle = c.strong;
-      ctx.lineWidth = 2 * px;
-      ctx.stroke();
+      Object.keys(lit).forEach(function (key) {
+        var i = Number(key);
+        if (key === "centre" || !shown[i]) return;
+        if (g.isTag[i]) dot(i, c.halo, c.accent); else dot(i, c.accent, null);
+      });
     }
+    ctx.globalAlpha = 1;
+    if (this.from >= 0 && shown[this.from] && !(lit && lit[this.from])) dot(this.from, c.accent, null);
+    if (this.focus >= 0 && shown[this.focus]) dot(this.focus, null, c.strong, 4 * dpr);
+  };
 
+  /* Draws a frame. A small graph is drawn afresh each time. A big one is drawn whole into a
+     picture kept between frames, which pans and zooms (and dims under a highlight) as an
+     image while the reader moves it, and is drawn afresh once the view is still for a moment:
+     a software-rendered canvas takes a few hundred milliseconds for 17,000 links. */
+  GraphView.prototype.render = function () {
+    var ctx = this.ctx, v = this.view, dpr = this.dpr;
+    var fade = this.fade;
+    var lit = fade > 0 ? this.lit : null;
+    var dim = lit ? 1 - 0.7 * fade : 1;
+    var w = this.canvas.width, h = this.canvas.height;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, w, h);
+    var now = performance.now();
+    var cached = this.big && !this.sim.running();
+    if (!cached) {
+      this.scene = null;
+      this.project(v);
+      this.drawScene(ctx, v, dim, lit);
+    } else {
+      var sv = this.sceneView;
+      var same = this.scene && sv.k === v.k && sv.x === v.x && sv.y === v.y;
+      if (!this.scene || (!same && now - this.moved > 150)) {
+        this.scene = this.scene || doc.createElement("canvas");
+        this.scene.width = w;
+        this.scene.height = h;
+        var sctx = this.scene.getContext("2d");
+        sctx.clearRect(0, 0, w, h);
+        this.project(v);
+        this.drawScene(sctx, v, 1, null);
+        this.sceneView = { k: v.k, x: v.x, y: v.y };
+        sv = this.sceneView;
+        same = true;
+      }
+      // The picture as the view now places it.
+      var f = v.k / sv.k;
+      ctx.globalAlpha = dim;
+      ctx.setTransform(f, 0, 0, f, (v.x - sv.x * f) * dpr, (v.y - sv.y * f) * dpr);
+      ctx.drawImage(this.scene, 0, 0);
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.globalAlpha = 1;
+      if (!same) this.project(v);
+      if (!same) this.later(160);
+    }
+    this.drawLit(ctx, v, lit, fade);
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.globalAlpha = 1;
     this.renderLabels(lit);
+  };
+
+  /* A frame ``ms`` from now (to draw the whole picture afresh once the view is still). */
+  GraphView.prototype.later = function (ms) {
+    var self = this;
+    clearTimeout(this.laterTimer);
+    this.laterTimer = setTimeout(function () { self.draw(); }, ms);
   };
 
   /* Titles at one size on screen: the highlighted notes first, then the most linked, each only
@@ -745,7 +823,7 @@
           self.sim.heat(0.12);
         } else if (drag.moved) {
           self.goal = null;
-          self.view = { k: self.view.k, x: self.view.x + p[0] - drag.last[0], y: self.view.y + p[1] - drag.last[1] };
+          self.setView({ k: self.view.k, x: self.view.x + p[0] - drag.last[0], y: self.view.y + p[1] - drag.last[1] });
         }
         drag.last = p;
         self.draw();
@@ -861,6 +939,7 @@
       count += ok ? 1 : 0;
     }
     this.sim.refresh();
+    this.scene = null;
     if (this.focus >= 0 && !g.shown[this.focus]) this.choose(-1);
     this.hover = -1;
     this.setLit();
