@@ -172,9 +172,14 @@ def test_404_page_under_the_base_url_path(site_of) -> None:
     assert '<link rel="stylesheet" href="static/style.css">' in site_of(files).page("a.html")
 
 
-def test_every_inline_svg_of_the_theme_has_a_size(site_of) -> None:
-    """An SVG without width and height fills the window when the stylesheet fails to load."""
-    site = site_of({"a.md": "[[b]] #tag", "b.md": "[[a]]", "F/c.md": ""})
+def test_every_inline_svg_has_a_size(site_of) -> None:
+    """An SVG without width and height fills the window when the stylesheet fails to load: the
+    theme's, and those pages draw (a canvas's buttons and edges)."""
+    node = {"id": "n", "type": "text", "text": "Hi", "x": 0, "y": 0, "width": 99, "height": 60}
+    canvas = json.dumps({"nodes": [node], "edges": []})
+    site = site_of(
+        {"a.md": "[[b]] #tag ![[c.canvas]]", "b.md": "[[a]]", "F/c.md": "", "c.canvas": canvas}
+    )
     theme = REPO / "themes" / "default"
     sources = {p.name: p.read_text(encoding="utf-8") for p in theme.rglob("*.html")}
     sources["garden.js"] = (theme / "static" / "garden.js").read_text(encoding="utf-8")
