@@ -38,6 +38,7 @@ from garden.diagrams import (
     renderer_version,
 )
 from garden.emit import SITE_MARKER, check_output_dir, emit_site, reclaim_staging
+from garden.gitdates import git_days
 from garden.images import (
     RASTER_SUFFIXES,
     ImageCache,
@@ -195,8 +196,11 @@ class _NoteCache:
         self.kept_tokens: set[str] = set()
         self.loaded: dict[VaultPath, list[dict[str, Any]]] = {}
 
-    def fingerprint(self, files: list[SourceFile], folders: set[str]) -> str:
-        """Everything a build reads, by stat: equal fingerprints mean an equal site."""
+    def fingerprint(
+        self, files: list[SourceFile], folders: set[str], git: dict[VaultPath, str]
+    ) -> str:
+        """Everything a build reads, by stat, and the git dates: equal fingerprints mean an
+        equal site."""
         keys = []
         racy = False
         for f in files:
@@ -207,7 +211,7 @@ class _NoteCache:
             racy = racy or not self.old.trusts(key)
             self.stats[f.path] = key
             keys.append((f.path, f.kind, f.ignored_by, key))
-        self.new.fingerprint = digest_of(self.inputs, keys, sorted(folders))
+        self.new.fingerprint = digest_of(self.inputs, keys, sorted(folders), sorted(git.items()))
         # A file saved just before the last build ended may have changed since in the same mtime
         # tick: then the fingerprint proves nothing.
         return "" if racy else self.new.fingerprint
@@ -351,9 +355,14 @@ def _build(
 
     files, folders, diagnostics = scan_vault(vault, config.ignore)
     reporter.extend(diagnostics)
+    git: dict[VaultPath, str] = {}
+    if "git" in config.dates:
+        wanted = [f.path for f in files if f.kind == "note"]
+        new.git, git = git_days(vault, wanted, getattr(old, "git", None))
     timer.lap("scan")
     out_is_last_site = _unchanged_out(out, old)
-    if notes_cache.fingerprint(files, folders) == old.fingerprint and out_is_last_site:
+    # A commit changes dates, not files: the git dates are part of what the site is made from.
+    if notes_cache.fingerprint(files, folders, git) == old.fingerprint and out_is_last_site:
         # Nothing the site depends on changed and OUT is the site the cache describes: render
         # nothing, write nothing, and repeat the last build's warnings so cron output is stable.
         reporter.extend(old.summary.get("diagnostics", []))
@@ -397,7 +406,7 @@ def _build(
         memo = PageMemo.restore(notes_cache.inputs, store.load_pages(), pages=out_is_last_site)
         plan = ImagePlan(settings, cache.probe)
         renderer = SiteRenderer(
-            published, config, theme, home, reporter, plan, memo, notes_cache.tokens
+            published, config, theme, home, reporter, plan, memo, notes_cache.tokens, git
         )
         site = renderer.render()
         result.pages_reused = memo.reused

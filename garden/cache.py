@@ -80,6 +80,7 @@ class BuildState:
     outputs: dict[str, str] = field(default_factory=dict)  # OUT path -> content digest
     summary: dict[str, Any] = field(default_factory=dict)  # counts reported by a no-change build
     saved_ns: int = 0  # wall clock when the state was saved
+    git: Any = None  # gitdates.GitDays of the last build (its history pass, by HEAD commit)
 
     def trusts(self, key: StatKey) -> bool:
         """Whether a file with this stat can be taken as unchanged without reading it."""

@@ -20,8 +20,9 @@ from garden.errors import ConfigError
 CONFIG_NAME = "garden.yaml"
 PUBLISH_OPTIONS_NAME = "site-options.json"
 # Where a note's dates can come from (config key ``dates``), in the default order: as Quartz,
-# the front matter first, then the file's modification time (garden does not ask git).
-DATE_SOURCES = ("frontmatter", "filesystem")
+# the front matter first, then the file's last commit when the vault is in a git work tree
+# (a CI clone gives every file the same modification time), then the file's modification time.
+DATE_SOURCES = ("frontmatter", "git", "filesystem")
 
 
 @dataclass(frozen=True)
@@ -99,8 +100,10 @@ class Config:
         metadata={
             "doc": "Where a note's dates come from, tried in order; the first source that dates "
             "the note gives its date and updated date. 'frontmatter': date/created and "
-            "updated/modified/lastmod; 'filesystem': the day (UTC) the file was last modified. "
-            "[frontmatter] dates only notes whose front matter has a date; [] dates none.",
+            "updated/modified/lastmod; 'git': the day of the file's last commit, when the vault "
+            "is in a git work tree and the file is committed and unchanged since; 'filesystem': "
+            "the day (UTC) the file was last modified. [frontmatter] dates only notes whose "
+            "front matter has a date; [] dates none.",
             "choices": DATE_SOURCES,
         },
     )

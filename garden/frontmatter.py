@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,9 @@ class FrontMatter:
     body_first_line: int  # 1-based line of the file where the body starts
     error: str = ""  # why the front matter could not be used ("" when fine)
     error_line: int = 0
+    # The front matter's text when it could not be used: the YAML between the fences, or, with
+    # no closing fence, every line after the opening one.
+    raw: str = ""
 
 
 def _closing_line(lines: list[str]) -> int | None:
@@ -39,7 +43,8 @@ def split_frontmatter(text: str) -> FrontMatter:
     end = _closing_line(lines)
     if end is None:
         # Obsidian shows an unclosed block as text; but it may have been meant to hide the note.
-        return FrontMatter({}, text, 1, "front matter has no closing '---'", 1)
+        unclosed = "\n".join(lines[1:])
+        return FrontMatter({}, text, 1, "front matter has no closing '---'", 1, unclosed)
     yaml_text = "\n".join(lines[1:end])
     body = "\n".join(lines[end + 1 :])
     try:
@@ -49,21 +54,23 @@ def split_frontmatter(text: str) -> FrontMatter:
         # YAML may notice a problem only at the end of the block; point inside the block anyway.
         line = min(mark.line + 2, max(end, 2)) if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return FrontMatter({}, body, end + 2, f"invalid YAML front matter: {problem}", line)
+        error = f"invalid YAML front matter: {problem}"
+        return FrontMatter({}, body, end + 2, error, line, yaml_text)
     except (ValueError, OverflowError, RecursionError, MemoryError) as exc:
         # Constructors raise these for values YAML's grammar allows: 2024-02-30, a 5,000-digit
         # integer, brackets nested 10,000 deep.
         problem = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        return FrontMatter({}, body, end + 2, f"invalid YAML front matter: {problem}", 2)
+        return FrontMatter({}, body, end + 2, f"invalid YAML front matter: {problem}", 2, yaml_text)
     if data is None:
         data = {}
     if not isinstance(data, dict):
         kind = type(data).__name__
-        return FrontMatter({}, body, end + 2, f"front matter is a {kind}, not a mapping", 2)
+        error = f"front matter is a {kind}, not a mapping"
+        return FrontMatter({}, body, end + 2, error, 2, yaml_text)
     try:
         plain = _plain(data, [MAX_VALUES], 0)
     except _TooLarge as exc:
-        return FrontMatter({}, body, end + 2, f"front matter {exc}", 2)
+        return FrontMatter({}, body, end + 2, f"front matter {exc}", 2, yaml_text)
     return FrontMatter(plain, body, end + 2)
 
 
@@ -96,3 +103,23 @@ def _plain(value: Any, budget: list[int], depth: int) -> Any:
     if value is None or isinstance(value, str | int | float | bool):
         return value
     return str(value)
+
+
+# Front-matter keys that date a note: when it was written, and when it was last changed.
+CREATED_KEYS = ("date", "created")
+UPDATED_KEYS = ("updated", "modified", "lastmod")
+_TIME = re.compile(r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2})?)?")
+
+
+def front_matter_day(value: Any) -> str | None:
+    """``YYYY-MM-DD`` of a front-matter date: a YAML date or datetime (``_plain`` made it ISO
+    text), or text holding one (``2024-05-07``, ``2024-05-07T10:30``, ``2024-05-07 10:30:00Z``).
+    None for anything else (``someday soon``, ``2024-02-30``, ``2024``): not a date."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    try:
+        datetime.date.fromisoformat(text[:10])
+    except ValueError:
+        return None
+    return text[:10] if len(text) == 10 or _TIME.fullmatch(text[10:]) else None

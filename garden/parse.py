@@ -1,8 +1,9 @@
 """Read one note into a ``Note``: front matter, title, tags, aliases, headings, block ids, links.
 
 A note that cannot be decoded or whose front matter cannot be read still becomes a ``Note`` (so
-links to it resolve as Obsidian would), with the problem recorded for the filter stage and a
-warning naming the file and line.
+links to it resolve as Obsidian would), with a warning naming the file and line. Front matter
+that cannot be read is recorded for the filter stage when it names a key that could hide the
+note (``publish.might_hide``); otherwise the note is read as if it had none.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ from collections.abc import Callable
 from typing import Any
 
 from garden.diagnostics import Diagnostic
-from garden.frontmatter import split_frontmatter
+from garden.frontmatter import CREATED_KEYS, UPDATED_KEYS, front_matter_day, split_frontmatter
 from garden.markdown import parse_body
 from garden.markdown.tags import normalize_tag
 from garden.markdown.wikilinks import plain_text
 from garden.model import Note, SourceFile
-from garden.paths import VaultPath
+from garden.paths import VaultPath, fold
+from garden.publish import might_hide
 
 MAX_NOTE_BYTES = 20 * 1024 * 1024  # far above any real note; stops a stray dump eating memory
 _SPLIT_TAGS = re.compile(r"[,\s]+")
@@ -49,16 +51,18 @@ def _string_list(value: Any) -> list[str]:
 
 
 def _tags(frontmatter: dict[str, Any], inline: tuple[str, ...]) -> tuple[str, ...]:
-    found: dict[str, None] = {}
+    """The note's tags, front matter first, each once: as in Obsidian (and on tag pages), case
+    does not tell tags apart; the first spelling is kept."""
+    found: dict[str, str] = {}
     for key in ("tags", "tag"):
         for item in _string_list(frontmatter.get(key)):
             for tag in _SPLIT_TAGS.split(item):
                 tag = normalize_tag(tag)
                 if tag:
-                    found.setdefault(tag, None)
+                    found.setdefault(fold(tag), tag)
     for tag in inline:
-        found.setdefault(tag, None)
-    return tuple(found)
+        found.setdefault(fold(tag), tag)
+    return tuple(found.values())
 
 
 def description(frontmatter: dict[str, Any], tokens: list[dict[str, Any]]) -> str:
@@ -123,6 +127,15 @@ def note_digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:32]
 
 
+def _key_line(text: str, key: str, body_first_line: int) -> int:
+    """The line of the front matter that sets ``key`` (1-based), else the first."""
+    pattern = re.compile(rf"\s*['\"]?{re.escape(key)}['\"]?\s*:")
+    for number, line in enumerate(text.split("\n")[: max(body_first_line - 1, 1)], start=1):
+        if pattern.match(line):
+            return number
+    return 1
+
+
 def parse_note_bytes(
     path: VaultPath, data: bytes, *, modified: str = ""
 ) -> tuple[Note, list[Diagnostic]]:
@@ -132,10 +145,14 @@ def parse_note_bytes(
     name = path.rsplit("/", 1)[-1][: -len(".md")]
     text = decode_note(data, path, diagnostics)
     fm = split_frontmatter(text)
-    if fm.error:
-        diagnostics.append(
-            Diagnostic("frontmatter", path, fm.error_line, f"{fm.error}; note not published")
-        )
+    error = fm.error
+    if error and might_hide(fm.raw):
+        message = f"{error}; note not published (its front matter names draft or publish)"
+        diagnostics.append(Diagnostic("frontmatter", path, fm.error_line, message))
+    elif error:  # nothing in it could have hidden the note: read it as no front matter
+        message = f"{error}; published without front matter (no line names draft or publish)"
+        diagnostics.append(Diagnostic("frontmatter", path, fm.error_line, message))
+        error = ""
     body = parse_body(fm.body, fm.body_first_line)
     data_fm = fm.data
     title_value = data_fm.get("title")
@@ -146,7 +163,19 @@ def parse_note_bytes(
         for a in _string_list(data_fm.get(key))
         if a.strip()
     )
-    date_value = data_fm.get("date") or data_fm.get("created") or ""
+    date = ""
+    for key in (*CREATED_KEYS, *UPDATED_KEYS):
+        value = data_fm.get(key)
+        if value is None or value == "":
+            continue
+        day = front_matter_day(value)
+        if day is None:
+            line = _key_line(text, key, fm.body_first_line)
+            shown = value if isinstance(value, str) else repr(value)
+            message = f"{key}: {shown!r} is not a date (YYYY-MM-DD); the note is not dated by it"
+            diagnostics.append(Diagnostic("date", path, line, message))
+        elif not date and key in CREATED_KEYS:
+            date = day
     note = Note(
         path=path,
         title=title or name,
@@ -158,8 +187,8 @@ def parse_note_bytes(
         links=body.refs,
         tokens=body.tokens,
         description=description(data_fm, body.tokens),
-        date=str(date_value)[:10] if isinstance(date_value, str) else "",
-        frontmatter_error=fm.error,
+        date=date,
+        frontmatter_error=error,
         digest=note_digest(data),
         modified=modified,
     )

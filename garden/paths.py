@@ -18,7 +18,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import NewType
-from urllib.parse import quote
+from urllib.parse import quote, unquote, urlsplit
 
 VaultPath = NewType("VaultPath", str)
 Slug = NewType("Slug", str)
@@ -161,6 +161,17 @@ def vault_path_of(relative: PurePath) -> VaultPath:
     """The vault path of a file path relative to the vault, whatever the platform's separator:
     links and vault paths always use ``/``, as in Obsidian."""
     return VaultPath(nfc("/".join(relative.parts)))
+
+
+def root_path(base_url: str) -> str:
+    """The site root as a path from the host's root: the path of ``base_url``
+    (``https://example.org/notes/`` gives ``/notes/``), or ``/`` without one. For the one page a
+    host serves at any URL (404.html), where a relative link would depend on the missing URL."""
+    url = base_url.strip()
+    if url and "://" not in url and not url.startswith("/"):
+        url = "//" + url  # "example.org/notes": a host without a scheme
+    path = "/" + urlsplit(url).path.strip("/")
+    return quote(unquote(path).rstrip("/") + "/", safe="/._-~")
 
 
 def is_inside(child: PurePath, parent: PurePath) -> bool:

@@ -1,11 +1,13 @@
 """Decide what is published, and cut everything else out of the vault.
 
 A note is unpublished when any of these holds (the first that applies is its reason):
-its path is under a config ignore pattern; its front matter could not be read (it may have meant to
-hide the note); ``draft`` is true; ``publish`` is false; or, with config ``publish: explicit``,
-``publish`` is not true. Flags accept every spelling YAML users write: booleans,
-``"true"``/``"false"``, ``yes``/``no``, ``on``/``off``, ``1``/``0``. An unrecognised value on either
-flag keeps the note private (publishing by mistake cannot be undone).
+its path is under a config ignore pattern; its front matter could not be read and names a key
+that could hide it (``might_hide``: it may have meant to); ``draft`` is true; ``publish`` is
+false; or, with config ``publish: explicit``, ``publish`` is not true. Front matter that cannot
+be read and names no such key is read as no front matter at all (``parse.py``). Flags accept
+every spelling YAML users write: booleans, ``"true"``/``"false"``, ``yes``/``no``,
+``on``/``off``, ``1``/``0``. An unrecognised value on either flag keeps the note private
+(publishing by mistake cannot be undone).
 
 A canvas (and any other page source without front matter, ``LINKED_KINDS``) is published unless
 an ignore pattern covers it; with ``publish: explicit``, when a published page links to or embeds
@@ -18,6 +20,7 @@ which of these rules decided a file's fate, for ``garden explain``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -30,6 +33,17 @@ LINKED_KINDS = frozenset({"canvas"})
 EXPLICIT_UNLINKED = "config publish: explicit, and no published note links to or embeds it"
 
 _TRUE = {"true", "yes", "on", "1", "y"}
+# The keys that can keep a note private. Front matter that cannot be parsed and in which one of
+# them appears on any line, in any case and any part of a word (``Draft:``, ``- publish``,
+# ``unpublished``), may have meant to hide the note; over-hiding is the safe mistake.
+_HIDING = re.compile(r"draft|publish", re.IGNORECASE)
+
+
+def might_hide(frontmatter_text: str) -> bool:
+    """Whether unparseable front matter names a key that could keep the note private."""
+    return _HIDING.search(frontmatter_text) is not None
+
+
 _FALSE = {"false", "no", "off", "0", "n"}
 
 

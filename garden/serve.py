@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import html
+import os
 import signal
 import threading
 import time
@@ -42,7 +43,7 @@ from garden.console import Console
 from garden.diagnostics import Diagnostic, Reporter
 from garden.emit import check_output_dir
 from garden.errors import GardenError
-from garden.paths import is_inside, vault_path_of
+from garden.paths import is_inside, root_path, vault_path_of
 from garden.render.reader import FEED_XML, SEARCH_DIR
 from garden.theme import THEMES_DIR, theme_folder
 
@@ -110,6 +111,9 @@ class SiteState:
         # OUT path -> a page drawn before the build under way is done (``NoteRedraw``), served
         # instead of the file in OUT until that build ends
         self.ahead: dict[str, bytes] = {}
+        # The path of the config's base_url: the 404 page links from it (``paths.root_path``),
+        # so the preview also answers there.
+        self.base = "/"
 
     @property
     def generation(self) -> str:
@@ -235,6 +239,15 @@ class _Handler(SimpleHTTPRequestHandler):
                 body = inject(page, state.generation, state.error)
                 self._send(status, "text/html; charset=utf-8", body)
 
+    def translate_path(self, path: str) -> str:
+        """As the base class, and a path under the base_url's path (the 404 page's links) is
+        also looked for from the site's root when nothing is at it."""
+        found = super().translate_path(path)
+        base = self.server.state.base
+        if base != "/" and path.startswith(base) and not os.path.exists(found):
+            return super().translate_path("/" + path[len(base) :])
+        return found
+
     def _html_file(self, url_path: str) -> tuple[int, Path | None] | None:
         """(status, file) for a request answered with an HTML page, None to serve it as is."""
         out = self.server.out
@@ -335,6 +348,8 @@ class Preview:
                 cache_dir=self.cache_dir,
             )
             changed, self.redraw = result.changed, result.redraw
+            config, _ = load_config(self.vault, self.config_path)
+            self.state.base = root_path(config.base_url)
         except GardenError as exc:
             error = message = str(exc)
         except Exception:  # a bug must not end the preview: show it, keep the last site

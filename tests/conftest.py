@@ -24,7 +24,9 @@ from garden.build import BuildResult, build
 from garden.diagnostics import Diagnostic, Reporter
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED_VAULTS = REPO.parent / "shared" / "vaults"
+# Real vaults the suite builds when they are there (beside the repository, or where
+# GARDEN_SHARED_VAULTS says: a git worktree elsewhere can point at them).
+SHARED_VAULTS = Path(os.environ.get("GARDEN_SHARED_VAULTS") or REPO.parent / "shared" / "vaults")
 
 
 _PROCESS_CACHE_HOME: list[str] = []

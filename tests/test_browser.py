@@ -69,8 +69,24 @@ LOAD_ALL_IMAGES = """async () => {
 
 
 class QuietHandler(SimpleHTTPRequestHandler):
+    """A plain static server that, like most hosts (GitHub Pages, Netlify, an nginx
+    ``error_page``), answers a missing URL with the site's 404.html, whatever its depth."""
+
     def log_message(self, format: str, *args: object) -> None:
         pass
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        page = Path(self.directory) / "404.html"
+        if code != 404 or not page.is_file():
+            super().send_error(code, message, explain)
+            return
+        body = page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
 
 
 @dataclass

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
-from conftest import BuiltSite
+from conftest import REPO, BuiltSite
 
 
 def test_home_is_the_root_index_note(site_of) -> None:
@@ -56,6 +59,30 @@ def test_folder_pages_list_notes_and_subfolders(site_of) -> None:
     )
 
 
+def test_listings_show_descriptions_and_dates_in_the_explorers_order(site_of) -> None:
+    site = site_of(
+        {
+            "garden.yaml": "explorer_order: [F/Zeta.md, F/Sub]\n",
+            "F/Alpha.md": "---\ndate: 2024-01-02\ndescription: The first letter.\ntags: [t]\n---",
+            "F/Zeta.md": "---\ndate: 2024-03-04\ntags: [T]\n---\nLast of the alphabet, first.",
+            "F/Beta.md": "Second.\n",
+            "F/Sub/x.md": "",
+            "F/Other/y.md": "",
+        }
+    )
+    folder = site.page("F/index.html")
+    titles = re.findall(r'<span class="entry-title">([^<]+)</span>', folder)
+    # explorer_order first, then folders before notes, by title: as the explorer has them
+    assert titles == ["Zeta", "Sub", "Other", "Alpha", "Beta"]
+    for page in (folder, site.page("tags/t.html")):
+        assert '<span class="entry-description">The first letter.</span>' in page
+        assert '<span class="entry-description">Last of the alphabet, first.</span>' in page
+        assert '<time class="entry-date" datetime="2024-01-02">2024-01-02</time>' in page
+        assert '<time class="entry-date" datetime="2024-03-04">2024-03-04</time>' in page
+    explorer = json.loads(site.page("static/explorer.json"))
+    assert [e["t"] for e in explorer[0]["c"]] == titles
+
+
 def test_folder_note_becomes_the_folder_page(site_of) -> None:
     site = site_of({"index.md": "", "A/index.md": "FOLDERNOTE", "A/Other.md": ""})
     page = site.page("A/index.html")
@@ -85,10 +112,85 @@ def test_tags_differing_in_case_are_one_tag(site_of) -> None:
     assert site.page("tags/index.html").count('class="tag"') == 2
 
 
-def test_404_page_exists(site_of) -> None:
-    page = site_of({"a.md": ""}).page("404.html")
+def test_a_notes_tag_chips_are_one_per_tag_whatever_the_case(site_of) -> None:
+    site = site_of(
+        {"a.md": "---\ntags: [Topic, topic, TOPIC/x]\n---\nInline #topic #Topic/X #other\n"}
+    )
+    header = site.page("a.html").split('class="page-tags"', 1)[1].split("</ul>", 1)[0]
+    chips = re.findall(r'<a class="tag" href="[^"]+">#([^<]+)</a>', header)
+    assert chips == ["Topic", "TOPIC/x", "other"]
+    assert site.index["a"]["tags"] == ["Topic", "TOPIC/x", "other"]
+
+
+def test_a_note_opening_with_its_own_title_shows_one_title(site_of) -> None:
+    """The home note's first heading is its title (its name is often just "index"); another
+    note's first heading is when it says the note's title. The heading keeps its id."""
+    site = site_of(
+        {
+            "index.md": "# Welcome *here*\n\nHello. See [[Same]] and [[Other]].\n\n## Part\n",
+            "Same.md": "# same\n\nBody [[index#Welcome here]].\n",
+            "Other.md": "# Something else\n\nBody.\n",
+        }
+    )
+    for rel, title, heading_id in (
+        ("index.html", "Welcome here", "welcome-here"),
+        ("Same.html", "same", "same"),
+    ):
+        page = site.page(rel)
+        assert page.count("<h1") == 1, rel
+        assert f'<h1 class="page-title" id="{heading_id}">{title}</h1>' in page
+        assert f'href="#{heading_id}"' not in page.split('class="toc"', 1)[-1], rel
+    assert "<title>Welcome here" in site.page("index.html")
+    assert 'href="#part"' in site.page("index.html")  # the rest of the table of contents
+    assert 'href="index.html#welcome-here"' in site.page("Same.html")
+    other = site.page("Other.html")
+    assert other.count("<h1") == 2  # a heading that is not the title stays
+    assert '<h1 class="page-title">Other</h1>' in other
+
+
+def test_404_page_links_from_the_host_root(site_of) -> None:
+    """A host serves 404.html at whatever URL was missing (``/a/b/missing``), so its links,
+    styles and scripts are written from the host's root: ``/`` or the path of ``base_url``."""
+    page = site_of({"a.md": "", "publish.css": "p {}"}).page("404.html")
     assert "Page not found" in page
-    assert 'href="index.html"' in page  # a way back home
+    assert 'href="/index.html"' in page  # a way back home
+    assert 'data-root="/"' in page
+    assert '<link rel="stylesheet" href="/static/style.css">' in page
+    assert '<script src="/static/garden.js" defer></script>' in page
+    assert 'href="/publish.css"' in page
+    assert 'data-src="/static/explorer.json"' in page
+    assert not re.search(r'(?:href|src)="(?!/|#|https?:)', page), "a relative link in 404.html"
+
+
+def test_404_page_under_the_base_url_path(site_of) -> None:
+    files = {"a.md": "", "garden.yaml": "base_url: https://example.org/my notes/\n"}
+    page = site_of(files).page("404.html")
+    assert 'href="/my%20notes/index.html"' in page
+    assert '<link rel="stylesheet" href="/my%20notes/static/style.css">' in page
+    assert 'data-root="/my%20notes/"' in page
+    # Other pages stay relative: the site still works from any folder.
+    assert '<link rel="stylesheet" href="static/style.css">' in site_of(files).page("a.html")
+
+
+def test_every_inline_svg_has_a_size(site_of) -> None:
+    """An SVG without width and height fills the window when the stylesheet fails to load: the
+    theme's, and those pages draw (a canvas's buttons and edges)."""
+    node = {"id": "n", "type": "text", "text": "Hi", "x": 0, "y": 0, "width": 99, "height": 60}
+    canvas = json.dumps({"nodes": [node], "edges": []})
+    site = site_of(
+        {"a.md": "[[b]] #tag ![[c.canvas]]", "b.md": "[[a]]", "F/c.md": "", "c.canvas": canvas}
+    )
+    theme = REPO / "themes" / "default"
+    sources = {p.name: p.read_text(encoding="utf-8") for p in theme.rglob("*.html")}
+    sources["garden.js"] = (theme / "static" / "garden.js").read_text(encoding="utf-8")
+    sources.update({rel: site.page(rel) for rel in site.files() if rel.endswith(".html")})
+    unsized = [
+        f"{name}: {tag[:80]}"
+        for name, text in sources.items()
+        for tag in re.findall(r"<svg\b[^>]*>", text)
+        if not (re.search(r'\swidth="\d', tag) and re.search(r'\sheight="\d', tag))
+    ]
+    assert not unsized, "\n".join(unsized)
 
 
 def test_titles_from_front_matter_or_file_name(site_of) -> None:

@@ -1,6 +1,7 @@
-"""The reader's site-wide data, without a browser: note dates (front matter, then the file's
-modification time, as the config's ``dates`` says) in pages, the feed, "recent notes", the sitemap
-and the content index; and ``graph_tags``: tags as nodes of the global and local graphs."""
+"""The reader's site-wide data, without a browser: note dates (front matter, then the file's last
+commit in git, then its modification time, as the config's ``dates`` says) in pages, the feed,
+"recent notes", the sitemap and the content index; and ``graph_tags``: tags as nodes of the global
+and local graphs."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import datetime as dt
 import json
 import os
 import re
+import shutil
+import subprocess
 import time
 from pathlib import Path
 
@@ -146,7 +149,7 @@ def test_file_dates_first(tmp_path: Path) -> None:
     assert page_dates(site, "Dated.html") == ["2025-07-02"]
 
 
-@pytest.mark.parametrize("value", ["[frontmatter, git]", "filesystems", "[[frontmatter]]"])
+@pytest.mark.parametrize("value", ["[frontmatter, svn]", "filesystems", "[[frontmatter]]"])
 def test_unknown_date_source_is_a_config_error(tmp_path: Path, value: str) -> None:
     vault = undated_vault(tmp_path / "vault", f"dates: {value}\n")
     with pytest.raises(ConfigError, match="dates"):
@@ -169,6 +172,133 @@ def test_touching_a_note_redates_it_in_an_incremental_build(tmp_path: Path) -> N
         assert (out / rel).read_bytes() == (clean / rel).read_bytes(), rel
     assert "2025-09-09" in (out / "Old.html").read_text(encoding="utf-8")
     assert "2024-03-05" not in (out / "feed.xml").read_text(encoding="utf-8")
+
+
+def test_a_date_that_is_not_one_is_a_warning_and_no_date(tmp_path: Path) -> None:
+    """``date: someday soon`` once became the day "someday so" in the feed and the sitemap."""
+    files = {
+        "Soon.md": "---\ntitle: Soon\ndate: someday soon\nupdated: '2024-13-01'\n---\nText.\n",
+        "Timed.md": "---\ndate: 2024-05-07T10:30:00+02:00\nmodified: '2024-06-01 08:00'\n---\n",
+        "garden.yaml": "dates: [frontmatter]\nbase_url: https://example.org/\n",
+    }
+    site = build_site(make_vault(tmp_path / "vault", files), tmp_path / "site")
+    warnings = sorted((d.path, d.line, d.message) for d in site.warnings("date"))
+    assert warnings == [
+        (
+            "Soon.md",
+            3,
+            "date: 'someday soon' is not a date (YYYY-MM-DD); the note is not dated by it",
+        ),
+        (
+            "Soon.md",
+            4,
+            "updated: '2024-13-01' is not a date (YYYY-MM-DD); the note is not dated by it",
+        ),
+    ]
+    assert page_dates(site, "Soon.html") == []
+    assert site.index["Soon"]["date"] == ""
+    assert "someday" not in site.page("feed.xml") and "someday" not in site.page("sitemap.xml")
+    assert "<loc>https://example.org/Soon.html</loc></url>" in site.page("sitemap.xml")
+    assert page_dates(site, "Timed.html") == ["2024-05-07", "2024-06-01"]
+
+
+# --- dates from git -------------------------------------------------------------------------
+
+GIT = shutil.which("git")
+
+
+def git(repo: Path, *args: str, when: str = "") -> None:
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "A",
+        "GIT_AUTHOR_EMAIL": "a@example.org",
+        "GIT_COMMITTER_NAME": "A",
+        "GIT_COMMITTER_EMAIL": "a@example.org",
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "HOME": str(repo),
+    }
+    if when:
+        env["GIT_COMMITTER_DATE"] = env["GIT_AUTHOR_DATE"] = when
+    subprocess.run(["git", "-C", str(repo), *args], check=True, env=env, capture_output=True)
+
+
+def files_state(root: Path) -> dict[str, tuple[int, int]]:
+    """(size, mtime) of every file under ``root``, the repository's own files included."""
+    return {
+        p.relative_to(root).as_posix(): (p.stat().st_size, p.stat().st_mtime_ns)
+        for p in root.rglob("*")
+        if p.is_file()
+    }
+
+
+@pytest.mark.skipif(GIT is None, reason="git is not installed")
+def test_dates_from_the_last_commit_of_a_vault_in_a_subfolder_of_a_repository(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A CI clone gives every file the same time: the history dates the notes. One ``git log``
+    pass for the whole vault; a file changed since its last commit keeps its file time; a file
+    outside git its file time; nothing in the vault or the repository is written."""
+    repo = tmp_path / "repo"
+    vault = make_vault(
+        repo / "notes",
+        {
+            "First.md": "# First\n",
+            "Second.md": "# Second\n",
+            "Edited.md": "# Edited\n",
+            "Dated.md": "---\ndate: 2020-01-02\n---\n",
+        },
+    )
+    (repo / "elsewhere.md").write_text("outside the vault\n", encoding="utf-8")
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "one", when="2021-03-04T10:00:00+05:00")
+    (vault / "Second.md").write_text("# Second\n\nMore.\n", encoding="utf-8")
+    (repo / "elsewhere.md").write_text("changed later, outside the vault\n", encoding="utf-8")
+    git(repo, "commit", "-qam", "two", when="2022-05-06T23:30:00-07:00")
+    (vault / "Edited.md").write_text("# Edited\n\nNot committed.\n", encoding="utf-8")
+    touch(vault / "Edited.md", at("2025-01-09"))
+    (vault / "New.md").write_text("# New\n", encoding="utf-8")
+    touch(vault / "New.md", at("2025-02-10"))
+    for name in ("First.md", "Second.md", "Dated.md"):  # as a fresh clone: one time for all
+        touch(vault / name, at("2026-01-01"))
+    before = files_state(repo)
+
+    import garden.gitdates
+
+    logs: list[list[str]] = []
+    real_popen = subprocess.Popen
+
+    def spy(command: list[str], *args: object, **kwargs: object) -> subprocess.Popen[bytes]:
+        logs.append(command)
+        return real_popen(command, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(garden.gitdates.subprocess, "Popen", spy)
+    out = tmp_path / "site"
+    site = build_site(vault, out)
+    assert page_dates(site, "First.html") == ["2021-03-04"]  # the committer's day
+    assert page_dates(site, "Second.html") == ["2022-05-06"]
+    assert page_dates(site, "Edited.html") == ["2025-01-09"]  # changed since: its file time
+    assert page_dates(site, "New.html") == ["2025-02-10"]  # not in git: its file time
+    assert page_dates(site, "Dated.html") == ["2020-01-02"]  # front matter first
+    assert len([c for c in logs if "log" in c]) == 1
+    assert files_state(repo) == before
+
+    # A commit moves dates without touching a file: the next build redraws what it dates.
+    git(repo, "commit", "-q", "--amend", "--no-edit", "--date=2023-08-09T12:00:00+00:00",
+        when="2023-08-09T12:00:00+00:00")  # fmt: skip
+    result = build(vault, out, reporter=Reporter())
+    assert not result.unchanged
+    assert "2023-08-09" in (out / "Second.html").read_text(encoding="utf-8")
+    assert "2023-08-09" in (out / "feed.xml").read_text(encoding="utf-8")
+    again = build(vault, out, reporter=Reporter())
+    assert again.unchanged  # and with nothing new, nothing is redrawn
+    assert len([c for c in logs if "log" in c]) == 2  # the history is read once per commit
+
+
+def test_no_git_dates_outside_a_repository(tmp_path: Path) -> None:
+    site = build_site(undated_vault(tmp_path / "vault", "dates: [git]\n"), tmp_path / "site")
+    assert page_dates(site, "Old.html") == []
+    assert recent_notes(site) == []
 
 
 # --- tags in the graphs ---------------------------------------------------------------------

@@ -27,6 +27,7 @@ from garden.render.search import (
     assemble_index,
     build_search_index,
     doc_terms,
+    html_sections,
     shard_name,
     tokenize,
 )
@@ -130,7 +131,30 @@ def test_doc_terms_of_a_document_without_words() -> None:
     files = build_search_index([doc("…", ""), doc("Fern", "fern")])
     assert doc_terms(doc("…", "")) == ((), ())
     assert json.loads(files["static/search/manifest.json"])["docs"] == 2
-    assert json.loads(files[f"static/search/i/{shard_name('f')}.json"]) == {"fern": [1, 13]}
+    assert json.loads(files[f"static/search/i/{shard_name('f')}.json"]) == {
+        "fern": [1, 1 + TITLE_WEIGHT]
+    }
+
+
+def test_a_title_weight_outweighs_all_others_together() -> None:
+    """The script tells a title match from its weight alone."""
+    assert TITLE_WEIGHT > BODY_CAP + TAG_WEIGHT + HEADING_WEIGHT
+
+
+def test_sections_split_the_text_at_the_notes_own_headings() -> None:
+    body = (
+        '<p>Intro &amp; more.</p>\n<h2 id="one">One</h2>\n<p>First part.</p>\n'
+        '<div class="embed"><h2 id="e-x">Embedded</h2><p>Inside.</p></div>\n'
+        '<h3 id="two-&amp;">Two &amp;</h3>\n<p>Second.</p>\n'
+    )
+    text, sections = html_sections(body, ["one", "two-&"])
+    assert text == "Intro & more. First part. Embedded Inside. Second."
+    assert sections == ((14, 0), (43, 1))
+    assert text[14:].startswith("First part.") and text[43:] == "Second."
+    files = build_search_index(
+        [SearchDoc("N", "n.html", (), (("One", "one"), ("Two &", "two-&")), text, sections)]
+    )
+    assert json.loads(files["static/search/d/0.json"])["s"] == [[14, 0], [43, 1]]
 
 
 _TERMS_IN_A_CHILD = """
@@ -238,6 +262,7 @@ def test_the_files_answer_for_every_term_of_every_document() -> None:
             "g": list(d.tags),
             "h": [list(h) for h in d.headings],
             "x": d.text[: search.TEXT_LIMIT],
+            "s": [list(section) for section in d.sections],
         }
     assert decode(files) == expected
     assert max(len(v) for p, v in files.items() if "/i/" in p) < 3 * search.SHARD_BYTES
@@ -246,7 +271,7 @@ def test_the_files_answer_for_every_term_of_every_document() -> None:
 def test_shard_format() -> None:
     """The bytes garden.js reads: keys sorted, doc ids as gaps, no spaces."""
     files = build_search_index([doc("Fern", "moss"), doc("Moss", "fern"), doc("Oak", "moss")])
-    assert files[f"static/search/i/{shard_name('m')}.json"] == b'{"moss":[0,1,1,12,1,1]}'
+    assert files[f"static/search/i/{shard_name('m')}.json"] == b'{"moss":[0,1,1,64,1,1]}'
     assert files["static/search/manifest.json"] == (b'{"docs":3,"keys":["f","m","o"],"version":1}')
 
 

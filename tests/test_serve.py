@@ -226,6 +226,25 @@ def test_no_site_yet_shows_the_error_then_the_site(tmp_path: Path) -> None:
         served.stop()
 
 
+def test_the_404_pages_links_under_the_base_url_path_work_in_the_preview(tmp_path: Path) -> None:
+    """404.html links from base_url's path (as a host serves the site there); the preview
+    serves the site at its root, and answers those paths too."""
+    vault = make_vault(
+        tmp_path / "vault",
+        {"index.md": "Hello\n", "garden.yaml": "base_url: https://example.org/notes/\n"},
+    )
+    served = Server(vault, tmp_path / "site")
+    try:
+        status, page = served.get("/a/b/missing")
+        assert status == 404 and 'href="/notes/static/style.css"' in page
+        status, css = served.get("/notes/static/style.css")
+        assert status == 200 and ":root" in css
+        assert served.get("/notes/index.html")[0] == 200
+        assert served.get("/static/style.css")[0] == 200
+    finally:
+        served.stop()
+
+
 def test_inject_places_the_script_before_body_end() -> None:
     page = inject(b"<html><body><p>x</p></body></html>", "g-1", None)
     assert page.endswith(b'data-generation="g-1"></script></body></html>')

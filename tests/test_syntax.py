@@ -751,11 +751,12 @@ def test_dot_obsidian_and_trash_never_published(site_of: SiteOf) -> None:
     assert not elements(content(site, "index.html"), "a", class_="internal")
 
 
-def test_invalid_front_matter_not_published_and_warns(site_of: SiteOf) -> None:
+def test_invalid_front_matter_naming_publish_is_not_published_and_warns(site_of: SiteOf) -> None:
     site = site_of(
         {
             "Good.md": "Fine.\n",
-            "Bad.md": "---\ntitle: Broken\nkey: value: other\n---\nBADYAMLMARKER body.\n",
+            # Even "publish: true": the reader cannot tell what else the broken part said.
+            "Bad.md": "---\npublish: true\nkey: value: other\n---\nBADYAMLMARKER body.\n",
         }
     )
     assert "Bad.html" not in site.files()
@@ -763,3 +764,23 @@ def test_invalid_front_matter_not_published_and_warns(site_of: SiteOf) -> None:
     [warning] = site.warnings("frontmatter")
     assert warning.path == "Bad.md"
     assert warning.line == 3
+    assert "not published" in warning.message
+
+
+def test_invalid_front_matter_naming_no_hiding_key_is_published_without_it(
+    site_of: SiteOf,
+) -> None:
+    """As a real vault had it: an @handle and an odd key broke the YAML of notes meant to be
+    public. Nothing in it could have hidden them, so they are published as if they had none."""
+    site = site_of(
+        {
+            "Talk.md": "---\nauthor: @someone\ntags: [talks]\n---\n# Talk\n\nSpoken words.\n",
+            "index.md": "See [[Talk]].\n",
+        }
+    )
+    assert "Spoken words." in site.article("Talk.html")
+    assert site.index["Talk"]["tags"] == []  # the front matter is not read at all
+    assert 'class="internal"' in site.article("index.html")
+    [warning] = site.warnings("frontmatter")
+    assert (warning.path, warning.line) == ("Talk.md", 2)
+    assert "published without front matter" in warning.message

@@ -200,6 +200,8 @@ class NoteHTMLRenderer(HTMLRenderer):
         return None
 
     def block_code(self, code: str, info: str | None = None, line: int = 0) -> str:
+        """Highlighted at build time when Pygments knows the language; ``data-lang`` names it
+        for the theme (a label on the block)."""
         # ``line``: where a mermaid block's fence is in its note (set by the parser, for warnings)
         if is_mermaid(info):
             drawn = self.render_diagram(code, line)
@@ -207,10 +209,15 @@ class NoteHTMLRenderer(HTMLRenderer):
                 return drawn
         lang = (info or "").strip().split(None, 1)[0] if info and info.strip() else ""
         if lang:
+            label = f' data-lang="{escape(lang)}"'
             highlighted = highlight_code(code, lang.lower())
             if highlighted is not None:
-                return highlighted
-            return f'<pre><code class="language-{escape(lang)}">{escape(code)}</code></pre>\n'
+                return highlighted.replace(
+                    '<div class="highlight">', f'<div class="highlight"{label}>', 1
+                )
+            return (
+                f'<pre{label}><code class="language-{escape(lang)}">{escape(code)}</code></pre>\n'
+            )
         return f"<pre><code>{escape(code)}</code></pre>\n"
 
     # -- external links keep their scheme; mark them so the theme can style them ---------------

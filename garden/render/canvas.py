@@ -197,7 +197,8 @@ class CanvasDrawer:
         label = f"Canvas {title}: drag or use the arrow keys to move, + and - to zoom"
         controls = "".join(
             f'<button type="button" class="canvas-button" data-action="{action}" '
-            f'title="{text}" aria-label="{text}"><svg class="icon" viewBox="0 0 24 24" '
+            f'title="{text}" aria-label="{text}"><svg class="icon" width="18" height="18" '
+            'viewBox="0 0 24 24" '
             f'aria-hidden="true" focusable="false">{_ICONS[action]}</svg></button>'
             for action, text in _CONTROLS
         )

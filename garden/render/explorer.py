@@ -12,10 +12,24 @@ follows, folders before notes, by name.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from garden.paths import fold, nfc
+
+ExplorerKey = Callable[[str, str, bool], tuple[Any, ...]]
+
+
+def explorer_order_key(order: Sequence[str] = ()) -> ExplorerKey:
+    """The sort key of an entry among its folder's: ``key(vault path, title, is_folder)``. The
+    paths of ``order`` (the config's ``explorer_order``) come first, in that order; then
+    folders before notes, by title. Folder pages list their entries in the same order."""
+    rank = {fold(nfc(p).strip("/")): i for i, p in enumerate(order)}
+
+    def key(path: str, title: str, is_folder: bool) -> tuple[Any, ...]:
+        return (rank.get(fold(path), len(rank)), not is_folder, fold(title), path)
+
+    return key
 
 
 def explorer_tree(
@@ -29,12 +43,11 @@ def explorer_tree(
     ``kinds``: the kind of the page sources that are not notes (``"canvas"``), given to their
     entries as ``"k"``, so the explorer can mark them as Obsidian's does."""
     kinds = kinds or {}
-    rank = {fold(nfc(p).strip("/")): i for i, p in enumerate(order)}
+    order_key = explorer_order_key(order)
     children: dict[str, list[tuple[tuple[Any, ...], dict[str, Any]]]] = {}
 
     def add(parent: str, path: str, entry: dict[str, Any], is_folder: bool) -> None:
-        position = rank.get(fold(path), len(rank))
-        key = (position, not is_folder, fold(entry["t"]), path)
+        key = order_key(path, entry["t"], is_folder)
         children.setdefault(parent, []).append((key, entry))
 
     nodes: dict[str, dict[str, Any]] = {}

@@ -3,38 +3,35 @@ redirect pages that keep a note's front-matter aliases (often its old paths) wor
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from garden.config import DATE_SOURCES
+from garden.frontmatter import CREATED_KEYS, UPDATED_KEYS, front_matter_day
 from garden.model import Note
+from garden.paths import VaultPath
 
 FEED_ENTRIES = 20
+_NO_GIT: Mapping[VaultPath, str] = {}
 
 
 def _day(value: Any) -> str:
-    """``YYYY-MM-DD`` of a front-matter date (YAML gives a date object or text), else ""."""
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()[:10]
-    if isinstance(value, str):
-        text = value.strip()[:10]
-        try:
-            dt.date.fromisoformat(text)
-        except ValueError:
-            return ""
-        return text
-    return ""
+    """``YYYY-MM-DD`` of a front-matter date, else "" (parse warned about it)."""
+    return front_matter_day(value) or ""
 
 
-def note_dates(note: Note, sources: Sequence[str] = DATE_SOURCES) -> tuple[str, str]:
+def note_dates(
+    note: Note, sources: Sequence[str] = DATE_SOURCES, git: Mapping[VaultPath, str] = _NO_GIT
+) -> tuple[str, str]:
     """(created, updated) days of a note, from the first of ``sources`` (the config's ``dates``)
     that dates it; updated falls back to created. ("", "") when none does.
 
     - ``frontmatter``: ``date`` or ``created``; ``updated``, ``modified`` or ``lastmod``;
+    - ``git``: the day of the file's last commit, from ``git`` (``gitdates.git_days``: only
+      files committed and unchanged since are in it);
     - ``filesystem``: the UTC day of the file's modification time, recorded when it was read.
 
     The whole pair comes from one source: a note dated in its front matter is never given its
@@ -43,11 +40,10 @@ def note_dates(note: Note, sources: Sequence[str] = DATE_SOURCES) -> tuple[str, 
     for source in sources:
         if source == "frontmatter":
             fm = note.frontmatter
-            created = note.date or _day(fm.get("date")) or _day(fm.get("created"))
-            updated = next(
-                (d for d in (_day(fm.get(k)) for k in ("updated", "modified", "lastmod")) if d),
-                "",
-            )
+            created = note.date or next((d for d in map(_day, map(fm.get, CREATED_KEYS)) if d), "")
+            updated = next((d for d in map(_day, map(fm.get, UPDATED_KEYS)) if d), "")
+        elif source == "git":
+            created = updated = git.get(note.path, "")
         elif source == "filesystem":
             created = updated = note.modified
         else:

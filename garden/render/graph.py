@@ -13,6 +13,7 @@ leaves of a hub). Components are then packed in rows, largest first.
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 
@@ -167,6 +168,12 @@ def layout(graph: nx.Graph, seed: int = 7) -> dict[Hashable, Position]:
 # --------------------------------------------------------------------------------------------
 LOCAL_FIRST = 14  # most direct neighbours drawn
 LOCAL_TOTAL = 30  # most nodes drawn in all
+LOCAL_WIDTH, LOCAL_HEIGHT = 240.0, 220.0  # the SVG's viewBox, about its size in the sidebar
+_CX, _CY = LOCAL_WIDTH / 2, LOCAL_HEIGHT / 2
+RING_ONE, RING_ONE_ALONE, RING_TWO = 60.0, 74.0, 96.0  # radii; ALONE: with no second ring
+NODE_RADIUS = (6.0, 4.5, 3.0)  # by depth
+LABEL_SIZE = 9.0  # px: the theme's .local-graph text font-size (style.css) must agree
+LABEL_CHARS = 22  # longest label before it is cut with "…"
 
 
 @dataclass(frozen=True)
@@ -177,14 +184,28 @@ class LocalNode:
     depth: int  # 0 = the note itself
 
 
+@dataclass(frozen=True)
+class Label:
+    """A node's label in the local graph: ``text`` drawn at ``x, y`` (the baseline) with SVG's
+    ``text-anchor`` ``anchor``; ``box`` is (left, top, right, bottom) as estimated."""
+
+    text: str
+    x: float
+    y: float
+    anchor: str
+    box: tuple[float, float, float, float]
+
+
 def local_graph(
     graph: nx.Graph,
     center: Hashable,
     degrees: Mapping[Hashable, int] | None = None,
     ranked: dict[Hashable, list[Hashable]] | None = None,
 ) -> tuple[list[LocalNode], list[tuple[Hashable, Hashable]]]:
-    """The note, its neighbours and (room permitting) theirs, on two rings around it; a depth-2
-    node sits near the neighbour it hangs from. Positions in a 200x200 box centred on 100,100.
+    """The note, its neighbours and (room permitting) theirs, on two rings around it, in a
+    ``LOCAL_WIDTH`` x ``LOCAL_HEIGHT`` box. The neighbours of the second ring are taken from
+    each first-ring node in turn (a hub does not take every place) and spread evenly round the
+    whole ring in the order of the nodes they hang from, turned to sit as near them as it can.
     When the caller draws many local graphs, ``degrees`` (the graph's node degrees: networkx's
     degree view costs more than the rest of this function) and ``ranked`` (a dict kept between
     calls: each node's neighbours, heaviest first, sorted once per site instead of once per page
@@ -207,34 +228,42 @@ def local_graph(
 
     first = neighbours(center)[:LOCAL_FIRST]
     chosen = {center, *first}
-    second: list[tuple[Hashable, Hashable]] = []  # (node, parent)
-    for parent in first:
-        if len(chosen) >= LOCAL_TOTAL:
-            break
-        for v in neighbours(parent):
-            if len(chosen) >= LOCAL_TOTAL:
-                break
-            if v not in chosen:
-                chosen.add(v)
-                second.append((v, parent))
-    nodes = [LocalNode(center, 100.0, 100.0, 0)]
-    angle_of: dict[Hashable, float] = {}
+    second: list[tuple[Hashable, int]] = []  # (node, index of its parent in first)
+    cursors = [0] * len(first)
+    progress = True
+    while progress and len(chosen) < LOCAL_TOTAL:
+        progress = False
+        for i, parent in enumerate(first):  # one each, in turn
+            around = neighbours(parent)
+            while cursors[i] < len(around) and around[cursors[i]] in chosen:
+                cursors[i] += 1
+            if cursors[i] < len(around) and len(chosen) < LOCAL_TOTAL:
+                chosen.add(around[cursors[i]])
+                second.append((around[cursors[i]], i))
+                progress = True
+
+    nodes = [LocalNode(center, _CX, _CY, 0)]
+    step = 2 * math.pi / max(len(first), 1)
+    radius = RING_ONE if second else RING_ONE_ALONE
     for i, v in enumerate(first):
-        angle = 2 * math.pi * i / len(first) - math.pi / 2
-        angle_of[v] = angle
-        radius = 52 if second else 62
+        angle = i * step - math.pi / 2
         nodes.append(
-            LocalNode(v, 100 + radius * math.cos(angle), 100 + radius * math.sin(angle), 1)
+            LocalNode(v, _CX + radius * math.cos(angle), _CY + radius * math.sin(angle), 1)
         )
-    spread = 2 * math.pi / max(len(first), 1)
-    children: dict[Hashable, list[Hashable]] = {}
-    for v, parent in second:
-        children.setdefault(parent, []).append(v)
-    for parent, kids in children.items():
-        for j, v in enumerate(kids):
-            offset = (j - (len(kids) - 1) / 2) * spread / max(len(kids), 2) * 0.9
-            angle = angle_of[parent] + offset
-            nodes.append(LocalNode(v, 100 + 88 * math.cos(angle), 100 + 88 * math.sin(angle), 2))
+    if second:
+        # Evenly round the ring, in the order of their parents' angles; the ring is turned by
+        # the circular mean of how far each node is from its parent.
+        wanted = sorted(
+            ((i * step, n) for n, (_, i) in enumerate(second)), key=lambda a: (a[0], a[1])
+        )
+        gap = 2 * math.pi / len(wanted)
+        sx = sum(math.cos(a - k * gap) for k, (a, _) in enumerate(wanted))
+        sy = sum(math.sin(a - k * gap) for k, (a, _) in enumerate(wanted))
+        turn = math.atan2(sy, sx) if sx or sy else 0.0
+        for k, (_, n) in enumerate(wanted):
+            angle = turn + k * gap - math.pi / 2
+            x, y = _CX + RING_TWO * math.cos(angle), _CY + RING_TWO * math.sin(angle)
+            nodes.append(LocalNode(second[n][0], x, y, 2))
     order = {n.key: i for i, n in enumerate(nodes)}
     edges: list[tuple[Hashable, Hashable]] = []
     for a in order:
@@ -243,3 +272,125 @@ def local_graph(
         near = [b for b in order if b in around] if len(around) > len(order) else around
         edges.extend((a, b) for b in near if b in order and order[a] < order[b])
     return nodes, edges
+
+
+# Advance widths of Arial / Helvetica / Liberation Sans in thousandths of an em, for the
+# characters labels mostly hold; others count as DEFAULT_WIDTH (wide letters, CJK as a full em).
+_WIDTHS = {
+    c: width
+    for chars, width in (
+        ("'", 191),
+        ("ijl", 222),
+        ("|", 260),
+        ("ft .,:;!/[]I", 278),
+        ("r-()", 333),
+        ("cksvxyzJ", 500),
+        ("abdeghnopqu0123456789?#_L", 556),
+        ("FTZ", 611),
+        ("ABEKPSVXY&", 667),
+        ("wCDHNRU", 722),
+        ("GOQ", 778),
+        ("mM", 833),
+        ("W", 944),
+        ("…", 1000),
+    )
+    for c in chars
+}
+DEFAULT_WIDTH = 640
+WIDE = 1000  # CJK and other full-width characters
+# System fonts (San Francisco, Segoe UI, Roboto) run a little wider than Arial; bold more so.
+_SAFETY, _BOLD = 1.12, 1.08
+
+
+def text_width(text: str, size: float, *, bold: bool = False) -> float:
+    """An upper estimate of ``text``'s width in px at ``size`` px in the theme's sans-serif."""
+    units = 0
+    for c in text:
+        width = _WIDTHS.get(c)
+        if width is None:
+            width = WIDE if unicodedata.east_asian_width(c) in "WF" else DEFAULT_WIDTH
+        units += width
+    return units / 1000 * size * _SAFETY * (_BOLD if bold else 1.0)
+
+
+def _cut(text: str, chars: int) -> str:
+    return text if len(text) <= chars else text[: chars - 1].rstrip() + "…"
+
+
+def _overlaps(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def local_labels(nodes: list[LocalNode], titles: list[str]) -> list[Label | None]:
+    """A label for each node of a local graph (``titles`` in step with ``nodes``) where one fits:
+    the note itself, then its neighbours in order (heaviest first); second-ring nodes have
+    none (their titles are in the tooltip). A label goes on the outer side of its node, else
+    above, below or beside it, inside the box and clear of every other label and node; a title
+    too long for any place is cut shorter, and a node with no room keeps no label. No two
+    labels overlap: the browser tests measure them."""
+    margin = 1.0
+    ascent, descent = 0.78 * LABEL_SIZE, 0.25 * LABEL_SIZE
+    placed: list[tuple[float, float, float, float]] = []
+    circles = [
+        (
+            n.x - NODE_RADIUS[n.depth],
+            n.y - NODE_RADIUS[n.depth],
+            n.x + NODE_RADIUS[n.depth],
+            n.y + NODE_RADIUS[n.depth],
+        )
+        for n in nodes
+    ]
+    labels: list[Label | None] = [None] * len(nodes)
+    for i, node in enumerate(nodes):
+        if node.depth > 1:
+            continue
+        r, bold = NODE_RADIUS[node.depth], node.depth == 0
+        dx, dy = node.x - _CX, node.y - _CY
+        beside = [("start", node.x + r + 3), ("end", node.x - r - 3)]
+        if dx < 0:
+            beside.reverse()
+        above, below = ("middle", node.y - r - 3 - descent), ("middle", node.y + r + 3 + ascent)
+        stacked = [above, below] if dy < 0 else [below, above]
+        # The outer side first: beside the node on the ring's flanks, above or below elsewhere.
+        sides = ["side", "stack"] if abs(dx) > abs(dy) * 1.2 and node.depth else ["stack", "side"]
+        spots: list[tuple[str, float, float]] = []
+        for side in sides:
+            if side == "side":
+                spots += [(anchor, x, node.y + ascent / 2 - descent / 2) for anchor, x in beside]
+            else:
+                spots += [("middle", node.x, y) for _, y in stacked]
+        for chars in (LABEL_CHARS, 14, 9):
+            text = _cut(titles[i], chars)
+            found = _place(text, bold, spots, placed, circles, i, margin, ascent, descent)
+            if found is not None:
+                labels[i] = found
+                placed.append(found.box)
+                break
+    return labels
+
+
+def _place(
+    text: str,
+    bold: bool,
+    spots: list[tuple[str, float, float]],
+    placed: list[tuple[float, float, float, float]],
+    circles: list[tuple[float, float, float, float]],
+    own: int,
+    margin: float,
+    ascent: float,
+    descent: float,
+) -> Label | None:
+    width = text_width(text, LABEL_SIZE, bold=bold) + 2  # the halo drawn round the letters
+    for anchor, x, y in spots:
+        left = x if anchor == "start" else x - width if anchor == "end" else x - width / 2
+        box = (left, y - ascent - 1, left + width, y + descent + 1)
+        if box[0] < margin or box[2] > LOCAL_WIDTH - margin:
+            continue
+        if box[1] < margin or box[3] > LOCAL_HEIGHT - margin:
+            continue
+        if any(_overlaps(box, other) for other in placed):
+            continue
+        if any(_overlaps(box, c) for j, c in enumerate(circles) if j != own):
+            continue
+        return Label(text, round(x, 1), round(y, 1), anchor, box)
+    return None

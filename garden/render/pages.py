@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import html
 import json
-from collections.abc import Callable, Hashable, Iterator
+import re
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,11 +26,13 @@ from garden.paths import (
     fold,
     page_out_path,
     relative_url,
+    root_path,
     root_prefix,
 )
 from garden.render.body import PageRenderer
+from garden.render.explorer import explorer_order_key
 from garden.render.feeds import note_dates
-from garden.render.graph import local_graph
+from garden.render.graph import LocalNode, local_graph, local_labels
 from garden.render.memo import PageMemo, PageRecord
 from garden.render.reader import (
     FEED_XML,
@@ -38,11 +42,13 @@ from garden.render.reader import (
     dated_notes,
     reader_files,
 )
-from garden.render.search import SearchDoc, Terms, doc_terms, html_to_text
+from garden.render.search import SearchDoc, Terms, doc_terms, html_sections, html_to_text
 from garden.render.sitemap import all_tags, build_site_map, slug_of
 from garden.theme import Theme, pygments_css
 
 RECENT_NOTES = 8
+# A rendered body's first element when it is a level-1 heading (``NoteHTMLRenderer.heading``).
+_LEADING_H1 = re.compile(r'\s*<h1 id="([^"]*)">(.*?)</h1>\n?', re.S)
 PUBLISH_CSS = "publish.css"  # Obsidian Publish's custom stylesheet at the vault root
 # The theme's template for the page of each kind of page source.
 PAGE_TEMPLATES = {"note": "note.html", "canvas": "canvas.html"}
@@ -63,7 +69,8 @@ class Entry:
     url: Href
     kind: str
     count: int = 0
-    date: str = ""  # YYYY-MM-DD, in "recent notes"
+    date: str = ""  # YYYY-MM-DD: a note's date, in listings and "recent notes"
+    description: str = ""  # a note's description, in listings
 
 
 @dataclass(frozen=True)
@@ -81,7 +88,9 @@ class TocItem:
 
 @dataclass(frozen=True)
 class GraphNode:
-    """A node of the local graph, in a 200x200 box; depth 0 is the page's own note."""
+    """A node of the local graph (in its ``LOCAL_WIDTH`` x ``LOCAL_HEIGHT`` box); depth 0 is
+    the page's own note. ``label``: the text shown by the node ("" for none, see
+    ``local_labels``), its baseline at ``lx, ly``, SVG ``text-anchor`` ``anchor``."""
 
     title: str
     url: Href
@@ -89,6 +98,10 @@ class GraphNode:
     y: float
     depth: int
     kind: str = "note"  # or "tag" (config graph_tags)
+    label: str = ""
+    lx: float = 0.0
+    ly: float = 0.0
+    anchor: str = "middle"
 
 
 @dataclass(frozen=True)
@@ -107,8 +120,10 @@ class PageView:
     updated: str = ""  # YYYY-MM-DD from front matter updated/modified, when later than date
     reading_minutes: int = 0  # at 200 words a minute; 0 for pages that are not notes
     graph: tuple[GraphNode, ...] = ()  # the local graph (notes, and tags with graph_tags)
-    graph_edges: tuple[tuple[float, float, float, float], ...] = ()  # x1, y1, x2, y2
+    # x1, y1, x2, y2, and 1 for a link of the page's own note, else 0
+    graph_edges: tuple[tuple[float, float, float, float, int], ...] = ()
     recent: tuple[Entry, ...] = ()  # newest dated notes, on the home page
+    title_id: str = ""  # the title's id when it was the note's own first heading
 
 
 @dataclass(frozen=True)
@@ -124,6 +139,11 @@ class SiteView:
     data_url: str = ""  # the folder of the shared data files (explorer, graph, search index)
     feed_url: str = ""  # the Atom feed, "" when no note has a date
     publish_css_url: str = ""  # the vault's publish.css, "" when it has none
+    root: str = ""  # the site root as this page writes it: "../" repeated, or a path from "/"
+
+
+def _point(node: LocalNode) -> tuple[float, float]:
+    return round(node.x, 1), round(node.y, 1)
 
 
 # --------------------------------------------------------------------------------------------
@@ -146,6 +166,7 @@ class SiteRenderer:
         images: ImagePlan | None = None,
         memo: PageMemo | None = None,
         tokens: Callable[[Note], list[dict[str, Any]]] | None = None,
+        git: Mapping[VaultPath, str] | None = None,
     ) -> None:
         self.vault = vault
         self.memo = memo if memo is not None else PageMemo()
@@ -168,7 +189,8 @@ class SiteRenderer:
         self.search_docs: dict[VaultPath, tuple[SearchDoc, Terms]] = {}
         self.links = LinkGraph(vault, self.site, tags=config.graph_tags)
         self.ranked: dict[Hashable, list[Hashable]] = {}  # local_graph's memo
-        self.dated = dated_notes(vault, config.dates)
+        self.git: Mapping[VaultPath, str] = git if git is not None else {}
+        self.dated = dated_notes(vault, config.dates, self.git)
         # Folder listings, gathered once: a listing per folder page must not scan every note.
         self.subfolders: dict[str, list[str]] = {}
         for sub in sorted(vault.folders, key=fold):
@@ -184,6 +206,7 @@ class SiteRenderer:
             for i in range(1, len(parts) + 1):
                 above = "/".join(parts[:i])
                 self.notes_under[above] = self.notes_under.get(above, 0) + 1
+        self.explorer_key = explorer_order_key(config.explorer_order)
         self.folder_of_note: dict[VaultPath, str] = {}
         for folder, note_path in self.site.folder_notes.items():
             self.folder_of_note.setdefault(note_path, folder)
@@ -195,12 +218,13 @@ class SiteRenderer:
         self.memo.new_values["structure"] = (self.structure, None)
 
     def _structure(self) -> str:
-        """A digest of everything pages show besides note bodies and dates: each published
-        note's path, title, tags, aliases, headings and description, the links between notes,
-        the folders, the attachments and the home note. Every page but a note's body is made
-        from these alone (with the config and theme, in the memo's salt), save for dates: a
-        note's own dates go with its body, and the two pages listing recent notes (the home
-        page and the root's listing) are always compared in full."""
+        """A digest of everything pages show besides note bodies: each published note's path,
+        title, tags, aliases, headings, description and date (listings show them), the links
+        between notes, the folders, the attachments and the home note. Every page but a note's
+        body is made from these alone (with the config and theme, in the memo's salt), save for
+        updated dates: a note's own go with its body, and the two pages listing recent notes
+        (the home page and the root's listing) are always compared in full. Dates are days, so
+        an edit rarely changes one."""
         notes = [
             (
                 n.path,
@@ -209,6 +233,7 @@ class SiteRenderer:
                 n.aliases,
                 n.headings,
                 n.description,
+                self._dates(n)[0],
             )
             for n in self.vault.notes.values()
         ]
@@ -222,26 +247,45 @@ class SiteRenderer:
             bool(self.dated),  # whether pages link to the feed
         )
 
+    def _dates(self, note: Note) -> tuple[str, str]:
+        """The note's (created, updated) days. A note drawn ahead of a build (``redraw``) was
+        edited since its git date was read: then its file time dates it, as the build will."""
+        old = self.vault.notes.get(note.path)
+        if old is not None and old.digest != note.digest and note.path in self.git:
+            return note_dates(note, self.config.dates)
+        return note_dates(note, self.config.dates, self.git)
+
     # -- shared pieces ------------------------------------------------------------------------
-    def _site_view(self, out: OutPath) -> SiteView:
+    def _site_view(self, out: OutPath, root: str | None = None) -> SiteView:
+        """Links relative to ``out``, so the site works in any folder of any host and from
+        file://; or, given ``root`` (a path from the host's root, ``root_path``), links from
+        the host's root, for the 404 page, which a host serves at whatever URL was missing."""
+
+        def url(target: str) -> str:
+            if root is None:
+                return relative_url(out, target)
+            return root + relative_url("", target)
+
         return SiteView(
             title=self.config.title,
             base_url=self.config.base_url,
-            home_url=relative_url(out, "index.html"),
-            tags_url=relative_url(out, self.site.tags[""][1]),
+            home_url=url("index.html"),
+            tags_url=url(self.site.tags[""][1]),
             lang=self.config.language,
-            graph_url=relative_url(out, GRAPH_HTML),
-            data_url=root_prefix(out) + "static/",
-            feed_url=relative_url(out, FEED_XML) if self.dated else "",
-            publish_css_url=relative_url(out, self.publish_css) if self.publish_css else "",
+            graph_url=url(GRAPH_HTML),
+            data_url=url("static/"),
+            feed_url=url(FEED_XML) if self.dated else "",
+            publish_css_url=url(self.publish_css) if self.publish_css else "",
+            root=root_prefix(out) if root is None else root,
         )
 
     def _draw(self, template: str, out: OutPath, view: PageView, site: SiteView) -> str:
         def url_for(slug: str) -> str:
-            return relative_url(out, page_out_path(Slug(slug)) if slug != "index" else "index.html")
+            target = page_out_path(Slug(slug)) if slug != "index" else "index.html"
+            return site.root + relative_url("", target)
 
         return self.theme.env.get_template(template).render(
-            root=root_prefix(out),
+            root=site.root,
             site=site,
             theme=self.theme.options,
             page=view,
@@ -249,12 +293,18 @@ class SiteRenderer:
         )
 
     def _page(
-        self, template: str, out: OutPath, kind: str, title: str, view: Callable[[], PageView]
+        self,
+        template: str,
+        out: OutPath,
+        kind: str,
+        title: str,
+        view: Callable[[], PageView],
+        site: SiteView | None = None,
     ) -> Page:
         """A page other than a note's: ``view()`` is all it is made from, and it shows nothing
         but the site's structure, so while that is unchanged the last build's page is kept
-        without even making its view."""
-        site = self._site_view(out)
+        without even making its view. ``site``: by default, links relative to the page."""
+        site = site if site is not None else self._site_view(out)
         # The root's listing shows the recent notes, which dates change.
         fast = self.same_structure and out != self.site.folders.get("")
         record = self.memo.old.get(out) if fast else None
@@ -289,21 +339,36 @@ class SiteRenderer:
         return tuple(crumbs)
 
     def _folder_entries(self, folder: str, out: OutPath) -> tuple[Entry, ...]:
-        subfolders = tuple(
-            Entry(
-                sub.rsplit("/", 1)[-1],
-                Href(out, self.site.folders[sub]),
-                "folder",
-                self.notes_under.get(sub, 0),
+        """The folder's subfolders and notes, each note with its description and date, in the
+        explorer's order."""
+        key = self.explorer_key
+        entries = [
+            (
+                key(sub, sub.rsplit("/", 1)[-1], True),
+                Entry(
+                    sub.rsplit("/", 1)[-1],
+                    Href(out, self.site.folders[sub]),
+                    "folder",
+                    self.notes_under.get(sub, 0),
+                ),
             )
             for sub in self.subfolders.get(folder, ())
-        )
-        notes = [
-            Entry(note.title, Href(out, self.site.notes[note.path][1]), note.kind)
+        ]
+        entries += [
+            (
+                key(note.path, note.title, False),
+                Entry(
+                    note.title,
+                    Href(out, self.site.notes[note.path][1]),
+                    note.kind,
+                    date=self._dates(note)[0],
+                    description=note.description,
+                ),
+            )
             for note in self.notes_in.get(folder, ())
             if note.path != self.home and self.site.notes[note.path][1] != out
         ]
-        return subfolders + tuple(sorted(notes, key=lambda e: fold(e.title)))
+        return tuple(entry for _, entry in sorted(entries, key=lambda e: e[0]))
 
     def _tag_links(self, tags: tuple[str, ...], out: OutPath) -> tuple[TagLink, ...]:
         return tuple(TagLink(t, Href(out, self.site.tags[fold(t)][1])) for t in tags)
@@ -312,7 +377,7 @@ class SiteRenderer:
     def note_page(self, note: Note) -> Page:
         out = self.site.notes[note.path][1]
         site = self._site_view(out)
-        dates = note_dates(note, self.config.dates)
+        dates = self._dates(note)
         body = self.memo.key(note.path, note.digest, dates, self.notes_renderer.inputs(note))
         # While the site's structure is unchanged, so is everything around the body (but the
         # home page's list of recent notes).
@@ -404,13 +469,15 @@ class SiteRenderer:
         self, note: Note, out: OutPath, shell: PageView, site: SiteView
     ) -> tuple[str, SearchDoc]:
         content = self.notes_renderer.render_note(note, out)
-        text = html_to_text(content)
+        shell, content = self._own_heading(note, shell, content)
+        text, sections = html_sections(content, [h.id for h in note.headings])
         doc = SearchDoc(
             note.title,
             out,
             note.tags,
             tuple((h.text, h.id) for h in note.headings),
             text,
+            sections,
         )
         view = dataclasses.replace(
             shell,
@@ -419,9 +486,29 @@ class SiteRenderer:
         )
         return self._draw(PAGE_TEMPLATES[note.kind], out, view, site), doc
 
+    def _own_heading(self, note: Note, shell: PageView, content: str) -> tuple[PageView, str]:
+        """One title, not two, when the note opens with its own heading: the home note's first
+        heading (its name is often just "Home" or "index"), another note's when it says the
+        note's title. That heading becomes the page's title, keeping its id (links to it still
+        land), and leaves the body and the table of contents."""
+        found = _LEADING_H1.match(content)
+        if found is None:
+            return shell, content
+        title = html_to_text(found.group(2))
+        if not title or (note.path != self.home and fold(title) != fold(note.title)):
+            return shell, content
+        heading_id = html.unescape(found.group(1))
+        view = dataclasses.replace(
+            shell,
+            title=title,
+            title_id=heading_id,
+            toc=tuple(item for item in shell.toc if item.id != heading_id),
+        )
+        return view, content[found.end() :]
+
     def _note_view(self, note: Note, out: OutPath) -> PageView:
         """Everything a note's page shows but its body (and the reading time taken from it)."""
-        created, updated = note_dates(note, self.config.dates)
+        created, updated = self._dates(note)
         graph_nodes, graph_edges = self._local_graph(note, out)
         backlinks = sorted(
             (self.vault.notes[src] for src in self.vault.graph.predecessors(note.path)),
@@ -478,7 +565,13 @@ class SiteRenderer:
         def view() -> PageView:
             notes = [self.vault.notes[p] for p in self.tagged[tag]]
             entries = tuple(
-                Entry(n.title, Href(out, self.site.notes[n.path][1]), n.kind)
+                Entry(
+                    n.title,
+                    Href(out, self.site.notes[n.path][1]),
+                    n.kind,
+                    date=self._dates(n)[0],
+                    description=n.description,
+                )
                 for n in sorted(notes, key=lambda n: (fold(n.title), n.path))
             )
             children = tuple(
@@ -539,32 +632,39 @@ class SiteRenderer:
 
     def _local_graph(
         self, note: Note, out: OutPath
-    ) -> tuple[tuple[GraphNode, ...], tuple[tuple[float, float, float, float], ...]]:
+    ) -> tuple[tuple[GraphNode, ...], tuple[tuple[float, float, float, float, int], ...]]:
         nodes, edges = local_graph(self.links.graph, note.path, self.links.degrees, self.ranked)
         if len(nodes) < 2:
             return (), ()
         at = {n.key: n for n in nodes}
+        titles = [self.links.title(n.key) for n in nodes]
+        labels = local_labels(nodes, titles)
         views = tuple(
             GraphNode(
-                self.links.title(n.key),
+                title,
                 Href(out, self.links.page(n.key)),
                 round(n.x, 1),
                 round(n.y, 1),
                 n.depth,
                 self.links.kind(n.key),
+                *((label.text, label.x, label.y, label.anchor) if label else ()),
             )
-            for n in nodes
+            for n, title, label in zip(nodes, titles, labels, strict=True)
         )
+        # The note's own links first, drawn stronger (the last element says which is which).
         lines = tuple(
-            (round(at[a].x, 1), round(at[a].y, 1), round(at[b].x, 1), round(at[b].y, 1))
-            for a, b in edges
+            sorted(
+                ((*_point(at[a]), *_point(at[b]), int(note.path in (a, b))) for a, b in edges),
+                key=lambda line: -line[4],
+            )
         )
         return views, lines
 
     def not_found_page(self) -> Page:
         out = OutPath("404.html")
         title = "Page not found"
-        return self._page("404.html", out, "404", title, lambda: PageView("404", title, out))
+        site = self._site_view(out, root_path(self.config.base_url))
+        return self._page("404.html", out, "404", title, lambda: PageView("404", title, out), site)
 
     # -- the whole site -----------------------------------------------------------------------
     def render(self) -> Site:
@@ -601,6 +701,7 @@ class SiteRenderer:
                 self.reporter,
                 links=self.links,
                 dates=self.config.dates,
+                git=self.git,
                 memo=self.memo,
             )
         )
@@ -637,6 +738,6 @@ class SiteRenderer:
                 "tags": list(note.tags),
                 "aliases": list(note.aliases),
                 "description": note.description,
-                "date": note_dates(note, self.config.dates)[0],
+                "date": self._dates(note)[0],
             }
         return index

@@ -36,7 +36,7 @@ from garden.render.feeds import (
 from garden.render.graph import layout
 from garden.render.memo import PageMemo
 from garden.render.search import SearchDoc, Terms, assemble_index
-from garden.render.sitemap import SiteMap
+from garden.render.sitemap import SiteMap, all_tags
 
 GRAPH_JSON = "static/graph.json"
 EXPLORER_JSON = "static/explorer.json"
@@ -47,10 +47,13 @@ FIXED_OUTPUTS = (GRAPH_JSON, EXPLORER_JSON, SEARCH_DIR + "manifest.json", FEED_X
 FIXED_OUTPUTS += ("sitemap.xml", "robots.txt")
 
 
-def dated_notes(vault: Vault, sources: Sequence[str]) -> list[tuple[str, VaultPath]]:
-    """(day, note) of every dated note (``sources``: the config's ``dates``), newest first, notes
-    of one day by path; the day is the later of its date and updated date."""
-    days = ((max(note_dates(n, sources)), p) for p, n in sorted(vault.notes.items()))
+def dated_notes(
+    vault: Vault, sources: Sequence[str], git: Mapping[VaultPath, str]
+) -> list[tuple[str, VaultPath]]:
+    """(day, note) of every dated note (``sources``: the config's ``dates``; ``git``: the git
+    dates), newest first, notes of one day by path; the day is the later of its date and
+    updated date."""
+    days = ((max(note_dates(n, sources, git)), p) for p, n in sorted(vault.notes.items()))
     return sorted(((d, p) for d, p in days if d), key=lambda dp: dp[0], reverse=True)
 
 
@@ -94,9 +97,13 @@ class LinkGraph:
 
 
 def graph_json(links: LinkGraph, memo: PageMemo | None = None) -> bytes:
-    """``{"nodes": [[x, y, title, url], ...], "links": [[i, j], ...]}`` with URLs from the
-    site root; positions in a 1000-wide box, computed once here. A tag node has a fifth
-    element, ``"tag"``."""
+    """``{"nodes": [[x, y, title, url], ...], "links": [[i, j], ...], "folders": [...],
+    "tags": [...], "meta": [[folder, [tag, ...]], ...]}`` with URLs from the site root;
+    positions in a 1000-wide box, computed once here. A tag node has a fifth element,
+    ``"tag"``. For the page's filters, ``meta`` gives each node (in step with ``nodes``) its
+    folder and its tags as indexes into ``folders`` (every folder holding a note, "" for the
+    vault's root) and ``tags`` (every tag and tag prefix, spelt as its tag page); a tag node's
+    folder is -1 and its tags are its own."""
     order = links.order()
     index = {p: i for i, p in enumerate(order)}
     graph = links.graph
@@ -117,7 +124,25 @@ def graph_json(links: LinkGraph, memo: PageMemo | None = None) -> bytes:
             if a in index and b in index
         }
     )
-    data = {"nodes": nodes, "links": [list(pair) for pair in pairs]}
+    notes = {p: links.vault.notes[VaultPath(str(p))] for p in order if p not in links.tags}
+    folders = sorted({note.folder for note in notes.values()}, key=fold)
+    tags = sorted(all_tags(links.vault.notes), key=fold)
+    folder_at = {f: i for i, f in enumerate(folders)}
+    tag_at = {fold(t): i for i, t in enumerate(tags)}
+    meta = [
+        [folder_at[notes[p].folder], sorted({tag_at[fold(t)] for t in notes[p].tags})]
+        if p in notes
+        else [-1, [tag_at[fold(links.title(p)[1:])]]]
+        for p in order
+        if p in positions
+    ]
+    data = {
+        "nodes": nodes,
+        "links": [list(pair) for pair in pairs],
+        "folders": folders,
+        "tags": tags,
+        "meta": meta,
+    }
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
@@ -133,10 +158,11 @@ def reader_files(
     *,
     links: LinkGraph,
     dates: Sequence[str],
+    git: Mapping[VaultPath, str],
     memo: PageMemo | None = None,
 ) -> dict[str, bytes]:
     """``links``: the graph the local graphs were drawn from; ``dates``: the config's date
-    sources."""
+    sources; ``git``: the git dates (``gitdates.git_days``)."""
     files = assemble_index([docs[p] for p in sorted(docs)], SEARCH_DIR)
     files[GRAPH_JSON] = graph_json(links, memo)
 
@@ -150,7 +176,7 @@ def reader_files(
     kinds = {p: vault.notes[p].kind for p in notes if vault.notes[p].kind != "note"}
     files[EXPLORER_JSON] = explorer_json(explorer_tree(notes, folders, explorer_order, kinds))
 
-    dated = dated_notes(vault, dates)
+    dated = dated_notes(vault, dates, git)
     if dated:
         entries = [
             FeedEntry(vault.notes[p].title, site.notes[p][1], day, vault.notes[p].description)
@@ -158,7 +184,7 @@ def reader_files(
         ]
         files[FEED_XML] = atom_feed(title, base_url, entries)
     if base_url:
-        days = {site.notes[p][1]: max(note_dates(n, dates)) for p, n in vault.notes.items()}
+        days = {site.notes[p][1]: max(note_dates(n, dates, git)) for p, n in vault.notes.items()}
         listed = [(pg.out_path, days.get(pg.out_path, "")) for pg in pages if pg.kind != "404"]
         files["sitemap.xml"] = sitemap_xml(base_url, listed)
     files["robots.txt"] = robots_txt(base_url)

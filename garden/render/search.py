@@ -8,8 +8,9 @@ Why an index of our own rather than one the reader downloads whole: a reader's f
   ...]}``, doc ids delta-encoded) of every token whose longest shard-key prefix is ``key``. Keys
   start as a token's first character and grow (up to ``MAX_KEY`` characters) while a shard is over
   ``SHARD_BYTES``, so every query term needs exactly one shard, whatever the vault's size.
-- ``static/search/d/<id>.json``: one document (title, URL, tags, headings and plain text), fetched
-  only for the results shown, to draw the snippet with the matched words.
+- ``static/search/d/<id>.json``: one document (title, URL, tags, headings, and the plain text
+  with where each heading's section starts in it), fetched only for the results shown, to draw
+  the snippet with the matched words under the heading they are in.
 
 Tokens are case- and accent-folded words; CJK text (which has no spaces) is indexed as overlapping
 character pairs, so any two-character query within a CJK run finds it, and the script treats a
@@ -40,10 +41,12 @@ MAX_KEY = 3  # longest shard key; a 3-letter query is then always answered by on
 TEXT_LIMIT = 6_000  # characters of a document kept for snippets (a result costs at most this)
 # Changes whenever ``doc_terms`` may return something else for the same document (tokenizer,
 # weights): part of the key of any cache of its results.
-TERMS_VERSION = 2
+TERMS_VERSION = 3
 
-# Weights of a token by where it occurs; body occurrences count once each, up to BODY_CAP.
-TITLE_WEIGHT, TAG_WEIGHT, HEADING_WEIGHT, BODY_CAP = 12, 6, 4, 10
+# Weights of a token by where it occurs; body occurrences count once each, up to BODY_CAP. The
+# title's weight is more than all the others together, so a weight of TITLE_WEIGHT or more tells
+# the script the title holds the token (it ranks title matches first).
+TITLE_WEIGHT, TAG_WEIGHT, HEADING_WEIGHT, BODY_CAP = 64, 6, 4, 10
 
 _CJK = (
     "\u1100-\u11ff\u2e80-\u2fdf\u3040-\u30ff\u3100-\u312f\u3130-\u318f\u3190-\u31ff"
@@ -67,6 +70,33 @@ def html_to_text(fragment: str) -> str:
     text = _DROP.sub(" ", fragment)
     text = _BLOCK_END.sub(" ", text)
     return _SPACE.sub(" ", html.unescape(_TAG.sub("", text))).strip()
+
+
+_HEADING = re.compile(r'<h([1-6]) id="([^"]*)">.*?</h\1>', re.S)
+
+
+def html_sections(fragment: str, heading_ids: list[str]) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """The plain text of a note's rendered body without its headings, and where each heading's
+    section starts in it: ``(offset, index in heading_ids)``. Only the note's own headings (ids
+    in ``heading_ids``) cut sections; an embedded note's stay in the text."""
+    index = {heading_id: i for i, heading_id in enumerate(heading_ids)}
+    parts: list[str] = []
+    sections: list[tuple[int, int]] = []
+    length, start = 0, 0
+    for found in _HEADING.finditer(fragment):
+        at = index.get(html.unescape(found.group(2)))
+        if at is None:
+            continue
+        piece = html_to_text(fragment[start : found.start()])
+        if piece:
+            parts.append(piece)
+            length += len(piece) + 1
+        sections.append((length, at))
+        start = found.end()
+    piece = html_to_text(fragment[start:])
+    if piece:
+        parts.append(piece)
+    return " ".join(parts), tuple(sections)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -121,7 +151,8 @@ class SearchDoc:
     url: str  # from the site root
     tags: tuple[str, ...]
     headings: tuple[tuple[str, str], ...]  # (text, element id)
-    text: str  # plain text of the note's rendered body
+    text: str  # plain text of the note's rendered body, headings left out (``html_sections``)
+    sections: tuple[tuple[int, int], ...] = ()  # (offset in text, index in headings)
 
 
 Terms = tuple[tuple[str, ...], tuple[int, ...]]
@@ -207,6 +238,7 @@ def assemble_index(
             "g": list(doc.tags),
             "h": [list(h) for h in doc.headings],
             "x": doc.text[:TEXT_LIMIT],
+            "s": [list(s) for s in doc.sections if s[0] < TEXT_LIMIT],
         }
         files[f"{prefix}d/{doc_id}.json"] = _json(document)
 

@@ -47,7 +47,13 @@ BAD: dict[str, tuple[str | bytes, str | None]] = {
     ),
     "many embeds.md": ("![[empty]] " * 2000, None),
     "bad math.md": ("$\\frac{$ and $$\\begin{x}$$", "math"),
+    # Unreadable front matter that names a key that could hide the note: kept private.
+    "invalid yaml draft.md": ("---\ntitle: [unclosed\ndraft: true\n---\nbody", "frontmatter"),
+    "unclosed publish.md": ("---\nPublish: no\nbody", "frontmatter"),
+    "list draft.md": ("---\n- drafts\n---\nbody", "frontmatter"),
 }
+# Of the files with unreadable front matter, those kept private: theirs names draft or publish.
+PRIVATE = {"invalid yaml draft.md", "unclosed publish.md", "list draft.md"}
 
 
 # mistune's paragraph parsing grows faster than linearly with a paragraph's length, so a 5 MB note
@@ -105,9 +111,24 @@ def test_odd_but_valid_files_get_a_page(
     assert name in {entry["source"] for entry in hostile_site.index.values()}
 
 
-def test_unreadable_front_matter_keeps_the_note_private(hostile_site: BuiltSite) -> None:
+def test_unreadable_front_matter_hides_a_note_only_if_it_names_draft_or_publish(
+    hostile_site: BuiltSite,
+) -> None:
+    """Unreadable front matter that names ``draft`` or ``publish`` (any case, any line) may have
+    meant to hide the note: it stays private. Other unreadable front matter is read as none:
+    the note is published, and the warning says so."""
     sources = {entry["source"] for entry in hostile_site.index.values()}
-    assert not {n for n, (_, c) in BAD.items() if c == "frontmatter"} & sources
+    unreadable = {n for n, (_, c) in BAD.items() if c == "frontmatter"}
+    assert unreadable & sources == unreadable - PRIVATE
+    for d in hostile_site.warnings("frontmatter"):
+        if d.path in PRIVATE:
+            assert d.message.endswith(
+                "note not published (its front matter names draft or publish)"
+            )
+        else:
+            assert "published without front matter" in d.message, d
+    titles = {e["source"]: e["title"] for e in hostile_site.index.values()}
+    assert titles["invalid yaml.md"] == "invalid yaml"  # no title from the front matter
 
 
 def test_bom_crlf_and_cr_front_matter_is_read(hostile_site: BuiltSite) -> None:

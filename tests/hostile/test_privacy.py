@@ -73,9 +73,12 @@ def _vault(tmp_path: Path) -> Path:
     )
     files["Relay.md"] = "Relay embeds: ![[FILEMARK0]] and ![[Relay2]]\n"  # nested embeds
     files["Relay2.md"] = "Deeper: ![[FILEMARK1#^blk1]]\n"
-    files["Bad front matter.md"] = "---\ntitle: [unclosed\n---\nBADYAMLMARK [[Public]]\n"
-    files["List front matter.md"] = "---\n- a\n- b\n---\nLISTYAMLMARK\n"
-    files["Scalar front matter.md"] = "---\njust text\n---\nSCALARYAMLMARK\n"
+    # Front matter that cannot be read, naming a key that could hide the note: kept private.
+    files["Bad front matter.md"] = (
+        "---\ntitle: [unclosed\ndraft: true\n---\nBADYAMLMARK [[Public]]\n"
+    )
+    files["List front matter.md"] = "---\n- a\n- Draft\n---\nLISTYAMLMARK\n"
+    files["Scalar front matter.md"] = "---\njust text, unpublished\n---\nSCALARYAMLMARK\n"
     files["Unclosed front matter.md"] = "---\ndraft: true\nUNCLOSEDMARK\n"
     files[".obsidian/workspace.json"] = '{"x": "OBSIDIANMARK"}'
     files[".obsidian/plugins/x/data.md"] = "OBSIDIANNOTEMARK"
@@ -142,7 +145,7 @@ def test_no_byte_of_a_private_note_reaches_out(tmp_path: Path) -> None:
     assert "Public" in shared and "TITLEMARK" not in shared
     frontmatter = site.warnings("frontmatter")
     assert sorted((d.path, d.line) for d in frontmatter) == [
-        ("Bad front matter.md", 2),
+        ("Bad front matter.md", 3),
         ("List front matter.md", 2),
         ("Scalar front matter.md", 2),
         ("Unclosed front matter.md", 1),
@@ -270,7 +273,7 @@ def explained_vault(tmp_path: Path) -> Path:
             "garden.yaml": "ignore: [Templates/**]\n",
             "Public.md": "[[Secret]] ![[used.png]] [[Templates/t.png]]",
             "Secret.md": "---\ndraft: yes\n---\n![[secret-only.png]]",
-            "Bad.md": "---\n- a\n---\n",
+            "Bad.md": "---\n- draft\n---\n",
             "used.png": png(2, 2),
             "secret-only.png": png(2, 2),
             "lonely.pdf": b"%PDF",

@@ -5,9 +5,11 @@
  *    the kind of a page that is not a note: "canvas")
  *  - search: Ctrl/Cmd-K or the button; the sharded index in static/search/ (see
  *    garden/render/search.py): one small shard per query word, one file per result shown
- *  - popovers: hovering an internal link previews the target (from the linked heading or block)
+ *  - popovers: hovering or tabbing to an internal link previews the target (from the linked
+ *    heading or block; a whole note under its title), fetched from this site only
  *  - instant navigation: a link is prefetched when hovered or focused
  *  - table of contents: the heading being read is highlighted
+ *  - code blocks: the language and a copy button; headings: a link to themselves (copied)
  *
  * Every page works without it: links, backlinks, table of contents, tags and the local graph
  * are plain HTML. Nothing here talks to any host but the one serving the site.
@@ -77,6 +79,7 @@
       if (open) reading = window.scrollY;
       html.classList.toggle("menu-open", open);
       button.setAttribute("aria-expanded", String(open));
+      doc.dispatchEvent(new CustomEvent("garden:menu", { detail: { open: open } }));
       // "instant": the page's smooth scrolling would replay the whole way back.
       if (open) window.scrollTo({ top: 0, behavior: "instant" });
       else if (restore) window.scrollTo({ top: reading, behavior: "instant" });
@@ -141,7 +144,7 @@
             type: "button", class: "explorer-toggle", "aria-expanded": String(expanded),
             "aria-controls": id, "aria-label": "Show " + entry.t,
           });
-          toggle.innerHTML = '<svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="m9 6 6 6-6 6"/></svg>';
+          toggle.innerHTML = '<svg class="icon" width="18" height="18" viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="m9 6 6 6-6 6"/></svg>';
           sub.list.hidden = !expanded;
           toggle.addEventListener("click", function () {
             var now = toggle.getAttribute("aria-expanded") !== "true";
@@ -179,7 +182,10 @@
   var WORD = "(?:(?![" + CJK + "])[\\p{L}\\p{N}])+";
   var TOKEN = new RegExp("([" + CJK + "]+)|(" + WORD + "(?:['\u2019]" + WORD + ")?)", "gu");
   var IS_CJK = new RegExp("^[" + CJK + "]");
-  var RESULTS = 6;
+  var PAGE = 8; // results shown at once; "Show more" adds as many
+  var TITLE = 64; // search.py TITLE_WEIGHT: a weight this high means the title holds the word
+  var TITLE_SCORE = 12; // what a title occurrence counts in the score
+  var PREFIX_SHARDS = 8; // a two-letter word is matched as a prefix when it needs no more shards
 
   function fold(word) {
     return word.toLowerCase().normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase()
@@ -216,6 +222,8 @@
     return fetchOnce(this.base + "manifest.json", "json");
   };
 
+  /* The shards to read for a query word: the one its longest key prefix names, and with
+     ``prefix`` those whose key starts with the word (its longer tokens live there). */
   Search.prototype.shardsFor = function (keys, term, prefix) {
     var best = "";
     var found = [];
@@ -227,51 +235,100 @@
     return found;
   };
 
-  /* Resolve to [{doc, score, tokens}] for the query, best first. */
+  /* Whether two words are at most one typo apart: a letter added, dropped, changed, or two
+     neighbours swapped. */
+  function oneTypo(a, b) {
+    if (Math.abs(a.length - b.length) > 1) return false;
+    var i = 0;
+    while (i < a.length && i < b.length && a[i] === b[i]) i++;
+    if (a.length === b.length) {
+      if (i === a.length || a.slice(i + 1) === b.slice(i + 1)) return true;
+      return a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2);
+    }
+    return a.length > b.length ? a.slice(i + 1) === b.slice(i) : a.slice(i) === b.slice(i + 1);
+  }
+
+  /* How well a token answers a query word: 1 the same word, 0.75 a word it begins (while
+     typing), 0.5 one typo away (``calout`` finds ``callouts``), 0 not at all. */
+  function closeness(term, token, prefix, typos) {
+    if (token === term) return 1;
+    if (prefix && token.lastIndexOf(term, 0) === 0) return 0.75;
+    if (!typos) return 0;
+    if (oneTypo(term, token)) return 0.5;
+    if (prefix) {
+      for (var n = term.length - 1; n <= term.length + 1; n++) {
+        if (n < token.length && oneTypo(term, token.slice(0, n))) return 0.45;
+      }
+    }
+    return 0;
+  }
+
+  /* Resolve to {terms, words, hits: [{id, score, titled}]} for the query, best first: notes
+     whose title holds every word first, then by how many words their title holds, then by
+     score (each word's weight in the note times its rarity, times how well it matched). Every
+     word must match. */
   Search.prototype.query = function (text) {
     var self = this;
     var terms = tokenize(text).filter(function (t, i, all) { return all.indexOf(t) === i; });
-    if (!terms.length) return Promise.resolve({ terms: [], hits: [] });
+    if (!terms.length) return Promise.resolve({ terms: [], words: [], hits: [] });
     return this.manifest().then(function (manifest) {
       var plans = terms.map(function (term, i) {
-        var prefix = i === terms.length - 1 && (term.length >= 3 || IS_CJK.test(term));
+        var cjk = IS_CJK.test(term);
+        var last = i === terms.length - 1;
+        var prefix = cjk || term.length >= 3 || (last && term.length === 2);
         var keys = self.shardsFor(manifest.keys, term, prefix);
+        if (term.length === 2 && !cjk && keys.length > PREFIX_SHARDS) {
+          prefix = false; // "th" would read half the index: wait for the next letter
+          keys = self.shardsFor(manifest.keys, term, false);
+        }
+        var typos = !cjk && term.length >= 4;
         return Promise.all(keys.map(function (k) {
           return fetchOnce(self.base + "i/" + hex(k) + ".json", "json");
         })).then(function (shards) {
-          var docs = {};
-          var df = 0;
+          var docs = {}; // id -> [score weight, in the title]
           var matched = [];
           shards.forEach(function (shard) {
             for (var token in shard) {
-              if (token !== term && !(prefix && token.lastIndexOf(term, 0) === 0)) continue;
+              var near = closeness(term, token, prefix, typos);
+              if (!near) continue;
               matched.push(token);
               var list = shard[token];
               var id = 0;
               for (var j = 0; j < list.length; j += 2) {
                 id += list[j];
-                docs[id] = Math.max(docs[id] || 0, list[j + 1]);
+                var w = list[j + 1];
+                var titled = w >= TITLE;
+                var weight = (titled ? w - TITLE + TITLE_SCORE : w) * near;
+                var had = docs[id];
+                if (!had || weight > had[0]) docs[id] = [weight, titled || (had && had[1])];
+                else if (titled) had[1] = true;
               }
             }
           });
-          for (var d in docs) df++;
-          return { docs: docs, df: df, matched: matched };
+          return { docs: docs, matched: matched };
         });
       });
       return Promise.all(plans).then(function (perTerm) {
-        var scores = null;
+        var scores = null; // id -> [score, words in the title]
         perTerm.forEach(function (t) {
-          var idf = Math.log(1 + manifest.docs / Math.max(1, t.df));
+          var df = Object.keys(t.docs).length;
+          var idf = Math.log(1 + manifest.docs / Math.max(1, df));
           var next = {};
           for (var id in t.docs) {
-            if (scores === null || id in scores) next[id] = (scores ? scores[id] : 0) + t.docs[id] * idf;
+            if (scores !== null && !(id in scores)) continue;
+            var had = scores ? scores[id] : [0, 0];
+            next[id] = [had[0] + t.docs[id][0] * idf, had[1] + (t.docs[id][1] ? 1 : 0)];
           }
           scores = next;
         });
         var hits = Object.keys(scores || {}).map(function (id) {
-          return { id: Number(id), score: scores[id] };
+          return { id: Number(id), score: scores[id][0], titled: scores[id][1] };
         });
-        hits.sort(function (a, b) { return b.score - a.score || a.id - b.id; });
+        var all = terms.length;
+        hits.sort(function (a, b) {
+          return (b.titled === all) - (a.titled === all) || b.titled - a.titled ||
+            b.score - a.score || a.id - b.id;
+        });
         var words = [];
         perTerm.forEach(function (t) { words = words.concat(t.matched); });
         return { terms: terms, words: words, hits: hits };
@@ -310,13 +367,61 @@
     return new RegExp(parts.map(escapeRegExp).join("|"), "giu");
   }
 
-  function snippet(text, pattern) {
-    var at = 0;
+  function test(pattern, text) {
+    if (!pattern) return false;
+    pattern.lastIndex = 0;
+    return pattern.test(text);
+  }
+
+  /* What a result shows and where it leads: a title match opens the page's top; else the
+     first heading that holds a matched word, else the heading of the section the first
+     matched word is in. The snippet is from that section only, under its heading. */
+  function excerpt(d, pattern) {
+    var sections = d.s || [];
+    var text = d.x;
+    var at = -1;
     if (pattern) {
       pattern.lastIndex = 0;
       var m = pattern.exec(text);
       if (m) at = m.index;
     }
+    var section = -1; // index into sections
+    var headingHit = -1;
+    for (var h = 0; h < d.h.length; h++) {
+      if (test(pattern, d.h[h][0])) { headingHit = h; break; }
+    }
+    if (headingHit >= 0 && (at < 0 || !test(pattern, d.t))) {
+      for (var i = 0; i < sections.length; i++) if (sections[i][1] === headingHit) section = i;
+      if (section >= 0 && !inSection(sections, section, at, text.length)) {
+        at = -1; // the word in the heading only: show the section's start
+        var from = sections[section][0];
+        var to = section + 1 < sections.length ? sections[section + 1][0] : text.length;
+        if (pattern) {
+          pattern.lastIndex = from;
+          var n = pattern.exec(text);
+          if (n && n.index < to) at = n.index;
+        }
+      }
+    } else if (at >= 0) {
+      for (var j = 0; j < sections.length && sections[j][0] <= at; j++) section = j;
+    }
+    var start = section >= 0 ? sections[section][0] : 0;
+    var end = section >= 0 && section + 1 < sections.length ? sections[section + 1][0] : text.length;
+    var heading = section >= 0 ? d.h[sections[section][1]] : null;
+    var titled = test(pattern, d.t);
+    return {
+      heading: heading ? heading[0] : "",
+      hash: heading && !titled ? "#" + encodeURIComponent(heading[1]) : "",
+      text: snippet(text.slice(start, end).trim(), at >= 0 ? at - start : -1),
+    };
+  }
+
+  function inSection(sections, i, at, length) {
+    var to = i + 1 < sections.length ? sections[i + 1][0] : length;
+    return at >= sections[i][0] && at < to;
+  }
+
+  function snippet(text, at) {
     var start = Math.max(0, at - 60);
     if (start > 0) {
       var space = text.indexOf(" ", start);
@@ -328,6 +433,10 @@
 
   function initSearch() {
     var buttons = doc.querySelectorAll(".search-button");
+    // The shortcut as this keyboard writes it; touch screens show none (style.css).
+    if (/Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent)) {
+      doc.querySelectorAll(".search-button kbd").forEach(function (k) { k.textContent = "\u2318 K"; });
+    }
     var engine = new Search();
     var dialog = null, input, list, status, active = -1, timer = 0;
 
@@ -389,62 +498,100 @@
         var target = opts[active >= 0 ? active : 0];
         if (target) {
           event.preventDefault();
-          location.href = target.getAttribute("data-href");
+          choose(target);
         }
       }
     }
 
+    function choose(option) {
+      if (option.hasAttribute("data-more")) {
+        var first = options().length - 1;
+        more(current).then(function () { setActive(first); });
+      } else {
+        location.href = option.getAttribute("data-href");
+      }
+    }
+
+    var current = null; // {result, pattern}: the list's query and how many results it shows
+
     function run() {
       var text = input.value;
       var seq = ++engine.seq;
-      if (!text.trim()) { render([], null); status.textContent = ""; return; }
+      if (!text.trim()) {
+        current = null;
+        list.textContent = "";
+        status.textContent = "";
+        input.setAttribute("aria-expanded", "false");
+        return;
+      }
       engine.query(text).then(function (result) {
         if (seq !== engine.seq) return;
-        var pattern = matcher(result.words.concat(result.terms));
-        var top = result.hits.slice(0, RESULTS);
-        return Promise.all(top.map(function (h) { return engine.doc(h.id); })).then(function (docs) {
-          if (seq !== engine.seq) return;
-          render(docs, pattern);
-          list.setAttribute("data-query", text);  // which query the list answers (tests wait on it)
-          status.textContent = result.hits.length
-            ? result.hits.length + (result.hits.length === 1 ? " note" : " notes") + " found"
-            : "No notes found";
+        var state = { result: result, pattern: matcher(result.words.concat(result.terms)), shown: 0 };
+        current = state;
+        return more(state, true).then(function () {
+          if (state !== current) return;
+          list.setAttribute("data-query", text); // which query the list answers (tests wait on it)
+          var count = result.hits.length;
+          status.textContent = count ? count + (count === 1 ? " note" : " notes") + " found" : "No notes found";
+          setActive(0);
         });
       }).catch(function () {
         if (seq === engine.seq) status.textContent = "Search is unavailable";
       });
     }
 
-    function render(docs, pattern) {
-      list.textContent = "";
-      docs.forEach(function (d, i) {
-        var li = el("li", { role: "option", id: "garden-search-" + i, "aria-selected": "false", class: "search-result" });
-        var href = siteURL(d.u);
-        // Jump to the first heading that holds a matched word.
-        for (var h = 0; h < d.h.length; h++) {
-          if (pattern) {
-            pattern.lastIndex = 0;
-            if (pattern.test(d.h[h][0])) { href += "#" + encodeURIComponent(d.h[h][1]); break; }
-          }
+    /* The next page of results (the first with ``fresh``), then a "Show more" option while
+       there are more. */
+    function more(state, fresh) {
+      var hits = state.result.hits;
+      var next = hits.slice(state.shown, state.shown + PAGE);
+      return Promise.all(next.map(function (h) { return engine.doc(h.id); })).then(function (docs) {
+        if (state !== current) return;
+        if (fresh) list.textContent = "";
+        var old = list.querySelector("[data-more]");
+        if (old) old.remove();
+        docs.forEach(function (d) { list.appendChild(result(d, state.pattern, state.shown++)); });
+        var left = hits.length - state.shown;
+        if (left > 0) {
+          var option = el("li", {
+            role: "option", id: "garden-search-more", "aria-selected": "false",
+            class: "search-result search-more", "data-more": "",
+          }, "Show " + Math.min(left, PAGE) + " more of " + left);
+          option.addEventListener("click", function () { choose(option); });
+          list.appendChild(option);
         }
-        // An option holds no link (controls must not nest): choosing it navigates.
-        li.setAttribute("data-href", href);
-        var a = el("span", { class: "search-hit" });
-        var title = el("span", { class: "search-title" });
-        highlight(title, d.t, pattern);
-        var body = el("span", { class: "search-snippet" });
-        highlight(body, snippet(d.x, pattern), pattern);
-        a.appendChild(title);
-        a.appendChild(body);
-        if (d.g.length) a.appendChild(el("span", { class: "search-tags" }, d.g.map(function (t) { return "#" + t; }).join(" ")));
-        li.appendChild(a);
-        li.addEventListener("click", function () { location.href = href; });
-        li.addEventListener("mousemove", function () { if (active !== i) setActive(i); });
-        list.appendChild(li);
+        input.setAttribute("aria-expanded", String(list.children.length > 0));
       });
-      input.setAttribute("aria-expanded", String(docs.length > 0));
-      active = -1;
-      setActive(0);
+    }
+
+    function result(d, pattern, i) {
+      var li = el("li", { role: "option", id: "garden-search-" + i, "aria-selected": "false", class: "search-result" });
+      var shown = excerpt(d, pattern);
+      var href = siteURL(d.u) + shown.hash;
+      // An option holds no link (controls must not nest): choosing it navigates.
+      li.setAttribute("data-href", href);
+      var hit = el("span", { class: "search-hit" });
+      var title = el("span", { class: "search-title" });
+      highlight(title, d.t, pattern);
+      hit.appendChild(title);
+      if (shown.heading) {
+        var heading = el("span", { class: "search-heading" });
+        highlight(heading, shown.heading, pattern);
+        hit.appendChild(heading);
+      }
+      if (shown.text) {
+        var body = el("span", { class: "search-snippet" });
+        highlight(body, shown.text, pattern);
+        hit.appendChild(body);
+      }
+      if (d.g.length) hit.appendChild(el("span", { class: "search-tags" }, d.g.map(function (t) { return "#" + t; }).join(" ")));
+      li.appendChild(hit);
+      li.addEventListener("click", function () { choose(li); });
+      li.addEventListener("mousemove", function () {
+        var at = Array.prototype.indexOf.call(options(), li);
+        if (active !== at) setActive(at);
+      });
+      return li;
     }
 
     for (var i = 0; i < buttons.length; i++) buttons[i].addEventListener("click", open);
@@ -469,6 +616,13 @@
     return a.origin === location.origin && /(\.html|\/)$/.test(a.pathname);
   }
 
+  /* Internal links and backlinks get a preview, only of a page of this site: a note may hold
+     raw HTML such as <a class="internal" href="https://elsewhere">, which must not make the
+     reader's browser fetch another host. */
+  function previewable(a) {
+    return (a.classList.contains("internal") || !!a.closest(".backlinks")) && isLocalPage(a);
+  }
+
   /* The part of a fetched page to preview: the article body, or the linked heading's section
      (the heading and what follows it until a heading as high), or the linked block. */
   function previewOf(page, hash) {
@@ -476,7 +630,18 @@
     if (!content) return null;
     var id = hash ? decodeURIComponent(hash.slice(1)) : "";
     var target = id ? page.getElementById(id) : null;
-    if (!target || !content.contains(target)) return content.childNodes;
+    if (!target || !content.contains(target)) {
+      // The whole note: under its title, which the body does not repeat.
+      var title = page.querySelector("article .page-title");
+      var nodes = Array.prototype.slice.call(content.childNodes);
+      if (title) {
+        var heading = page.createElement("p");
+        heading.className = "popover-title";
+        heading.textContent = title.textContent;
+        nodes.unshift(heading);
+      }
+      return nodes;
+    }
     var level = /^H([1-6])$/.exec(target.tagName);
     if (!level) return [target];
     var nodes = [target];
@@ -498,6 +663,7 @@
     }
 
     function show(a) {
+      if (!previewable(a)) return;
       var url = a.href.split("#")[0];
       fetchOnce(url, "text").then(function (text) {
         if (current !== a) return;
@@ -543,33 +709,52 @@
       }).catch(function () { /* a preview is an extra */ });
     }
 
+    function later(a) {
+      clearTimeout(hideTimer); // the last preview stays until this one replaces it
+      if (current === a) return;
+      clearTimeout(showTimer);
+      current = a;
+      showTimer = setTimeout(function () { show(a); }, 250);
+    }
+    function leave(a) {
+      if (!a || a !== current) return;
+      clearTimeout(showTimer);
+      hideTimer = setTimeout(hide, 250);
+    }
     doc.addEventListener("mouseover", function (event) {
       var a = event.target.closest && event.target.closest("a[href]");
       if (!a || (pop && pop.contains(a))) return;
       if (isLocalPage(a)) prefetch(a.href);
-      if (!a.classList.contains("internal") && !a.closest(".backlinks")) return;
-      if (current === a) { clearTimeout(hideTimer); return; }
-      clearTimeout(showTimer);
-      current = a;
-      showTimer = setTimeout(function () { show(a); }, 250);
+      if (previewable(a)) later(a);
     });
     doc.addEventListener("mouseout", function (event) {
-      var a = event.target.closest && event.target.closest("a[href]");
-      if (!a || a !== current) return;
-      clearTimeout(showTimer);
-      hideTimer = setTimeout(hide, 250);
+      leave(event.target.closest && event.target.closest("a[href]"));
     });
+    // The keyboard too: a link tabbed to shows its preview, and leaving it hides it.
     doc.addEventListener("focusin", function (event) {
       var a = event.target.closest && event.target.closest("a[href]");
-      if (a && isLocalPage(a)) prefetch(a.href);
+      if (!a || (pop && pop.contains(a))) return;
+      if (isLocalPage(a)) prefetch(a.href);
+      if (previewable(a) && a.matches(":focus-visible")) later(a);
+    });
+    doc.addEventListener("focusout", function (event) {
+      leave(event.target.closest && event.target.closest("a[href]"));
     });
     doc.addEventListener("keydown", function (event) { if (event.key === "Escape") hide(); });
   }
 
   /* -- table of contents -------------------------------------------------------------------- */
+  /* The heading being read is highlighted. While the phone menu shows the table of contents in
+     the article's place, the highlight stays on the heading the reader left (the hidden
+     article's headings are all "at the top"). On a phone the table of contents follows the
+     article, folded behind its heading; the menu shows it unfolded. */
+  var PHONE = "(max-width: 800px)";
+
   function initToc() {
-    var links = doc.querySelectorAll(".toc a[href^='#']");
-    if (!links.length || !("IntersectionObserver" in window)) return;
+    var nav = doc.querySelector("nav.toc");
+    if (!nav) return;
+    var main = doc.getElementById("garden-main");
+    var links = nav.querySelectorAll("a[href^='#']");
     var byId = {};
     var headings = [];
     links.forEach(function (a) {
@@ -578,6 +763,7 @@
       if (h) { byId[id] = a; headings.push(h); }
     });
     function update() {
+      if (!headings.length || (main && !main.getClientRects().length)) return;
       var current = headings[0];
       for (var i = 0; i < headings.length; i++) {
         if (headings[i].getBoundingClientRect().top < 120) current = headings[i];
@@ -589,9 +775,119 @@
         byId[current.id].setAttribute("aria-current", "location");
       }
     }
-    var observer = new IntersectionObserver(update, { rootMargin: "0px 0px -60% 0px" });
-    headings.forEach(function (h) { observer.observe(h); });
+    var pending = false;
+    window.addEventListener("scroll", function () {
+      if (pending) return;
+      pending = true;
+      requestAnimationFrame(function () { pending = false; update(); });
+    }, { passive: true });
     update();
+    foldToc(nav);
+  }
+
+  function foldToc(nav) {
+    var heading = nav.querySelector(".aside-heading");
+    var list = nav.querySelector("ol[id]");
+    var phone = window.matchMedia && window.matchMedia(PHONE);
+    if (!heading || !list || !phone || !phone.addEventListener) return;
+    var label = heading.textContent;
+    var button = el("button", {
+      type: "button", class: "toc-toggle", "aria-expanded": "false", "aria-controls": list.id,
+    }, label);
+    button.insertAdjacentHTML("beforeend", '<svg class="icon" width="18" height="18" viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="m6 9 6 6 6-6"/></svg>');
+    var unfolded = false; // the reader's choice, below the article
+    function show(open) {
+      button.setAttribute("aria-expanded", String(open));
+      nav.classList.toggle("toc-folded", !open);
+    }
+    function apply() {
+      if (phone.matches) {
+        if (button.parentNode !== heading) { heading.textContent = ""; heading.appendChild(button); }
+        show(unfolded || html.classList.contains("menu-open"));
+      } else {
+        if (button.parentNode === heading) heading.textContent = label;
+        nav.classList.remove("toc-folded");
+      }
+    }
+    button.addEventListener("click", function () {
+      unfolded = button.getAttribute("aria-expanded") !== "true";
+      show(unfolded);
+    });
+    phone.addEventListener("change", apply);
+    doc.addEventListener("garden:menu", apply);
+    apply();
+  }
+
+  /* -- code blocks and heading links ------------------------------------------------------- */
+  function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) return navigator.clipboard.writeText(text);
+    return new Promise(function (done, fail) { // plain http: the older way
+      var area = el("textarea", { readonly: "", class: "visually-hidden" });
+      area.value = text;
+      doc.body.appendChild(area);
+      area.select();
+      var ok = false;
+      try { ok = doc.execCommand("copy"); } catch (e) { ok = false; }
+      area.remove();
+      if (ok) done(); else fail(new Error("copy refused"));
+    });
+  }
+
+  var said = null;
+  function say(text) { // a short message for screen readers
+    if (!said) {
+      said = el("p", { class: "visually-hidden", "aria-live": "polite" });
+      doc.body.appendChild(said);
+    }
+    said.textContent = "";
+    setTimeout(function () { said.textContent = text; }, 50);
+  }
+
+  /* Each code block gets its language (from data-lang, set at build time) and a copy button. */
+  function initCode() {
+    doc.querySelectorAll("article .content pre").forEach(function (pre) {
+      var code = pre.querySelector("code");
+      if (!code || pre.closest(".code-block, .popover")) return;
+      var box = pre.parentElement.classList.contains("highlight") ? pre.parentElement : null;
+      if (!box) { // a plain block scrolls sideways: the tools go on a wrapper that does not
+        box = el("div", { class: "code-block" });
+        if (pre.hasAttribute("data-lang")) box.setAttribute("data-lang", pre.getAttribute("data-lang"));
+        pre.parentNode.insertBefore(box, pre);
+        box.appendChild(pre);
+      }
+      box.classList.add("code-block");
+      var tools = el("div", { class: "code-tools" });
+      if (box.hasAttribute("data-lang")) tools.appendChild(el("span", { class: "code-lang" }, box.getAttribute("data-lang")));
+      var button = el("button", { type: "button", class: "code-copy", "aria-label": "Copy code" }, "Copy");
+      button.addEventListener("click", function () {
+        copyText(code.innerText.replace(/\n$/, "")).then(function () {
+          button.textContent = "Copied";
+          say("Code copied");
+        }, function () {
+          button.textContent = "Press Ctrl+C";
+        }).then(function () {
+          setTimeout(function () { button.textContent = "Copy"; }, 1600);
+        });
+      });
+      tools.appendChild(button);
+      box.appendChild(tools);
+    });
+  }
+
+  /* Each heading of the note gets a link to itself; following it also copies its address. */
+  function initAnchors() {
+    doc.querySelectorAll("article .content :is(h1, h2, h3, h4, h5, h6)[id]").forEach(function (h) {
+      if (h.closest(".popover") || h.querySelector(".heading-anchor")) return;
+      var a = el("a", {
+        class: "heading-anchor", href: "#" + encodeURIComponent(h.id),
+        "aria-label": "Link to this section: " + h.textContent.trim(),
+      }, "#");
+      a.addEventListener("click", function () {
+        var url = location.href.split("#")[0] + a.getAttribute("href");
+        copyText(url).then(function () { say("Link to the section copied"); }, function () {});
+      });
+      h.appendChild(a);
+    });
   }
 
   /* Code blocks wider than the column scroll sideways: make them reachable by keyboard. */
@@ -604,6 +900,8 @@
   }
 
   function start() {
+    initCode();
+    initAnchors();
     initScrollables();
     initMenu();
     initExplorer();
