@@ -14,8 +14,8 @@ from garden.paths import OutPath, Slug, VaultPath
 
 # What a source file is, by its extension (``scan.SOURCE_KINDS``). Every kind but "attachment"
 # is a page source: parsed into a ``Note`` of that kind, resolved, filtered and given a page.
-SourceKind = Literal["note", "canvas"]
-FileKind = Literal["note", "canvas", "attachment"]
+SourceKind = Literal["note", "canvas", "base"]
+FileKind = Literal["note", "canvas", "base", "attachment"]
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
@@ -61,8 +61,9 @@ class LinkRef(Picklable):
     width: int | None = None
     height: int | None = None
     # "canvas": a canvas's file node (``target`` is then a vault path from the root); "diagram":
-    # a mermaid node of class internal-link (a link, but not an edge of the graph)
-    syntax: Literal["wiki", "markdown", "canvas", "diagram"] = "wiki"
+    # a mermaid node of class internal-link (a link, but not an edge of the graph);
+    # "frontmatter": a property's value (``up: "[[Parent]]"``), not drawn in the body
+    syntax: Literal["wiki", "markdown", "canvas", "diagram", "frontmatter"] = "wiki"
     line: int = 0  # 1-based line in the note, 0 while unknown
 
     @property
@@ -130,6 +131,40 @@ class Canvas(Picklable):
 
 
 @dataclass(frozen=True, slots=True)
+class InlineField(Picklable):
+    """A Dataview inline field as written: ``key:: value`` on a line of its own, ``[key:: value]``
+    or ``(key:: value)`` anywhere in a line. Typed by the query stage."""
+
+    key: str
+    value: str
+    line: int
+    wrapping: str = ""  # "[", "(" or "" for a field on a line of its own
+    item: int = 0  # line of the list item it is written in, 0 when in none
+
+
+@dataclass(frozen=True, slots=True)
+class ListItem(Picklable):
+    """A list item or task of a note (for Dataview's TASK queries and ``file.tasks``)."""
+
+    line: int
+    parent: int  # line of the item it is nested in, 0 at the top
+    status: str | None  # a task's status character (" ", "x", "?"...), None for a plain item
+    text: str  # the item's first line, without its marker and checkbox
+    lines: int = 1  # how many lines of the note it spans
+
+
+@dataclass(frozen=True, slots=True)
+class QuerySource(Picklable):
+    """A query written in a note: a ```` ```dataview ```` (or ``dataviewjs``, ``base``) block or
+    an inline query (`` `= expr` ``, `` `$= js` ``). ``text`` is the code as the renderer sees
+    it in the note's tokens, so the page finds its result by it."""
+
+    kind: Literal["dataview", "dataviewjs", "base", "inline", "inline-js"]
+    text: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
 class Note(Picklable):
     """A page source: a Markdown note, or (``kind``) another format that gets a page like one.
     Every stage treats them alike (resolution, backlinks, the graph, the publish filter); only
@@ -157,6 +192,15 @@ class Note(Picklable):
     modified: str = ""
     kind: SourceKind = "note"
     canvas: Canvas | None = None  # kind "canvas": its nodes and edges
+    base_text: str = ""  # kind "base": its YAML (the query stage reads it)
+    # For queries: the inline fields, list items and queries written in the note, and the
+    # file's facts from the same stat (size in bytes; times in seconds since the epoch).
+    fields: tuple[InlineField, ...] = ()
+    items: tuple[ListItem, ...] = ()
+    queries: tuple[QuerySource, ...] = ()
+    size: int = 0
+    mtime: float = 0.0
+    ctime: float = 0.0
 
     @property
     def name(self) -> str:
@@ -171,7 +215,21 @@ class Note(Picklable):
 
 # What an edit of a note's text can change without changing its links, headings, tags, aliases,
 # title or front matter: nothing else the resolver, the publish filter or another page reads.
-_BODY_FIELDS = frozenset({"tokens", "digest", "description", "modified"})
+_BODY_FIELDS = frozenset(
+    {
+        "tokens",
+        "digest",
+        "description",
+        "modified",
+        "fields",
+        "items",
+        "queries",
+        "size",
+        "mtime",
+        "ctime",
+        "base_text",
+    }
+)
 _SHAPE_FIELDS = tuple(f.name for f in fields(Note) if f.name not in _BODY_FIELDS)
 
 
@@ -240,7 +298,7 @@ class DiagramRequest(Picklable):
 class Page:
     slug: Slug
     out_path: OutPath
-    kind: Literal["note", "canvas", "folder", "tag", "tags", "404"]
+    kind: Literal["note", "canvas", "base", "folder", "tag", "tags", "404"]
     title: str
     # The HTML; or, for a page drawn exactly as the last build drew it, a function that draws it
     # again, called only if the file cannot be taken from the old OUT.
