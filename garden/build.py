@@ -1,7 +1,7 @@
 """The build: the only function that knows the order of the stages.
 
-scan → parse → resolve → filter → render → emit. Each stage returns new values and warnings; only
-emit writes, and it writes into a staging folder that replaces OUT at the very end.
+scan → parse → resolve → filter → query → render → emit. Each stage returns new values and
+warnings; only emit writes, and it writes into a staging folder that replaces OUT at the end.
 """
 
 from __future__ import annotations
@@ -54,8 +54,9 @@ from garden.model import Note, SourceFile, Vault
 from garden.parse import note_digest
 from garden.paths import OutPath, VaultPath, is_inside, vault_path_of
 from garden.publish import Verdict, explain_file, filter_published
+from garden.query.stage import run_queries
 from garden.render import PageMemo, SiteRenderer
-from garden.resolve import find_home, resolve_vault, reuse_resolution
+from garden.resolve import NoteIndex, find_home, resolve_target, resolve_vault, reuse_resolution
 from garden.scan import scan_vault
 from garden.sources import parse_source
 from garden.theme import Theme, load_theme
@@ -392,6 +393,18 @@ def _build(
         result.unpublished = dict(resolved.reasons)
         timer.lap("filter")
 
+        # Queries see the published vault only; link text is resolved over the whole vault so a
+        # link into a private note is known as one, and shown broken.
+        everything = resolved.everything
+        index = NoteIndex(everything.notes.values(), everything.attachments, everything.folders)
+        queries, diagnostics = run_queries(
+            published,
+            lambda target, source: resolve_target(index, target, VaultPath(source)),
+            language=config.language,
+        )
+        reporter.extend(diagnostics)
+        timer.lap("query")
+
         notes_cache.keep_tokens(published)
         # Images: sized and named at render time (probed through the cache), made before emit;
         # the pixel work that can be known now starts at once, alongside rendering.
@@ -406,7 +419,7 @@ def _build(
         memo = PageMemo.restore(notes_cache.inputs, store.load_pages(), pages=out_is_last_site)
         plan = ImagePlan(settings, cache.probe)
         renderer = SiteRenderer(
-            published, config, theme, home, reporter, plan, memo, notes_cache.tokens, git
+            published, config, theme, home, reporter, plan, memo, notes_cache.tokens, git, queries
         )
         site = renderer.render()
         result.pages_reused = memo.reused

@@ -8,6 +8,7 @@ note (``publish.might_hide``); otherwise the note is read as if it had none.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import re
@@ -17,11 +18,14 @@ from typing import Any
 from garden.diagnostics import Diagnostic
 from garden.frontmatter import CREATED_KEYS, UPDATED_KEYS, front_matter_day, split_frontmatter
 from garden.markdown import parse_body
+from garden.markdown.reference import parse_wikilink
 from garden.markdown.tags import normalize_tag
 from garden.markdown.wikilinks import plain_text
-from garden.model import Note, SourceFile
+from garden.model import LinkRef, Note, SourceFile
 from garden.paths import VaultPath, fold
 from garden.publish import might_hide
+from garden.query.fields import extract, find_queries
+from garden.query.table import created_time
 
 MAX_NOTE_BYTES = 20 * 1024 * 1024  # far above any real note; stops a stray dump eating memory
 _SPLIT_TAGS = re.compile(r"[,\s]+")
@@ -103,7 +107,10 @@ def parse_source_file(
     except OSError as exc:
         problem = Diagnostic("read", source.path, 0, f"cannot read {source.kind}: {exc}")
         return unread("", True), [problem]
-    return parse_bytes(source.path, data, modified=utc_day(st.st_mtime_ns))
+    note, diagnostics = parse_bytes(source.path, data, modified=utc_day(st.st_mtime_ns))
+    # The file's facts, from the stat taken as it was read (queries show them).
+    facts = {"size": st.st_size, "mtime": st.st_mtime, "ctime": created_time(st)}
+    return dataclasses.replace(note, **facts), diagnostics
 
 
 def parse_note(source: SourceFile) -> tuple[Note, list[Diagnostic]]:
@@ -112,6 +119,42 @@ def parse_note(source: SourceFile) -> tuple[Note, list[Diagnostic]]:
         return _unread_note(source.path, ignored_by=ignored_by, frontmatter_error=problem)
 
     return parse_source_file(source, parse_note_bytes, unread)
+
+
+_PROPERTY_LINK = re.compile(r"^\s*(!?)\[\[([^\[\]\n]+?)\]\]\s*$")
+
+
+def _property_links(value: Any, found: list[LinkRef]) -> None:
+    """Links written as a property's value (``up: "[[Parent]]"``, or in a list): Obsidian
+    counts them as the note's links."""
+    if isinstance(value, str):
+        m = _PROPERTY_LINK.match(value)
+        if m is not None:
+            ref = parse_wikilink(m.group(2), embed=bool(m.group(1)))
+            found.append(dataclasses.replace(ref, embed=False, syntax="frontmatter"))
+    elif isinstance(value, list):
+        for item in value:
+            _property_links(item, found)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _property_links(item, found)
+
+
+def _frontmatter_links(data: dict[str, Any], text: str) -> tuple[LinkRef, ...]:
+    found: list[LinkRef] = []
+    for key, value in data.items():
+        if str(key).lower() in ("aliases", "alias", "tags", "tag"):
+            continue
+        _property_links(value, found)
+    if not found:
+        return ()
+    lines = text.split("\n")
+    located = []
+    for ref in found:
+        needle = "[[" + ref.target
+        line = next((i + 1 for i, ln in enumerate(lines[1:40], 1) if needle in ln), 0)
+        located.append(dataclasses.replace(ref, line=line))
+    return tuple(located)
 
 
 def utc_day(ns: int) -> str:
@@ -137,7 +180,10 @@ def _key_line(text: str, key: str, body_first_line: int) -> int:
 
 
 def parse_note_bytes(
-    path: VaultPath, data: bytes, *, modified: str = ""
+    path: VaultPath,
+    data: bytes,
+    *,
+    modified: str = "",
 ) -> tuple[Note, list[Diagnostic]]:
     """Parse a note's raw bytes (``path`` is where it is in the vault; ``modified`` the UTC day
     of the file's modification time, for the 'filesystem' date source)."""
@@ -176,6 +222,8 @@ def parse_note_bytes(
             diagnostics.append(Diagnostic("date", path, line, message))
         elif not date and key in CREATED_KEYS:
             date = day
+    fields, items = extract(fm.body, fm.body_first_line)
+    links = _frontmatter_links(data_fm, text) + body.refs
     note = Note(
         path=path,
         title=title or name,
@@ -184,12 +232,16 @@ def parse_note_bytes(
         aliases=aliases,
         headings=body.headings,
         block_ids=body.block_ids,
-        links=body.refs,
+        links=links,
         tokens=body.tokens,
         description=description(data_fm, body.tokens),
         date=date,
         frontmatter_error=error,
         digest=note_digest(data),
         modified=modified,
+        fields=fields,
+        items=items,
+        queries=find_queries(body.tokens, fm.body, fm.body_first_line),
+        size=len(data),
     )
     return note, diagnostics

@@ -9,7 +9,7 @@ every spelling YAML users write: booleans, ``"true"``/``"false"``, ``yes``/``no`
 ``on``/``off``, ``1``/``0``. An unrecognised value on either flag keeps the note private
 (publishing by mistake cannot be undone).
 
-A canvas (and any other page source without front matter, ``LINKED_KINDS``) is published unless
+A canvas or a base (a page source without front matter, ``LINKED_KINDS``) is published unless
 an ignore pattern covers it; with ``publish: explicit``, when a published page links to or embeds
 it (a note with ``publish: true``, or a canvas published so, at any remove).
 
@@ -29,7 +29,7 @@ from garden.paths import VaultPath
 
 # Page sources with no front matter to say whether to publish them: published by the contract's
 # rule for canvases and bases (see the module's docstring).
-LINKED_KINDS = frozenset({"canvas"})
+LINKED_KINDS = frozenset({"canvas", "base"})
 EXPLICIT_UNLINKED = "config publish: explicit, and no published note links to or embeds it"
 
 _TRUE = {"true", "yes", "on", "1", "y"}
@@ -128,6 +128,7 @@ def filter_published(vault: Vault, *, explicit: bool = False) -> tuple[Vault, di
     css = vault.attachments.get(VaultPath("publish.css"))
     if css is not None and not css.ignored_by:
         used_attachments.add(css.path)
+
     attachments = {p: a for p, a in vault.attachments.items() if p in used_attachments}
     graph = vault.graph.subgraph(notes).copy()
     published = replace(

@@ -7,6 +7,7 @@ a placeholder instead of recursing.
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -31,18 +32,28 @@ from garden.images import (
     variant_key,
     variant_widths,
 )
+from garden.markdown import parse_body
 from garden.markdown.html import NoteHTMLRenderer
 from garden.markdown.mermaid import diagram_link, internal_link_nodes
+from garden.markdown.sanitize import clean_html
 from garden.model import DiagramRequest, ImageVariant, LinkRef, Note, Resolution, Vault
 from garden.paths import (
     VaultPath,
     fold,
+    heading_key,
+    is_base,
     relative_url,
 )
 from garden.render.canvas import CanvasDrawer
+from garden.query.fields import inline_kind
+from garden.query.results import QueryResult
+from garden.query.stage import QueryResults
+from garden.query.values import Link, Value
+from garden.render.queries import Formatter, QueryDrawer
 from garden.render.sitemap import SiteMap
 
 MAX_EMBED_DEPTH = 10
+_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
 
 
 # --------------------------------------------------------------------------------------------
@@ -85,9 +96,20 @@ class PageRenderer(NoteHTMLRenderer):
         reporter: Reporter,
         images: ImagePlan | None = None,
         tokens: Callable[[Note], list[dict[str, Any]]] | None = None,
+        queries: QueryResults | None = None,
+        language: str = "en",
     ) -> None:
         super().__init__()
         self.vault = vault
+        self.queries = queries if queries is not None else QueryResults()
+        self.queries_drawn = 0  # queries drawn on this page so far: numbers their ids
+        self.drawer = QueryDrawer(
+            Formatter(language),
+            self._query_link,
+            self._query_image,
+            self._query_markdown,
+            self._clean,
+        )
         # A note's token tree; the build loads them lazily (from its cache) for pages it redraws.
         self.tokens_of = tokens if tokens is not None else _own_tokens
         self.site = site
@@ -117,6 +139,7 @@ class PageRenderer(NoteHTMLRenderer):
         self.copied_here = []
         self.variants_here = []
         self.diagrams_here = []
+        self.queries_drawn = 0
         self.canvases = CanvasDrawer(self)
         if note.kind == "canvas":
             return self.canvases.page(note, BlockState())
@@ -136,6 +159,7 @@ class PageRenderer(NoteHTMLRenderer):
             current = todo.pop()
             add(current.path)
             add(current.digest)
+            add(self.queries.inputs(current.path))
             for tag in current.tags:
                 facts.extend(self.site.tags.get(fold(tag)) or ("", ""))
             for ref in current.links:
@@ -153,6 +177,8 @@ class PageRenderer(NoteHTMLRenderer):
                         todo.append(target)
                 elif res.kind == "folder":
                     add(self.site.folders[res.target])
+                elif is_base(res.target):
+                    add(self.site.bases[res.target][1])
                 else:
                     add(self.site.attachments[res.target])
                     if ref.embed and Path(res.target).suffix.lower() in IMAGE_SUFFIXES:
@@ -161,21 +187,33 @@ class PageRenderer(NoteHTMLRenderer):
                         facts.extend((info.orientation, info.animated, info.error))
         return facts
 
+    def render_base_page(
+        self, path: VaultPath, results: tuple[QueryResult, ...], page_out: str
+    ) -> str:
+        """The views of the base ``path`` for its own page."""
+        self.page_out = page_out
+        self.stack = [_Frame(path, "")]
+        self.embeds_drawn = self.images_drawn = self.queries_drawn = 0
+        self.id_prefix = ""
+        self.copied_here = []
+        self.variants_here = []
+        return self.drawer.views(results, "base", heading_level=2)
+
     def replay(
         self,
-        note: Note,
+        source: VaultPath,
         copied: tuple[VaultPath, ...],
         variants: tuple[tuple[VaultPath, int, int], ...],
         diagrams: tuple[tuple[str, str, int], ...] = (),
     ) -> list[str]:
-        """Ask again for the attachments, image variants and diagrams an earlier drawing of
-        ``note``'s page used (the page itself is not drawn); returns the variants' OUT paths,
-        which the caller compares with the ones that drawing used."""
-        self.stack = [_Frame(note.path, "")]
+        """Ask again for the attachments, image variants and diagrams an earlier drawing of the
+        page of ``source`` (a note or base) used (the page itself is not drawn); returns the
+        variants' OUT paths, which the caller compares with the ones that drawing used."""
+        self.stack = [_Frame(source, "")]
         self.site.copied.update(copied)
         self.diagrams_here = []
-        for key, source, line in diagrams:
-            self.request_diagram(key, source, line)
+        for key, text, line in diagrams:
+            self.request_diagram(key, text, line)
         outs = []
         for path, width, line in variants:
             variant = self.variant(path, self.image_info(path), width, line, top_line=line)
@@ -219,12 +257,14 @@ class PageRenderer(NoteHTMLRenderer):
         return super().render_token(token, state)
 
     def _holds_note_embed(self, token: dict[str, Any]) -> bool:
-        return any(
-            child["type"] == "ref"
-            and child["attrs"]["ref"].embed
-            and self.resolution(child["attrs"]["ref"]).kind == "note"
-            for child in token.get("children") or ()
-        )
+        """Whether a paragraph holds an embed drawn as a block: a note, or a base's view."""
+        for child in token.get("children") or ():
+            if child["type"] != "ref" or not child["attrs"]["ref"].embed:
+                continue
+            res = self.resolution(child["attrs"]["ref"])
+            if res.kind == "note" or (res.kind == "attachment" and is_base(res.target or "")):
+                return True
+        return False
 
     # -- links --------------------------------------------------------------------------------
     def render_ref(self, token: dict[str, Any], state: BlockState) -> str:
@@ -253,6 +293,9 @@ class PageRenderer(NoteHTMLRenderer):
         if res.kind == "folder":
             href = self.url(self.site.folders[res.target])
             return f'<a class="internal folder" href="{escape(href)}">{label}</a>'
+        if is_base(res.target):
+            href = self.url(self.site.bases[res.target][1])
+            return f'<a class="internal base" href="{escape(href)}">{label}</a>'
         href = self.attachment_url(res.target)
         return f'<a class="internal attachment" href="{escape(href)}">{label}</a>'
 
@@ -416,6 +459,8 @@ class PageRenderer(NoteHTMLRenderer):
     def render_attachment_embed(self, ref: LinkRef, path: VaultPath) -> str:
         suffix = Path(path).suffix.lower()
         name = path.rsplit("/", 1)[-1]
+        if is_base(path):
+            return self.render_base_embed(ref, path)
         if suffix in IMAGE_SUFFIXES:
             return self.render_image(ref, path)
         src = self.attachment_url(path)
@@ -439,6 +484,137 @@ class PageRenderer(NoteHTMLRenderer):
             )
         label = escape(ref.label or name)
         return f'<a class="internal attachment" href="{escape(src)}">{label}</a>'
+
+    # -- queries (the query stage's results) --------------------------------------------------
+    def _query_id(self) -> str:
+        self.queries_drawn += 1
+        return f"{self.id_prefix}query{self.queries_drawn}"
+
+    def block_code(self, code: str, info: str | None = None, line: int = 0) -> str:
+        lang = (info or "").strip().split(None, 1)[0].lower() if info and info.strip() else ""
+        if lang not in ("dataview", "dataviewjs", "base"):
+            return super().block_code(code, info, line)
+        dom_id = self._query_id()
+        if lang == "dataviewjs":
+            return self.drawer.notice(
+                "dataviewjs is never run (a vault's JavaScript does not run at build time)",
+                code,
+                "javascript",
+            )
+        found = self.queries.block(self.current, "dataview" if lang == "dataview" else "base", code)
+        if found is None:  # a note the query stage did not see (the preview's draw-ahead)
+            return self.drawer.notice("not evaluated", code)
+        if isinstance(found, tuple):
+            return self.drawer.views(found, dom_id)
+        if found.kind == "error":
+            return self.drawer.notice(found.error, code, lang)
+        return self.drawer.result(found, engine="dataview" if lang == "dataview" else "bases")
+
+    def codespan(self, text: str) -> str:
+        kind = inline_kind(text)
+        if kind == "inline-js":
+            self.queries_drawn += 1
+            title = "dataviewjs is never run"
+            return f'<code class="query-js" title="{title}">{escape(text)}</code>'
+        if not kind:
+            return super().codespan(text)
+        self.queries_drawn += 1
+        found = self.queries.block(self.current, "inline", text)
+        if not isinstance(found, QueryResult) or found.kind == "error":
+            reason = found.error if isinstance(found, QueryResult) else "not evaluated"
+            return f'<code class="query-error" title="{escape(reason)}">{escape(text)}</code>'
+        return self.drawer.result(found, engine="dataview")
+
+    def render_base_embed(self, ref: LinkRef, path: VaultPath) -> str:
+        """``![[X.base]]`` (its first view) or ``![[X.base#View]]``, with ``this`` the note it
+        is written in."""
+        self._query_id()
+        view = ref.heading or ""
+        result = self.queries.embed(self.current, path, view)
+        page = self.site.bases[path][1]
+        name = path.rsplit("/", 1)[-1][: -len(".base")]
+        title = f"{name} › {view}" if view else name
+        if result is None:
+            inner = self.drawer.notice("not evaluated")
+        elif result.kind == "error":
+            inner = self.drawer.notice(result.error)
+        else:
+            inner = self.drawer.result(result, engine="bases")
+        return (
+            f'<div class="embed base-embed" data-embed="{escape(title)}">'
+            f'<div class="embed-title"><a class="internal base" href="{escape(self.url(page))}">'
+            f"{escape(title)}</a></div>"
+            f'<div class="embed-content">\n{inner}</div></div>\n'
+        )
+
+    def _query_link(self, link: Link, label: str | None) -> str:
+        """A link value in a result: to a published note, file or base, or broken."""
+        shown = label if label is not None else escape(link.shown())
+        if link.kind == "url":
+            href = self.safe_url(link.target)
+            return f'<a class="external" href="{href}" rel="noopener">{shown}</a>'
+        path = VaultPath(link.path) if link.path is not None else None
+        if path is not None and path in self.site.notes:
+            out = self.site.notes[path][1]
+            anchor = self._anchor(path, link.subpath)
+            title = escape(self.vault.notes[path].title)
+            href = escape(self.url(out, anchor))
+            return f'<a class="internal" href="{href}" data-title="{title}">{shown}</a>'
+        if path is not None and path in self.site.bases:
+            href = escape(self.url(self.site.bases[path][1]))
+            return f'<a class="internal base" href="{href}">{shown}</a>'
+        if path is not None and path in self.vault.attachments:
+            if link.embed and Path(path).suffix.lower() in IMAGE_SUFFIXES:
+                return self.render_image(LinkRef(link.target, embed=True), path)
+            href = escape(self.attachment_url(path))
+            return f'<a class="internal attachment" href="{href}">{shown}</a>'
+        return _broken(shown, link.reason or "no such note or file")
+
+    def _anchor(self, path: VaultPath, subpath: str | None) -> str | None:
+        if not subpath:
+            return None
+        note = self.vault.notes[path]
+        if subpath.startswith("^"):
+            return subpath if subpath[1:] in note.block_ids else None
+        wanted = heading_key(subpath.rsplit("#", 1)[-1])
+        return next((h.id for h in note.headings if heading_key(h.text) == wanted), None)
+
+    def _query_image(self, value: Value, width: int) -> str:
+        """A card's cover or an ``image()`` value: a published image through the image
+        pipeline, a URL, or a colour (``#2f6f4f``)."""
+        if isinstance(value, list):
+            value = value[0] if value else None
+        if isinstance(value, Link):
+            if value.kind == "url":
+                return f'<img src="{self.safe_url(value.target)}" alt="" loading="lazy">'
+            path = VaultPath(value.path) if value.path is not None else None
+            if path is None or path not in self.vault.attachments:
+                return ""
+            if Path(path).suffix.lower() not in IMAGE_SUFFIXES:
+                return ""
+            ref = LinkRef(value.target, label=value.display, embed=True, width=width or None)
+            return self.render_image(ref, path)
+        if isinstance(value, str):
+            text = value.strip()
+            if _COLOUR.match(text):
+                return f'<span class="query-card-colour" style="background:{escape(text)}"></span>'
+            if text.startswith(("https://", "http://")):
+                return f'<img src="{self.safe_url(text)}" alt="" loading="lazy">'
+        return ""
+
+    def _query_markdown(self, text: str, source: str) -> str:
+        """A task's text as Markdown, its links resolved from the note it is written in."""
+        tokens = parse_body(text).tokens
+        if len(tokens) == 1 and tokens[0]["type"] == "paragraph":
+            tokens = tokens[0].get("children") or []
+        self.stack.append(_Frame(VaultPath(source), "#query"))
+        try:
+            return self.render_tokens(tokens, BlockState()).strip()
+        finally:
+            self.stack.pop()
+
+    def _clean(self, html: str) -> str:
+        return clean_html(html) if self.sanitize else html
 
     def attachment_url(self, path: VaultPath) -> str:
         """URL of the attachment as it is; only attachments asked for this way are copied."""

@@ -29,6 +29,7 @@ from garden.paths import (
     root_path,
     root_prefix,
 )
+from garden.query.stage import QueryResults
 from garden.render.body import PageRenderer
 from garden.render.explorer import explorer_order_key
 from garden.render.feeds import note_dates
@@ -124,6 +125,7 @@ class PageView:
     graph_edges: tuple[tuple[float, float, float, float, int], ...] = ()
     recent: tuple[Entry, ...] = ()  # newest dated notes, on the home page
     title_id: str = ""  # the title's id when it was the note's own first heading
+    queries: bool = False  # the page shows query results: link the query styles and script
 
 
 @dataclass(frozen=True)
@@ -167,8 +169,10 @@ class SiteRenderer:
         memo: PageMemo | None = None,
         tokens: Callable[[Note], list[dict[str, Any]]] | None = None,
         git: Mapping[VaultPath, str] | None = None,
+        queries: QueryResults | None = None,
     ) -> None:
         self.vault = vault
+        self.queries = queries if queries is not None else QueryResults()
         self.memo = memo if memo is not None else PageMemo()
         self.config = config
         self.theme = theme
@@ -183,7 +187,9 @@ class SiteRenderer:
         self.tagged = all_tags(vault.notes)
         if images is None:
             images = ImagePlan(image_settings(config, theme.options))
-        self.notes_renderer = PageRenderer(vault, self.site, reporter, images, tokens)
+        self.notes_renderer = PageRenderer(
+            vault, self.site, reporter, images, tokens, self.queries, config.language
+        )
         self.notes_renderer.sanitize = config.sanitize
         # Each note's search document and its terms (kept with the page between builds).
         self.search_docs: dict[VaultPath, tuple[SearchDoc, Terms]] = {}
@@ -243,6 +249,7 @@ class SiteRenderer:
             list(self.vault.graph.edges),
             sorted(self.vault.folders),
             list(self.vault.attachments),
+            sorted(self.site.bases.items()),
             self.home,
             bool(self.dated),  # whether pages link to the feed
         )
@@ -439,6 +446,8 @@ class SiteRenderer:
         out = self.site.notes[note.path][1]
         with self._unreported():
             html, _ = self._draw_note(note, out, self._note_view(note, out), self._site_view(out))
+        if self.notes_renderer.queries_drawn:
+            return None  # its results may change with the edit: the build draws it
         return out, html
 
     def redrawn_diagrams(self) -> list[DiagramRequest]:
@@ -459,7 +468,9 @@ class SiteRenderer:
         """Redo what drawing the page did besides its HTML; False if its images would now be
         elsewhere (a name taken by another file since), and the page must be drawn again."""
         with self._unreported():
-            outs = self.notes_renderer.replay(note, record.copied, record.variants, record.diagrams)
+            outs = self.notes_renderer.replay(
+                note.path, record.copied, record.variants, record.diagrams
+            )
         if tuple(outs) != record.variant_outs:
             return False
         self.reporter.extend(record.diagnostics)
@@ -483,6 +494,7 @@ class SiteRenderer:
             shell,
             content=Markup(content),
             reading_minutes=max(1, round(len(text.split()) / 200)),
+            queries=self.notes_renderer.queries_drawn > 0,
         )
         return self._draw(PAGE_TEMPLATES[note.kind], out, view, site), doc
 
@@ -660,6 +672,57 @@ class SiteRenderer:
         )
         return views, lines
 
+    def base_page(self, path: VaultPath) -> Page:
+        """A published base's page: every view, under its name (tabs with the script). Its key
+        holds the views' results, so it is drawn again exactly when one of them changed."""
+        slug, out = self.site.bases[path]
+        name = path.rsplit("/", 1)[-1][: -len(".base")]
+        folder = path.rsplit("/", 1)[0] if "/" in path else ""
+        site = self._site_view(out)
+        results = self.queries.base_pages.get(path, ())
+        shell = PageView(
+            kind="base",
+            title=name,
+            url=out,
+            breadcrumbs=self._breadcrumbs(folder, out, name),
+            queries=True,
+        )
+        key = self.memo.key("bases.html", out, shell, site, results)
+        record = self.memo.previous(out, key)
+        if record is not None:
+            with self._unreported():
+                outs = self.notes_renderer.replay(path, record.copied, record.variants)
+            if tuple(outs) == record.variant_outs:
+                self.reporter.extend(record.diagnostics)
+                self.memo.new[out] = record
+                self.memo.reused += 1
+
+                def draw_again() -> str:
+                    with self._unreported():
+                        return self._draw_base(path, out, shell, site, results)
+
+                return Page(slug, out, "base", name, draw_again, path, record.identity)  # type: ignore[arg-type]
+        before = len(self.reporter.diagnostics)
+        html = self._draw_base(path, out, shell, site, results)
+        identity = content_identity(html.encode("utf-8"))
+        drawn = self.notes_renderer
+        self.memo.new[out] = PageRecord(
+            key,
+            identity,
+            tuple(self.reporter.diagnostics[before:]),
+            tuple(dict.fromkeys(drawn.copied_here)),
+            tuple(drawn.variants_here),
+            tuple(self.site.variants[(p, w)].out_path for p, w, _ in drawn.variants_here),
+        )
+        return Page(slug, out, "base", name, html, path, identity)  # type: ignore[arg-type]
+
+    def _draw_base(
+        self, path: VaultPath, out: OutPath, shell: PageView, site: SiteView, results: Any
+    ) -> str:
+        content = self.notes_renderer.render_base_page(path, results, out)
+        view = dataclasses.replace(shell, content=Markup(content))
+        return self._draw("bases.html", out, view, site)
+
     def not_found_page(self) -> Page:
         out = OutPath("404.html")
         title = "Page not found"
@@ -674,6 +737,7 @@ class SiteRenderer:
                 pages.append(self.folder_page(folder))
         pages.append(self.tags_index_page())
         pages.extend(self.tag_page(tag) for tag in sorted(self.tagged, key=fold))
+        pages.extend(self.base_page(p) for p in sorted(self.site.bases))
         pages.append(self.graph_page())
         pages.append(self.not_found_page())
 
@@ -739,5 +803,23 @@ class SiteRenderer:
                 "aliases": list(note.aliases),
                 "description": note.description,
                 "date": self._dates(note)[0],
+            }
+        for path, (slug, _) in self.site.bases.items():
+            backlinks = sorted(
+                {
+                    self.site.notes[src][0]
+                    for (src, _), res in self.vault.resolutions.items()
+                    if res.kind == "attachment" and res.target == path
+                }
+            )
+            index[slug] = {
+                "source": path,
+                "title": path.rsplit("/", 1)[-1][: -len(".base")],
+                "links": [],
+                "backlinks": backlinks,
+                "tags": [],
+                "aliases": [],
+                "description": "",
+                "date": "",
             }
         return index
