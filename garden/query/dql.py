@@ -433,14 +433,8 @@ def run_query(query: Query, pages: Pages, ctx: Context, this: Record | None) -> 
     if id_column:
         headers = ("Group" if grouped_by else "File", *headers)
     group = ResultGroup(None, tuple(out_rows))
-    return QueryResult(
-        query.kind,
-        headers,
-        (group,),
-        grouped=bool(grouped_by),
-        id_column=id_column,
-        total=len(out_rows),
-    )
+    # After GROUP BY each row is a group, named in the first column: no group headings.
+    return QueryResult(query.kind, headers, (group,), id_column=id_column, total=len(out_rows))
 
 
 def _apply(

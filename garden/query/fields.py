@@ -224,7 +224,7 @@ def find_queries(
 
 
 def inline_kind(code: str) -> str:
-    """"inline" for Dataview's `` `= expr` ``, "inline-js" for `` `$= js` ``, else "". Code
+    """ "inline" for Dataview's `` `= expr` ``, "inline-js" for `` `$= js` ``, else "". Code
     that starts with ``==`` (``==highlight==`` shown as an example) is no query."""
     stripped = code.strip()
     if stripped.startswith("$=") and not stripped.startswith("$=="):

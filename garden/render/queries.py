@@ -42,9 +42,12 @@ class Formatter:
             self.locale = Locale.parse("en")
 
     def number(self, value: float) -> str:
+        """In the language's digits and separators; numbers below 10,000 are not grouped, so a
+        year reads 1815 (CLDR groups four digits in English, not in many languages)."""
         if isinstance(value, float) and not math.isfinite(value):
             return number_text(value)
-        return str(format_decimal(value, locale=self.locale))
+        grouped = abs(value) >= 10_000
+        return str(format_decimal(value, locale=self.locale, group_separator=grouped))
 
     def date(self, value: Date) -> str:
         if value.has_time:
@@ -288,7 +291,7 @@ class QueryDrawer:
             title = f'<p class="query-card-title">{self.link(row.link, None)}</p>'
         body = f'<dl class="query-card-fields">{"".join(fields)}</dl>' if fields else ""
         inner = f'<div class="query-card-body">{title}{body}</div>'
-        return f'<article class="query-card">{cover}{inner}</article>'
+        return f'<div class="query-card">{cover}{inner}</div>'
 
     def _group_heading(self, result: QueryResult, group: ResultGroup) -> str:
         if not result.grouped:
