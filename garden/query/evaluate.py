@@ -282,19 +282,23 @@ def _bases_comparable(a: Value, b: Value) -> tuple[Value, Value] | None:
     return None
 
 
+def _mixed(a: Value, b: Value, one: type | tuple[type, ...], other: type) -> bool:
+    return (isinstance(a, one) and isinstance(b, other)) or (
+        isinstance(a, other) and isinstance(b, one)
+    )
+
+
 def comparison(op: str, a: Value, b: Value, dialect: Dialect) -> bool:
     if op in ("==", "!="):
         if dialect == "dql":
             same = compare(a, b) == 0 if type(a) is not type(b) else equal(a, b)
             same = same or equal(a, b)
+        elif _mixed(a, b, Date, str) or _mixed(a, b, (int, float), Duration):
+            # A date and its text, a duration and its milliseconds: compared as Bases does.
+            pair = _bases_comparable(a, b)
+            same = pair is not None and compare(*pair) == 0
         else:
-            if (isinstance(a, Date) and isinstance(b, str)) or (
-                isinstance(a, str) and isinstance(b, Date)
-            ):
-                pair = _bases_comparable(a, b)
-                same = pair is not None and compare(*pair) == 0
-            else:
-                same = equal(a, b)
+            same = equal(a, b)
         return same if op == "==" else not same
     if dialect == "dql":
         c = compare(a, b)

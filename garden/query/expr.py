@@ -146,6 +146,7 @@ class Token:
     value: Value = None
 
 
+_DIGITS = frozenset("0123456789")
 _NUMBER = re.compile(r"(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _OPERATORS = (
     "=>",
@@ -219,7 +220,7 @@ class _Lexer:
                     self.tokens.append(Token("link", m.group(0), pos, m.group(1)))
                     pos = m.end()
                     continue
-            if char.isdigit() or (char == "." and pos + 1 < n and text[pos + 1].isdigit()):
+            if char in _DIGITS or (char == "." and pos + 1 < n and text[pos + 1] in _DIGITS):
                 m = _NUMBER.match(text, pos)
                 assert m is not None
                 raw = m.group(0)
