@@ -42,13 +42,69 @@ PRIVATE_FLAGS = [
 
 
 def _private_note(i: int, flag: str) -> str:
+    # Properties, inline fields and tasks that every query of QUERIES matches.
     return (
         f"---\n{flag}\ntitle: TITLEMARK{i}\naliases: [ALIASMARK{i}, public-alias-{i}]\n"
-        f"tags: [TAGMARK{i}, shared]\ndescription: DESCMARK{i}\n---\n"
+        f"tags: [TAGMARK{i}, shared]\ndescription: DESCMARK{i}\n"
+        f"author: AUTHORMARK{i}\nstatus: active\nrating: 5\ncover: '[[private-pic-{i}.png]]'\n---\n"
         f"# Section {i}\n\nBODYMARK{i} #INLINETAGMARK{i} [[Public]]\n\n## HEADMARK{i}\n\n"
         f"Block BLOCKMARK{i} ^blk{i}\n\n![[private-only-{i}.txt]] ![[private-pic-{i}.png]]\n\n"
         f"> [!note] CALLOUTMARK{i}\n> inside\n\n- item LISTMARK{i} ^item{i}\n"
+        f"- [ ] TASKMARK{i} [due:: 2020-01-01]\n\nmood:: FIELDMARK{i}\n"
     )
+
+
+# Queries that select everything a vault holds: the private notes must be in none of them.
+QUERIES = """# Queries
+
+```dataview
+TABLE author, rating, mood, file.tasks.text AS "tasks", file.etags, file.inlinks, file.outlinks
+```
+
+```dataview
+TASK
+```
+
+```dataview
+LIST author FROM #shared OR -#shared
+```
+
+```dataview
+TABLE rows.author, rows.file.link, length(rows) GROUP BY status
+```
+
+```dataview
+TABLE WITHOUT ID L.text, file.link FLATTEN file.lists AS L
+```
+
+```base
+views:
+  - type: table
+    order: [file.name, author, rating, status, file.tags, file.links, file.backlinks, file.embeds]
+  - type: cards
+    image: note.cover
+    order: [file.name, author]
+  - type: list
+    order: [file.path, author]
+```
+
+![[Everything.base]]
+
+Inline: `= [[FILEMARK0]].author` and `= [[public-alias-1]].mood`
+"""
+
+EVERYTHING_BASE = """filters: 'file.ext != "nothing"'
+formulas:
+  who: 'file.name + ": " + author + " " + file.tags.join(",")'
+views:
+  - type: table
+    name: All
+    order: [file.name, formula.who, file.properties]
+    groupBy:
+      property: status
+    summaries:
+      rating: Sum
+"""
 
 
 def _vault(tmp_path: Path) -> Path:
@@ -93,6 +149,10 @@ def _vault(tmp_path: Path) -> Path:
         " [[.hidden/Note]] [[Drawing.excalidraw]]\n"
     )
     files["garden.yaml"] = "ignore: [Templates/**, '*.excalidraw.md']\n"
+    files["Queries.md"] = QUERIES
+    files["Everything.base"] = EVERYTHING_BASE
+    # A published note whose property links to a private note: a broken link, nothing more.
+    files["Up.md"] = "---\nup: '[[FILEMARK0]]'\nauthor: Public author\nstatus: active\n---\nUp.\n"
     return make_vault(tmp_path / "vault", files)
 
 
@@ -112,6 +172,9 @@ MARKERS = [
         "CALLOUT",
         "LIST",
         "FOLDER",
+        "AUTHOR",
+        "TASK",
+        "FIELD",
     )
 ] + [
     "BADYAMLMARK",
@@ -131,7 +194,7 @@ MARKERS = [
 
 def test_no_byte_of_a_private_note_reaches_out(tmp_path: Path) -> None:
     site = build_site(_vault(tmp_path), tmp_path / "site")
-    assert set(site.index) == {"Public", "Relay", "Relay2"}
+    assert set(site.index) == {"Public", "Relay", "Relay2", "Queries", "Up", "Everything.base"}
     assert leaks(site.out, MARKERS) == []
     assert not any("private" in f.lower() or "FILEMARK" in f for f in site.files())
     # The pixels of a private image: no copy, no variant.
@@ -195,6 +258,25 @@ def test_a_canvas_shows_nothing_of_the_private_notes_it_reaches_for(tmp_path: Pa
     site = build_site(vault, tmp_path / "explicit")
     assert set(site.index) == {"Open"}
     assert leaks(site.out, [*MARKERS, "CANVASMARK"]) == []
+
+
+def test_queries_never_show_a_private_note(tmp_path: Path) -> None:
+    """A draft that matches every query: no row, cell, task, card, summary or inline value of
+    any query shows it, on the query's page or the base's own page."""
+    site = build_site(_vault(tmp_path), tmp_path / "site")
+    assert leaks(site.out, MARKERS) == []
+    for page in ("Queries.html", "Everything.base.html"):
+        html = site.article(page)
+        assert html.count('class="query') >= 2, page
+        # A private note's name may only be where a published note writes it: a broken link.
+        # (its text, and the cell's sort key).
+        shown = re.sub(r'<span class="broken"[^>]*>[^<]*</span>|data-sort="[^"]*"', "", html)
+        shown = shown.replace("[[FILEMARK0]]", "").replace("[[public-alias-1]]", "")
+        assert "FILEMARK" not in shown and "FOLDERMARK" not in shown, page
+    up = site.article("Queries.html")
+    assert '<span class="broken" title="links to an unpublished note">FILEMARK0</span>' in up
+    assert "Public author" in up  # the published notes are there
+    assert not [d for d in site.warnings("query") if "FILEMARK" in d.message]
 
 
 def test_a_private_home_note_is_not_the_home_page(tmp_path: Path) -> None:
