@@ -233,7 +233,7 @@ def main() -> None:
                 results["vaults"][shared.name] = bench_vault(
                     shared.name, shared, work / shared.name, editable=False
                 )
-    for module in ("bench.images", "bench.serve_latency"):
+    for module in ("bench.images", "bench.serve_latency", "bench.queries"):
         extra = _optional(module, args.quick)
         if extra is not None:
             results[module.split(".")[-1]] = extra

@@ -61,6 +61,8 @@ from garden.scan import scan_vault
 from garden.sources import parse_source
 from garden.theme import Theme, load_theme
 
+QUERY_RESULTS = "query-results"  # the page memo's value: results the next build may reuse
+
 
 @dataclass
 class BuildResult:
@@ -393,15 +395,23 @@ def _build(
         result.unpublished = dict(resolved.reasons)
         timer.lap("filter")
 
+        # Pages are reused only while OUT is the site the records describe (emit links them
+        # from it).
+        memo = PageMemo.restore(notes_cache.inputs, store.load_pages(), pages=out_is_last_site)
+
         # Queries see the published vault only; link text is resolved over the whole vault so a
-        # link into a private note is known as one, and shown broken.
+        # link into a private note is known as one, and shown broken. Results whose inputs did
+        # not change are the last build's.
         everything = resolved.everything
         index = NoteIndex(everything.notes.values(), everything.attachments, everything.folders)
-        queries, diagnostics = run_queries(
+        kept = memo.old_values.get(QUERY_RESULTS) if use_cache else None
+        queries, diagnostics, keep = run_queries(
             published,
             lambda target, source: resolve_target(index, target, VaultPath(source)),
             language=config.language,
+            previous=kept[1] if kept is not None and kept[0] == memo.salt else None,
         )
+        memo.new_values[QUERY_RESULTS] = (memo.salt, keep)
         reporter.extend(diagnostics)
         timer.lap("query")
 
@@ -414,9 +424,6 @@ def _build(
             workers = Workers(min(settings.jobs or os.cpu_count() or 1, len(tasks)))
         if workers is not None:
             workers.submit(tasks)
-        # Pages are reused only while OUT is the site the records describe (emit links them
-        # from it).
-        memo = PageMemo.restore(notes_cache.inputs, store.load_pages(), pages=out_is_last_site)
         plan = ImagePlan(settings, cache.probe)
         renderer = SiteRenderer(
             published, config, theme, home, reporter, plan, memo, notes_cache.tokens, git, queries

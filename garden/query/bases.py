@@ -36,10 +36,10 @@ from garden.query.values import (
     Duration,
     FileRef,
     QueryError,
-    SortKey,
     Value,
     equal,
     is_empty,
+    sort_keys,
     truthy,
 )
 
@@ -300,8 +300,9 @@ def _formula_cycle(formulas: dict[str, Node]) -> str | None:
 class CompiledBase:
     """A base with its expressions compiled once; ``run(view, ...)`` evaluates a view."""
 
-    def __init__(self, base: Base) -> None:
+    def __init__(self, base: Base, text: str = "") -> None:
         self.base = base
+        self.text = text  # the base's YAML, which names its cached results
         nodes: dict[str, Node] = {}
         for name, text in base.formulas:
             try:
@@ -377,9 +378,9 @@ class CompiledBase:
                 continue
             scopes.append(scope)
         for prop, descending in reversed(view.sort):
-            keyed = [(SortKey(self.value(prop, s)), s) for s in scopes]
-            keyed.sort(key=lambda item: item[0], reverse=descending)
-            scopes = [s for _, s in keyed]
+            keys = sort_keys([self.value(prop, s) for s in scopes])
+            order = sorted(range(len(scopes)), key=keys.__getitem__, reverse=descending)
+            scopes = [scopes[i] for i in order]
         total = len(scopes)
         if view.limit is not None:
             scopes = scopes[: view.limit]
@@ -392,7 +393,8 @@ class CompiledBase:
             prop, descending = view.group_by
             keyed_groups: list[tuple[Value, list[int]]] = []
             keys = [plain(self.value(prop, s)) for s in scopes]
-            order = sorted(range(len(scopes)), key=lambda i: SortKey(keys[i]), reverse=descending)
+            sort_by = sort_keys(keys)
+            order = sorted(range(len(scopes)), key=sort_by.__getitem__, reverse=descending)
             for i in order:
                 if keyed_groups and equal(keyed_groups[-1][0], keys[i]):
                     keyed_groups[-1][1].append(i)

@@ -25,7 +25,7 @@ from typing import Any
 from garden.query.evaluate import Compiled, Context, DictRecord, Record, Scope, compile_expression
 from garden.query.expr import Node, parse_expression
 from garden.query.results import QueryResult, ResultGroup, ResultRow, TaskItem, plain
-from garden.query.values import QueryError, SortKey, Value, compare, fold_text, truthy
+from garden.query.values import QueryError, Value, compare, fold_text, sort_keys, truthy
 
 MAX_QUERY = 50_000  # characters of one query
 
@@ -342,7 +342,7 @@ class Pages:
     def __init__(
         self,
         records: list[Record],
-        tags_of: Callable[[Record], tuple[str, ...]],
+        tags_of: Callable[[Record], frozenset[str]],  # folded, with the tags they nest in
         folder_of: Callable[[Record], str],
         path_of: Callable[[Record], str],
         links_of: Callable[[Record], set[str]],
@@ -359,12 +359,8 @@ class Pages:
 
 
 def _matches(source: Source, record: Record, pages: Pages, ctx: Context) -> bool:
-    if isinstance(source, TagSource):
-        want = fold_text(source.tag)
-        return any(
-            (t := fold_text(tag)) == want or t.startswith(want + "/")
-            for tag in pages.tags_of(record)
-        )
+    if isinstance(source, TagSource):  # the tag or one nested under it
+        return fold_text(source.tag.strip().lstrip("#")) in pages.tags_of(record)
     if isinstance(source, FolderSource):
         folder = source.path.strip("/")
         path = pages.path_of(record)
@@ -448,13 +444,12 @@ def _apply(
     if command.kind == "limit":
         return rows[: command.limit], grouped_by
     if command.kind == "sort":
-        fns = [_compile(e) for e in command.exprs]
-        keyed = [([fn(Scope(ctx, r, this)) for fn in fns], r) for r in rows]
-        for index in reversed(range(len(fns))):
-            keyed.sort(
-                key=lambda item, i=index: SortKey(item[0][i]), reverse=command.descending[index]
-            )
-        return [r for _, r in keyed], grouped_by
+        order = list(range(len(rows)))
+        for expr, descending in reversed(list(zip(command.exprs, command.descending, strict=True))):
+            fn = _compile(expr)
+            keys = sort_keys([fn(Scope(ctx, r, this)) for r in rows])
+            order.sort(key=keys.__getitem__, reverse=descending)  # stable: earlier keys win
+        return [rows[i] for i in order], grouped_by
     if command.kind == "flatten":
         fn = _compile(command.exprs[0])
         out: list[Record] = []
@@ -467,7 +462,9 @@ def _apply(
     # group
     fn = _compile(command.exprs[0])
     keyed_rows = [(fn(Scope(ctx, r, this)), r) for r in rows]
-    keyed_rows.sort(key=lambda item: SortKey(item[0]))
+    keys = sort_keys([key for key, _ in keyed_rows])
+    order = sorted(range(len(keyed_rows)), key=keys.__getitem__)
+    keyed_rows = [keyed_rows[i] for i in order]
     groups: list[tuple[Value, list[Record]]] = []
     for key, record in keyed_rows:
         if groups and compare(groups[-1][0], key) == 0:

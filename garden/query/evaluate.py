@@ -119,7 +119,9 @@ class Context:
     page: Callable[[str], Record | None] = lambda path: None
     file: Callable[[str], FileRef | None] = lambda path: None
     budget: Budget = field(default_factory=Budget)
-    formula_stack: list[str] = field(default_factory=list)
+    # Set when an evaluation read more than its rows: a link resolved, a linked note's fields
+    # (the query stage then keys its cached result on the whole vault).
+    elsewhere: bool = False
 
 
 class Scope:
@@ -282,6 +284,14 @@ def _bases_comparable(a: Value, b: Value) -> tuple[Value, Value] | None:
     return None
 
 
+_ORDER: dict[str, Callable[[Any, Any], bool]] = {
+    "<": lambda a, b: a < b,
+    ">": lambda a, b: a > b,
+    "<=": lambda a, b: a <= b,
+    ">=": lambda a, b: a >= b,
+}
+
+
 def _mixed(a: Value, b: Value, one: type | tuple[type, ...], other: type) -> bool:
     return (isinstance(a, one) and isinstance(b, other)) or (
         isinstance(a, other) and isinstance(b, one)
@@ -289,6 +299,15 @@ def _mixed(a: Value, b: Value, one: type | tuple[type, ...], other: type) -> boo
 
 
 def comparison(op: str, a: Value, b: Value, dialect: Dialect) -> bool:
+    kind = type(a)
+    if kind is type(b) and (kind is str or kind is int or kind is float):
+        # The common case, the same in both dialects (text by its collation in DQL).
+        if op == "==":
+            return bool(a == b)
+        if op == "!=":
+            return bool(a != b)
+        if kind is not str or dialect == "bases":
+            return bool(_ORDER[op](a, b))
     if op in ("==", "!="):
         if dialect == "dql":
             same = compare(a, b) == 0 if type(a) is not type(b) else equal(a, b)

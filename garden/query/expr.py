@@ -653,3 +653,55 @@ def parse_prefix(text: str, dialect: Dialect) -> tuple[Node, int]:
 
 def duration_literal(value: Duration) -> Node:
     return Lit(value)
+
+
+# --------------------------------------------------------------------------------------------
+# What an expression may read, for caching results between builds
+# --------------------------------------------------------------------------------------------
+def walk(node: Node) -> list[Node]:
+    """``node`` and every node under it."""
+    out: list[Node] = []
+    todo: list[object] = [node]
+    while todo:
+        current = todo.pop()
+        if isinstance(current, Node):
+            out.append(current)
+            for slot in current.__slots__:
+                todo.append(getattr(current, slot))
+        elif isinstance(current, tuple):
+            todo.extend(current)
+    return out
+
+
+_TIME_FUNCTIONS = frozenset({"now", "today"})
+
+
+@dataclass(frozen=True, slots=True)
+class Reads:
+    """What evaluating an expression may depend on besides the rows it is evaluated for (a
+    read through a link into another row is tracked as it happens: ``Context.elsewhere``)."""
+
+    this: bool = False  # the note showing the query
+    time: bool = False  # the build's clock
+
+    def __or__(self, other: Reads) -> Reads:
+        return Reads(self.this or other.this, self.time or other.time)
+
+
+def reads(node: Node, dialect: Dialect) -> Reads:
+    this = time = False
+    for n in walk(node):
+        if isinstance(n, Name) and n.name == "this":
+            this = True
+        elif isinstance(n, Call):
+            name = n.name.lower() if dialect == "dql" else n.name
+            shorthand = (
+                name == "date"
+                and len(n.args) == 1
+                and isinstance(n.args[0], Lit)
+                and n.args[0].value in DATE_SHORTHANDS
+            )
+            time = time or name in _TIME_FUNCTIONS or shorthand
+        elif isinstance(n, Method) and n.name == "relative":
+            time = True
+    return Reads(this, time)

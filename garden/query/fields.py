@@ -28,6 +28,7 @@ _LIST_ITEM = re.compile(
 )
 _QUOTE = re.compile(r"^[ \t]*(?:>[ \t]?)+")
 _FULL_LINE_KEY = re.compile(r"^(?P<key>[^\s:\[\]()`#|][^:\[\]()`|]*?)::(?:[ \t]+|$)(?P<value>.*)$")
+_MARKER_STARTS = frozenset("-*+0123456789")
 _KEY_FORMATTING = re.compile(r"^[*_~=]+|[*_~=]+$")
 
 
@@ -42,8 +43,7 @@ def _lines_outside_code(body: str, first_line: int) -> Iterator[tuple[int, str]]
             if bare.startswith(fence) and not bare.strip(fence[0]):
                 fence = None
             continue
-        m = _FENCE.match(line)
-        if m is not None:
+        if ("`" in line or "~" in line) and (m := _FENCE.match(line)) is not None:
             fence = m.group(1)
             continue
         if in_comment:
@@ -52,12 +52,14 @@ def _lines_outside_code(body: str, first_line: int) -> Iterator[tuple[int, str]]
                 continue
             line = " " * (end + 2) + line[end + 2 :]
             in_comment = False
-        line = _CODE_SPAN.sub(lambda c: " " * len(c.group(0)), line)
-        line = _COMMENT.sub(lambda c: " " * len(c.group(0)), line)
-        if line.count("%%") % 2 == 1:
-            start = line.find("%%")
-            line = line[:start]
-            in_comment = True
+        if "`" in line:
+            line = _CODE_SPAN.sub(lambda c: " " * len(c.group(0)), line)
+        if "%%" in line:
+            line = _COMMENT.sub(lambda c: " " * len(c.group(0)), line)
+            if line.count("%%") % 2 == 1:
+                start = line.find("%%")
+                line = line[:start]
+                in_comment = True
         yield first_line + offset, line
 
 
@@ -121,9 +123,10 @@ def extract(body: str, first_line: int = 1) -> tuple[tuple[InlineField, ...], tu
     last_item: ListItem | None = None
     last_indent = -1
     for number, raw in _lines_outside_code(body, first_line):
-        quote = _QUOTE.match(raw)
+        quote = _QUOTE.match(raw) if ">" in raw else None
         line = raw[quote.end() :] if quote else raw
-        m = _LIST_ITEM.match(line)
+        bare = line.lstrip()
+        m = _LIST_ITEM.match(line) if bare[:1] in _MARKER_STARTS else None
         item_line = 0
         text = line
         if m is not None:
@@ -155,6 +158,8 @@ def extract(body: str, first_line: int = 1) -> tuple[tuple[InlineField, ...], tu
             stack.clear()
             last_item = None
             last_indent = -1
+        if "::" not in text:
+            continue
         bracketed = bracketed_fields(text)
         for key, value, wrapping, _, _ in bracketed:
             fields.append(InlineField(key, value, number, wrapping, item_line))
@@ -187,6 +192,8 @@ def find_queries(
     the tokens were parsed from (``body``, starting at line ``first_line``)."""
     from garden.markdown import iter_tokens
 
+    if "`" not in body and "~~~" not in body:
+        return ()  # no code, so no query
     fence_lines: dict[str, list[int]] = {}
     for offset, line in enumerate(body.split("\n")):
         m = _FENCE_INFO.match(line)

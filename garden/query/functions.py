@@ -462,13 +462,6 @@ def _as_list(value: Value) -> list[Value]:
     return value if isinstance(value, list) else [value]
 
 
-def _tag_matches(tags: Any, wanted: str) -> bool:
-    want = fold_text(wanted.strip().lstrip("#"))
-    if not want:
-        return False
-    return any((t := fold_text(tag)) == want or t.startswith(want + "/") for tag in tags)
-
-
 def _file_method(ref: FileRef, name: str, args: list[Value], scope: Scope) -> Value:
     row = ref.row
     if name == "asLink":
@@ -478,7 +471,8 @@ def _file_method(ref: FileRef, name: str, args: list[Value], scope: Scope) -> Va
             link.target, to_text(args[0]) if args else None, None, False, link.path, link.kind
         )
     if name == "hasTag":
-        return any(_tag_matches(row.tags, to_text(a)) for a in args if a is not None)
+        keys = row.tag_keys
+        return any(fold_text(to_text(a).strip().lstrip("#")) in keys for a in args if a is not None)
     if name == "inFolder":
         _arity("inFolder", args, 1)
         folder = to_text(args[0]).strip().strip("/")

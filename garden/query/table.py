@@ -18,13 +18,16 @@ from pathlib import Path
 from typing import Any
 
 from garden.model import InlineField, ListItem, Note, Resolution, SourceFile, Vault
+from garden.paths import VaultPath
 from garden.query.evaluate import Record
 from garden.query.values import (
     Date,
+    Duration,
     FileRef,
     Link,
     Value,
     canonical_key,
+    fold_text,
     parse_date,
     parse_duration,
 )
@@ -69,14 +72,94 @@ class PropertyTable:
         self.vault = vault
         self._resolve = resolve
         self.rows: dict[str, Row] = {}
-        for path, note in vault.notes.items():
-            self.rows[path] = Row(self, path, note, None)
+        for path in sorted(vault.notes):
+            self.rows[path] = Row(self, path, vault.notes[VaultPath(path)], None)
         self.note_rows = list(self.rows.values())
         if files:
-            for path, source in vault.attachments.items():
-                self.rows[path] = Row(self, path, None, source)
-        self.all_rows = list(self.rows.values())
+            for path in sorted(vault.attachments):
+                self.rows[path] = Row(self, path, None, vault.attachments[VaultPath(path)])
+        self.all_rows = sorted(self.rows.values(), key=lambda row: row.path)
         self._link_cache: dict[tuple[str, str], Link] = {}
+        self._equal_index: dict[tuple[str, bool], dict[object, set[str]]] = {}
+
+    # -- indexes (a query's candidate rows; its filter still decides) ----------------------
+    @cached_property
+    def tag_index(self) -> dict[str, set[str]]:
+        """Folded tag → the paths of the notes carrying it or a tag nested under it."""
+        index: dict[str, set[str]] = {}
+        for row in self.note_rows:
+            for tag in row.tag_keys:
+                index.setdefault(tag, set()).add(row.path)
+        return index
+
+    def tagged(self, tag: str) -> set[str]:
+        return self.tag_index.get(fold_text(tag.strip().lstrip("#")), set())
+
+    def in_folder(self, folder: str) -> set[str]:
+        """Paths of the rows in ``folder`` or below it (all of them for the vault root)."""
+        folder = folder.strip().strip("/")
+        if not folder:
+            return set(self.rows)
+        return self._folder_index.get(folder, set())
+
+    @cached_property
+    def _folder_index(self) -> dict[str, set[str]]:
+        """Folder → the paths of the rows in it or below it."""
+        index: dict[str, set[str]] = {}
+        for path in self.rows:
+            cut = path.rfind("/")
+            while cut > 0:
+                path_folder = path[:cut]
+                index.setdefault(path_folder, set()).add(path)
+                cut = path_folder.rfind("/")
+        return index
+
+    def note_records(self, paths: set[str] | None) -> list[PageRecord]:
+        """The records of the notes among ``paths`` (None: all), in path order."""
+        if paths is None:
+            return [row.record for row in self.note_rows]
+        rows = self.rows
+        return [rows[p].record for p in sorted(paths) if rows[p].note is not None]
+
+    @cached_property
+    def _digest_numbers(self) -> dict[str, int]:
+        return {path: int(row.digest, 16) for path, row in self.rows.items()}
+
+    @cached_property
+    def everything_digest(self) -> str:
+        """Changes whenever any row does: the key of a query that may read any row."""
+        return self.digest_of(set(self.rows))
+
+    def digest_of(self, paths: set[str] | None) -> str:
+        """Changes whenever one of the rows ``paths`` (None: all) changes, comes or goes: the
+        sum of their digests (each a 128-bit hash of the row and its path), so no sorting."""
+        if paths is None:
+            return self.everything_digest
+        numbers = self._digest_numbers
+        total = sum(map(numbers.__getitem__, paths))
+        return f"{len(paths)}:{total % (1 << 160):x}"
+
+    def equal_rows(self, name: str, literal: object, *, dql: bool) -> set[str] | None:
+        """The notes whose property ``name`` equals ``literal`` (text or a number), as ``==``
+        compares them (DQL: front matter and inline fields; Bases: front matter); None when
+        that cannot be known from the values alone (the literal reads as a date)."""
+        if isinstance(literal, bool) or not isinstance(literal, str | int | float):
+            return None
+        if isinstance(literal, str) and parse_date(literal) is not None:
+            return None
+        key = (name, dql)
+        index = self._equal_index.get(key)
+        if index is None:
+            index = {}
+            for row in self.note_rows:
+                value = row.field(name) if dql else row.prop(name)
+                if isinstance(value, bool) or not isinstance(value, str | int | float):
+                    if isinstance(value, Duration) and not dql:
+                        index.setdefault(value.millis, set()).add(row.path)
+                    continue
+                index.setdefault(value, set()).add(row.path)
+            self._equal_index[key] = index
+        return index.get(literal, set())
 
     # -- links ----------------------------------------------------------------------------
     def link_to(self, target: str, origin: str, *, display: str | None = None,
@@ -254,34 +337,70 @@ class Row:
     def frontmatter(self) -> dict[str, Value]:
         if self.note is None:
             return {}
-        return {str(k): self.table.typed(v, self.path) for k, v in self.note.frontmatter.items()}
+        return {str(k): self.prop(str(k)) for k in self.note.frontmatter}
 
     def prop(self, name: str) -> Value:
-        """A Bases note property: front matter only, as in Obsidian."""
-        fm = self.frontmatter
-        if name in fm:
-            return fm[name]
-        return None
+        """A Bases note property: front matter only, as in Obsidian. Typed when first asked."""
+        note = self.note
+        if note is None or name not in note.frontmatter:
+            return None
+        cache = self._props
+        if name not in cache:
+            cache[name] = self.table.typed(note.frontmatter[name], self.path)
+        return cache[name]
 
     @cached_property
-    def fields(self) -> dict[str, Value]:
-        """Dataview's fields: front matter and inline fields (a key given several times is a
-        list of its values), under their own names and their sanitized ones."""
-        merged: dict[str, list[Value]] = {}
-        for key, value in self.frontmatter.items():
-            merged.setdefault(key, []).append(value)
-        if self.note is not None:
-            for f in self.note.fields:
-                merged.setdefault(f.key, []).append(self.table.inline_value(f.value, self.path))
-        out: dict[str, Value] = {}
-        for key, values in merged.items():
-            value = values[0] if len(values) == 1 else _flat_values(values)
-            out[key] = value
-        for key in list(out):
+    def _props(self) -> dict[str, Value]:
+        return {}
+
+    @cached_property
+    def _field_keys(self) -> tuple[dict[str, list[str]], dict[str, str]]:
+        """Dataview's field names: each written key with the inline values under it, and each
+        sanitized name (``basic-field``) not written as such, with the key it stands for."""
+        raw: dict[str, list[str]] = {}
+        note = self.note
+        if note is not None:
+            for key in note.frontmatter:
+                raw.setdefault(str(key), [])
+            for f in note.fields:
+                raw.setdefault(f.key, []).append(f.value)
+        derived: dict[str, str] = {}
+        for key in raw:
             canon = canonical_key(key)
-            if canon and canon not in out:
-                out[canon] = out[key]
-        return out
+            if canon and canon not in raw and canon not in derived:
+                derived[canon] = key
+        return raw, derived
+
+    def field(self, name: str) -> Value:
+        """Dataview's field ``name`` (or its sanitized form): front matter and inline fields;
+        a key given several times is a list of its values. Typed when first asked."""
+        cache = self._fields_cache
+        if name in cache:
+            return cache[name]
+        raw, derived = self._field_keys
+        key = name if name in raw else derived.get(name)
+        if key is None:
+            canon = canonical_key(name)
+            key = canon if canon in raw else derived.get(canon)
+        value: Value = None
+        if key is not None:
+            values: list[Value] = []
+            if self.note is not None and key in self.note.frontmatter:
+                values.append(self.prop(key))
+            values.extend(self.table.inline_value(text, self.path) for text in raw[key])
+            value = values[0] if len(values) == 1 else _flat_values(values)
+        cache[name] = value
+        return value
+
+    @cached_property
+    def _fields_cache(self) -> dict[str, Value]:
+        return {}
+
+    @property
+    def fields(self) -> dict[str, Value]:
+        """Every Dataview field, under its own name and its sanitized one."""
+        raw, derived = self._field_keys
+        return {name: self.field(name) for name in [*raw, *derived]}
 
     @property
     def tags(self) -> tuple[str, ...]:
@@ -331,18 +450,37 @@ class Row:
         return PageRecord(self)
 
     @cached_property
+    def tag_keys(self) -> frozenset[str]:
+        """The note's tags folded, with every tag they are nested under (``a/b`` is ``a`` too)."""
+        keys: set[str] = set()
+        for tag in self.tags:
+            folded = fold_text(tag)
+            keys.add(folded)
+            cut = folded.rfind("/")
+            while cut > 0:
+                folded = folded[:cut]
+                keys.add(folded)
+                cut = folded.rfind("/")
+        return frozenset(keys)
+
+    @cached_property
     def digest(self) -> str:
-        """Changes whenever anything a query can read of this row changes."""
-        h = hashlib.sha256()
-        h.update(repr((self.path, self._stat)).encode())
-        if self.note is not None:
-            h.update(self.note.digest.encode())
-            h.update(
-                repr(sorted(self.note.frontmatter.items(), key=lambda kv: str(kv[0]))).encode()
-            )
-            h.update(repr([(lk.key(), lk.kind) for lk in self.all_links]).encode())
-            h.update(repr([lk.path for lk in self.backlinks]).encode())
-        return h.hexdigest()
+        """Changes whenever anything a query can read of this row changes: the file's bytes
+        (its properties, fields, tasks, tags), its stat, where its links go, who links to it."""
+        h = hashlib.sha256(f"{self.path}\0{self._stat}".encode())
+        note = self.note
+        if note is not None:
+            h.update(note.digest.encode())
+            resolutions = self.table.vault.resolutions
+            path = note.path
+            for ref in note.links:
+                res = resolutions.get((path, ref.key))
+                if res is not None:
+                    h.update(f"\0{res.kind}\0{res.target}".encode())
+            graph = self.table.vault.graph
+            if path in graph:
+                h.update("\0".join(sorted(graph.predecessors(path))).encode())
+        return h.hexdigest()[:32]
 
 
 def _flat_values(values: list[Value]) -> list[Value]:
@@ -381,13 +519,11 @@ class PageRecord(Record):
             if self._file is None:
                 self._file = PageFile(self.row)
             return self._file
-        fields = self.row.fields
-        if name in fields:
-            return fields[name]
-        return fields.get(canonical_key(name))
+        return self.row.field(name)
 
     def keys(self) -> list[str]:
-        return ["file", *self.row.fields]
+        raw, derived = self.row._field_keys
+        return ["file", *raw, *derived]
 
     def link(self) -> Link | None:
         return self.row.as_link()
@@ -470,7 +606,7 @@ class PageFile(Record):
                 day = parse_date(f"{m.group(1)}-{m.group(2)}-{m.group(3)}")
                 if day is not None:
                     return day
-            value = row.fields.get("date") or row.fields.get("Date")
+            value = row.field("date") or row.field("Date")
             return value if isinstance(value, Date) else None
         if name == "starred":
             return False

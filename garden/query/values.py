@@ -10,6 +10,7 @@ false) the way Dataview and Bases do, and ``QueryError`` is kept for what a user
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 import unicodedata
@@ -380,6 +381,37 @@ def compare(a: Value, b: Value) -> int:
     return 0
 
 
+_TYPE_NAMES = ("array", "boolean", "date", "duration", "file", "function", "link", "number",
+               "object", "regex", "string")  # fmt: skip
+_TYPE_ORDER = {name: rank for rank, name in enumerate(sorted(_TYPE_NAMES))}
+
+
+def sort_keys(values: list[Value]) -> list[Any]:
+    """Keys that order ``values`` exactly as ``compare`` does, made once per value: plain
+    tuples for plain values (fast), ``SortKey`` wrappers when a list or object is among them."""
+    keys: list[Any] = []
+    for value in values:
+        if value is None:
+            keys.append((0,))
+            continue
+        kind = type(value)
+        if kind is str:
+            keys.append((1, _TYPE_ORDER["string"], _collation_key(value)))
+        elif kind is int or kind is float:
+            keys.append((1, _TYPE_ORDER["number"], value))
+        elif kind is bool:
+            keys.append((1, _TYPE_ORDER["boolean"], int(value)))
+        elif kind is Date:
+            keys.append((1, _TYPE_ORDER["date"], value.value))
+        elif kind is Duration:
+            keys.append((1, _TYPE_ORDER["duration"], value.millis))
+        elif kind is Link:
+            keys.append((1, _TYPE_ORDER["link"], value.key(), value.subpath or ""))
+        else:
+            return [SortKey(v) for v in values]
+    return keys
+
+
 class SortKey:
     """Wraps a value so ``sorted`` orders by ``compare``."""
 
@@ -510,6 +542,7 @@ _KEY_DROP = re.compile(r"[^\w\s-]+", re.UNICODE)
 _KEY_SPACE = re.compile(r"\s+")
 
 
+@functools.lru_cache(maxsize=65536)
 def canonical_key(key: str) -> str:
     """Dataview's sanitized field name: formatting and punctuation dropped, lower case, spaces as
     dashes (``**Basic Field**`` → ``basic-field``)."""

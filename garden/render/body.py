@@ -46,7 +46,8 @@ from garden.paths import (
 )
 from garden.render.canvas import CanvasDrawer
 from garden.query.fields import inline_kind
-from garden.query.results import QueryResult
+from garden.query.functions import ImageValue
+from garden.query.results import QueryResult, ResultGroup, ResultRow, TaskItem
 from garden.query.stage import QueryResults
 from garden.query.values import Link, Value
 from garden.render.queries import Formatter, QueryDrawer
@@ -159,7 +160,14 @@ class PageRenderer(NoteHTMLRenderer):
             current = todo.pop()
             add(current.path)
             add(current.digest)
-            add(self.queries.inputs(current.path))
+            shown = self.queries.inputs(current.path)
+            if shown:
+                add(shown)
+                links, sources = result_paths(shown)
+                facts.extend(self.result_facts(links))
+                for source in sources - seen:  # a task's text is drawn as its note's
+                    seen.add(source)
+                    todo.append(self.vault.notes[VaultPath(source)])
             for tag in current.tags:
                 facts.extend(self.site.tags.get(fold(tag)) or ("", ""))
             for ref in current.links:
@@ -185,6 +193,26 @@ class PageRenderer(NoteHTMLRenderer):
                         info = self.image_info(res.target)
                         facts.extend((info.width, info.height, info.format, info.digest))
                         facts.extend((info.orientation, info.animated, info.error))
+        return facts
+
+    def result_facts(self, paths: set[str]) -> list[object]:
+        """What a result's links show of their targets: a note's title and page, a base's
+        page, a file's place and, for an image, what its variants are made from."""
+        facts: list[object] = []
+        for path in sorted(paths):
+            vault_path = VaultPath(path)
+            if vault_path in self.site.notes:
+                facts.extend(
+                    (path, self.vault.notes[vault_path].title, self.site.notes[vault_path][1])
+                )
+            elif vault_path in self.site.bases:
+                facts.extend((path, self.site.bases[vault_path][1]))
+            elif vault_path in self.site.attachments:
+                facts.extend((path, self.site.attachments[vault_path]))
+                if Path(path).suffix.lower() in IMAGE_SUFFIXES:
+                    info = self.image_info(vault_path)
+                    facts.extend((info.width, info.height, info.format, info.digest))
+                    facts.extend((info.orientation, info.animated, info.error))
         return facts
 
     def render_base_page(
@@ -692,6 +720,39 @@ class PageRenderer(NoteHTMLRenderer):
             found = replace(found, users=(*found.users, user))
         self.site.variants[key] = found
         return found
+
+
+def result_paths(value: object) -> tuple[set[str], set[str]]:
+    """The vault paths the links in query results reach, and the notes their tasks are in."""
+    links: set[str] = set()
+    sources: set[str] = set()
+    todo = [value]
+    while todo:
+        current = todo.pop()
+        if isinstance(current, Link):
+            if current.path is not None:
+                links.add(current.path)
+        elif isinstance(current, list | tuple):
+            todo.extend(current)
+        elif isinstance(current, dict):
+            todo.extend(current.values())
+        elif isinstance(current, QueryResult):
+            todo.append(current.value)
+            todo.extend(current.groups)
+            todo.extend(current.summaries)
+        elif isinstance(current, ResultGroup):
+            todo.append(current.key)
+            todo.extend(current.rows)
+            todo.extend(current.summaries)
+        elif isinstance(current, ResultRow):
+            todo.extend(current.cells)
+            todo.extend((current.link, current.image, current.task))
+        elif isinstance(current, TaskItem):
+            sources.add(current.path)
+            todo.extend(current.children)
+        elif isinstance(current, ImageValue) and current.link is not None:
+            todo.append(current.link)
+    return links, sources
 
 
 def _own_tokens(note: Note) -> list[dict[str, Any]]:
