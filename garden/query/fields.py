@@ -220,9 +220,9 @@ def find_queries(
             query_kind = inline_kind(code)
             if not query_kind:
                 continue
-            pos = body.find(code, search_from)
+            pos = body.find("`" + code, search_from)
             if pos < 0:
-                pos = body.find(code)
+                pos = body.find("`" + code)
             if pos >= 0:
                 search_from = pos + len(code)
             line = first_line + body.count("\n", 0, pos) if pos >= 0 else 0
@@ -234,9 +234,9 @@ def inline_kind(code: str) -> str:
     """ "inline" for Dataview's `` `= expr` ``, "inline-js" for `` `$= js` ``, else "". Code
     that starts with ``==`` (``==highlight==`` shown as an example) is no query."""
     stripped = code.strip()
-    if stripped.startswith("$=") and not stripped.startswith("$=="):
+    if stripped.startswith("$=") and not stripped.startswith("$==") and stripped[2:].strip():
         return "inline-js"
-    if stripped.startswith("=") and not stripped.startswith("=="):
+    if stripped.startswith("=") and not stripped.startswith("==") and stripped[1:].strip():
         return "inline"
     return ""
 

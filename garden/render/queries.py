@@ -321,6 +321,8 @@ class QueryDrawer:
             head, rest = (shown[0], shown[1:]) if shown else ("", [])
             extra = f'<span class="query-list-fields">, {", ".join(rest)}</span>' if rest else ""
             return f'<li class="query-row">{head}{extra}</li>'
+        if result.id_column and not cells[0]:
+            cells[0] = _NONE  # a group whose key is empty
         if result.id_column and len(cells) > 1:
             return f'<li class="query-row">{cells[0]}: {cells[1]}</li>'
         return f'<li class="query-row">{cells[0] if cells else ""}</li>'
