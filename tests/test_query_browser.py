@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 from conftest import BuiltSite, build_site, make_vault
-from test_browser import SCREENSHOTS, Served, browser, serve  # noqa: F401 (a fixture)
-
 from playwright.sync_api import Browser, Page
+from test_browser import SCREENSHOTS, Served, browser, serve  # noqa: F401 (a fixture)
 
 ITEMS = 120
 _rng = random.Random(7)
