@@ -39,14 +39,22 @@ def served(query_site: BuiltSite) -> Iterator[Served]:
     yield from serve(query_site)
 
 
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
 def _visible_numbers(page: Page) -> list[int]:
     cells = page.locator("table.query-table tbody tr.query-row:visible td:nth-child(2)")
     return [int(text.replace(",", "")) for text in cells.all_inner_texts()]
 
 
 @pytest.mark.browser
-def test_long_table_is_paged_and_sorts_by_a_header(browser: Browser, served: Served) -> None:
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+def test_long_table_is_paged_and_sorts_by_a_header(chromium: Browser, served: Served) -> None:
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
     try:
         page.goto(served.url("Table.html"))
         pager = page.locator(".query-pager")
@@ -70,8 +78,8 @@ def test_long_table_is_paged_and_sorts_by_a_header(browser: Browser, served: Ser
 
 
 @pytest.mark.browser
-def test_base_views_are_tabs(browser: Browser, served: Served) -> None:
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+def test_base_views_are_tabs(chromium: Browser, served: Served) -> None:
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
     try:
         page.goto(served.url("Items.base.html"))
         tabs = page.get_by_role("tab")
@@ -91,8 +99,8 @@ def test_base_views_are_tabs(browser: Browser, served: Served) -> None:
 
 
 @pytest.mark.browser
-def test_without_a_script_every_row_is_shown(browser: Browser, served: Served) -> None:
-    context = browser.new_context(java_script_enabled=False)
+def test_without_a_script_every_row_is_shown(chromium: Browser, served: Served) -> None:
+    context = chromium.new_context(java_script_enabled=False)
     page = context.new_page()
     try:
         page.goto(served.url("Table.html"))
