@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 from conftest import BuiltSite, build_site, make_vault
-from playwright.sync_api import Browser, Page
-from test_browser import SCREENSHOTS, Served, browser, serve  # noqa: F401 (a fixture)
+from playwright.sync_api import Browser, Page, sync_playwright
+from test_browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, Served, serve
 
 ITEMS = 120
 _rng = random.Random(7)
@@ -29,7 +29,8 @@ def query_site(tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
     files["Items.base"] = (
         "filters: 'file.inFolder(\"Items\")'\nviews:\n"
         "  - type: table\n    name: Numbers\n    order: [file.name, n]\n"
-        "  - type: list\n    name: Kinds\n    groupBy:\n      property: kind\n    order: [file.name]\n"
+        "  - type: list\n    name: Kinds\n    groupBy:\n      property: kind\n"
+        "    order: [file.name]\n"
     )
     return build_site(make_vault(root / "vault", files), root / "site")
 
