@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 from conftest import BuiltSite, build_site, make_vault
-from playwright.sync_api import Browser, Page, sync_playwright
-from test_browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, Served, serve
+from playwright.sync_api import Browser, Page
+from test_browser import SCREENSHOTS, Served, browser, serve  # noqa: F401 (its fixture)
 
 ITEMS = 120
 _rng = random.Random(7)
@@ -40,12 +40,10 @@ def served(query_site: BuiltSite) -> Iterator[Served]:
     yield from serve(query_site)
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
+def _chromium(request: pytest.FixtureRequest) -> Browser:
+    """test_browser's Chromium (asked for by name: a parameter would shadow the import)."""
+    found: Browser = request.getfixturevalue("browser")
+    return found
 
 
 def _visible_numbers(page: Page) -> list[int]:
@@ -54,8 +52,10 @@ def _visible_numbers(page: Page) -> list[int]:
 
 
 @pytest.mark.browser
-def test_long_table_is_paged_and_sorts_by_a_header(chromium: Browser, served: Served) -> None:
-    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+def test_long_table_is_paged_and_sorts_by_a_header(
+    request: pytest.FixtureRequest, served: Served
+) -> None:
+    page = _chromium(request).new_page(viewport={"width": 1280, "height": 900})
     try:
         page.goto(served.url("Table.html"))
         pager = page.locator(".query-pager")
@@ -79,8 +79,8 @@ def test_long_table_is_paged_and_sorts_by_a_header(chromium: Browser, served: Se
 
 
 @pytest.mark.browser
-def test_base_views_are_tabs(chromium: Browser, served: Served) -> None:
-    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+def test_base_views_are_tabs(request: pytest.FixtureRequest, served: Served) -> None:
+    page = _chromium(request).new_page(viewport={"width": 1280, "height": 900})
     try:
         page.goto(served.url("Items.base.html"))
         tabs = page.get_by_role("tab")
@@ -100,8 +100,10 @@ def test_base_views_are_tabs(chromium: Browser, served: Served) -> None:
 
 
 @pytest.mark.browser
-def test_without_a_script_every_row_is_shown(chromium: Browser, served: Served) -> None:
-    context = chromium.new_context(java_script_enabled=False)
+def test_without_a_script_every_row_is_shown(
+    request: pytest.FixtureRequest, served: Served
+) -> None:
+    context = _chromium(request).new_context(java_script_enabled=False)
     page = context.new_page()
     try:
         page.goto(served.url("Table.html"))

@@ -463,13 +463,7 @@ class Compiler:
         if name == "row":
             return lambda scope: scope.locals.get("row", scope.record)
 
-        def lookup(scope: Scope) -> Value:
-            if name in scope.locals:
-                return scope.locals[name]
-            record = scope.record
-            return record.get(name) if record is not None else None
-
-        return lookup
+        return _lookup(name, lambda record: record.get(name))
 
     def _bases_name(self, name: str) -> Compiled:
         from garden.query.functions import NoteProperties, ThisObject
@@ -483,13 +477,7 @@ class Compiler:
         if name == "formula":
             return lambda scope: _FormulaNamespace(scope)
 
-        def lookup(scope: Scope) -> Value:
-            if name in scope.locals:
-                return scope.locals[name]
-            record = scope.record
-            return record.prop(name) if record is not None else None
-
-        return lookup
+        return _lookup(name, lambda record: record.prop(name))
 
     # -- structure ------------------------------------------------------------------------
     def _Field(self, node: Field) -> Compiled:
@@ -644,6 +632,18 @@ class Compiler:
             return call_lazy
         args = [self.compile(arg) for arg in node.args]
         return lambda scope: call_method(obj(scope), name, [arg(scope) for arg in args], scope)
+
+
+def _lookup(name: str, read: Callable[[Any], Value]) -> Compiled:
+    """A bare name: a local (a lambda's parameter, ``value``...), else the row's value."""
+
+    def lookup(scope: Scope) -> Value:
+        if name in scope.locals:
+            return scope.locals[name]
+        record = scope.record
+        return read(record) if record is not None else None
+
+    return lookup
 
 
 def _call_lambda(fn: Value, args: list[Value], scope: Scope) -> Value:

@@ -368,22 +368,12 @@ def _target_path(scope: Scope, value: Value) -> str | None:
 def file_field(ref: FileRef, name: str, scope: Scope) -> Value:
     """A Bases file object's fields (Functions: File type; Bases syntax: File properties)."""
     row = ref.row
+    if name in row.FACTS:
+        return row.fact(name)
     if name == "name":
         return row.file_name
     if name == "basename":
         return row.name
-    if name == "path":
-        return str(row.path)
-    if name == "folder":
-        return row.folder
-    if name == "ext":
-        return row.ext
-    if name == "size":
-        return row.size
-    if name == "ctime":
-        return row.ctime
-    if name == "mtime":
-        return row.mtime
     if name == "tags":
         return ["#" + t for t in row.tags]
     if name == "links":

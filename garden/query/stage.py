@@ -489,27 +489,37 @@ class QueryStage:
             self.table.everything_digest if _uses_links(query.source) else "",
         )
         pages = self.pages(candidates)
-        try:
-            return self.cached(key, lambda ctx: run_query(query, pages, ctx, row.record), row.path)
-        except QueryError as exc:
-            self.warn(row.path, line, f"dataview: {exc}")
-            return error_result(str(exc))
-        except RecursionError:
-            self.warn(row.path, line, "dataview: the query nests too deeply")
-            return error_result("the query nests too deeply")
+        return self._guarded(
+            row.path,
+            line,
+            "dataview: ",
+            lambda: self.cached(
+                key, lambda ctx: run_query(query, pages, ctx, row.record), row.path
+            ),
+        )
 
     def _inline(self, code: str, row: Row, line: int) -> QueryResult:
         text = inline_expression(code)
-        try:
+
+        def run() -> QueryResult:
             node = parse_expression(text, "dql")
             value = run_inline(node, self.context(row.path), row.record)
             return QueryResult("value", value=value, total=1)
+
+        return self._guarded(row.path, line, f"dataview: `= {text}`: ", run)
+
+    def _guarded(
+        self, path: str, line: int, what: str, run: Callable[[], QueryResult]
+    ) -> QueryResult:
+        """``run()``, or a warning and a result saying why it could not be evaluated."""
+        try:
+            return run()
         except QueryError as exc:
-            self.warn(row.path, line, f"dataview: `= {text}`: {exc}")
-            return error_result(str(exc))
+            message = str(exc)
         except RecursionError:
-            self.warn(row.path, line, "dataview: the expression nests too deeply")
-            return error_result("the expression nests too deeply")
+            message = "the query nests too deeply"
+        self.warn(path, line, what + message)
+        return error_result(message)
 
 
 def _query_reads(query: Query) -> Reads:

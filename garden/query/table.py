@@ -442,6 +442,12 @@ class Row:
             return []
         return [self.table.rows[p].as_link() for p in sorted(graph.predecessors(self.path))]
 
+    FACTS = frozenset({"path", "folder", "ext", "size", "ctime", "mtime"})
+
+    def fact(self, name: str) -> Value:
+        """A file fact both front ends name alike (``FACTS``)."""
+        return str(self.path) if name == "path" else getattr(self, name)
+
     def as_link(self) -> Link:
         return Link(self.name, path=self.path, kind="note" if self.note is not None else "file")
 
@@ -558,20 +564,12 @@ class PageFile(Record):
     def _compute(self, name: str) -> Value:
         row = self.row
         note = row.note
+        if name in Row.FACTS:
+            return row.fact(name)
         if name == "name":
             return row.name
-        if name == "folder":
-            return row.folder
-        if name == "path":
-            return row.path
-        if name == "ext":
-            return row.ext
         if name == "link":
             return row.as_link()
-        if name == "size":
-            return row.size
-        if name in ("ctime", "mtime"):
-            return row.ctime if name == "ctime" else row.mtime
         if name in ("cday", "mday"):
             when = row.ctime if name == "cday" else row.mtime
             return (

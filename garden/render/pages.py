@@ -419,20 +419,33 @@ class SiteRenderer:
         terms = doc_terms(doc)
         self.search_docs[note.path] = (doc, terms)
         identity = content_identity(html.encode("utf-8"))
+        self.memo.new[out] = self._drawn_record(key, identity, before, doc, body, terms)
+        return Page(slug_of(out), out, note.kind, note.title, html, note.path, identity)
+
+    def _drawn_record(
+        self,
+        key: str,
+        identity: str,
+        before: int,
+        search: SearchDoc | None = None,
+        body: str = "",
+        terms: Terms = ((), ()),
+    ) -> PageRecord:
+        """The record of a page the notes renderer just drew: what drawing it did besides its
+        HTML (warnings since ``before``, attachments, image variants, diagrams)."""
         drawn = self.notes_renderer
-        self.memo.new[out] = PageRecord(
+        return PageRecord(
             key,
             identity,
             tuple(self.reporter.diagnostics[before:]),
             tuple(dict.fromkeys(drawn.copied_here)),
             tuple(drawn.variants_here),
             tuple(self.site.variants[(p, w)].out_path for p, w, _ in drawn.variants_here),
-            doc,
+            search,
             body,
             terms,
             tuple(drawn.diagrams_here),
         )
-        return Page(slug_of(out), out, note.kind, note.title, html, note.path, identity)
 
     def redraw(self, note: Note) -> tuple[OutPath, str] | None:
         """The page of ``note``, a new version of a note this site published, when the new
@@ -705,15 +718,7 @@ class SiteRenderer:
         before = len(self.reporter.diagnostics)
         html = self._draw_base(path, out, shell, site, results)
         identity = content_identity(html.encode("utf-8"))
-        drawn = self.notes_renderer
-        self.memo.new[out] = PageRecord(
-            key,
-            identity,
-            tuple(self.reporter.diagnostics[before:]),
-            tuple(dict.fromkeys(drawn.copied_here)),
-            tuple(drawn.variants_here),
-            tuple(self.site.variants[(p, w)].out_path for p, w, _ in drawn.variants_here),
-        )
+        self.memo.new[out] = self._drawn_record(key, identity, before)
         return Page(slug, out, "base", name, html, path, identity)  # type: ignore[arg-type]
 
     def _draw_base(
