@@ -157,6 +157,38 @@ def _frontmatter_links(data: dict[str, Any], text: str) -> tuple[LinkRef, ...]:
     return tuple(located)
 
 
+def parse_base(source: SourceFile) -> tuple[Note, list[Diagnostic]]:
+    """An Obsidian base (``X.base``): a page source whose YAML the query stage reads (and warns
+    about); it has no front matter, links or tags of its own."""
+
+    def unread(ignored_by: str, unreadable: bool) -> Note:
+        return _base_note(source.path, "", ignored_by=ignored_by)
+
+    return parse_source_file(source, parse_base_bytes, unread)
+
+
+def _base_note(path: VaultPath, text: str, **facts: Any) -> Note:
+    title = base_title(path)
+    return Note(
+        path, title, {}, (), (), (), frozenset(), (), [], kind="base", base_text=text, **facts
+    )
+
+
+def base_title(path: str) -> str:
+    """``Folder/Books.base`` → ``Books``: what Obsidian shows as the base's name."""
+    name = path.rsplit("/", 1)[-1]
+    return name[: -len(".base")] if name.lower().endswith(".base") else name
+
+
+def parse_base_bytes(
+    path: VaultPath, data: bytes, *, modified: str = ""
+) -> tuple[Note, list[Diagnostic]]:
+    diagnostics: list[Diagnostic] = []
+    text = decode_note(data, path, diagnostics)
+    note = _base_note(path, text, digest=note_digest(data), modified=modified, size=len(data))
+    return note, diagnostics
+
+
 def utc_day(ns: int) -> str:
     """``YYYY-MM-DD`` (UTC) of a file time in nanoseconds since the epoch."""
     try:

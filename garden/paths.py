@@ -25,7 +25,6 @@ Slug = NewType("Slug", str)
 OutPath = NewType("OutPath", str)
 
 NOTE_SUFFIX = ".md"
-BASE_SUFFIX = ".base"  # Obsidian Bases: published like a canvas, shown on a page of its own
 
 # Characters kept in a slug segment: Unicode letters and digits, "-", "_", ".". Everything else
 # (spaces, punctuation, URL metacharacters such as ? # % &, and the characters Windows and macOS
@@ -77,10 +76,6 @@ def slugify(path: str) -> Slug:
     """Slug for a vault path (extension already removed for notes): slugify each folder segment."""
     segments = [s for s in nfc(path).replace("\\", "/").split("/") if s]
     return Slug("/".join(slugify_segment(s) for s in segments) or "index")
-
-
-def is_base(path: str) -> bool:
-    return path.lower().endswith(BASE_SUFFIX)
 
 
 def note_slug(path: VaultPath) -> Slug:

@@ -164,7 +164,12 @@ def resolve_vault(
             if resolution is None or not ref.target.strip():
                 resolution = resolve_target(index, ref.target, note.path)
                 targets[cache_key] = resolution
-            if resolution.kind == "note" and (ref.heading or ref.block):
+            # ``![[Books.base#Gallery]]`` names a view of the base, not a heading.
+            if (
+                resolution.kind == "note"
+                and (ref.heading or ref.block)
+                and index.notes[resolution.target or ""].kind != "base"
+            ):
                 assert resolution.target is not None
                 anchor, problem = resolve_anchor(index.notes[resolution.target], ref)
                 if problem:

@@ -22,7 +22,7 @@ _GENERATED = {"garden.yaml", ".garden-cache"}
 # The page sources, by extension (compared in lower case); any other file is an attachment.
 # A new kind is a line here, a parser in ``parse.PARSERS``, a publish rule (``publish.py``) and
 # a drawing in the renderer.
-SOURCE_KINDS: dict[str, FileKind] = {".md": "note", ".canvas": "canvas"}
+SOURCE_KINDS: dict[str, FileKind] = {".md": "note", ".canvas": "canvas", ".base": "base"}
 
 
 def file_kind(name: str) -> FileKind:

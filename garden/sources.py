@@ -8,11 +8,12 @@ from collections.abc import Callable
 from garden.canvas import parse_canvas
 from garden.diagnostics import Diagnostic
 from garden.model import Note, SourceFile
-from garden.parse import parse_note
+from garden.parse import parse_base, parse_note
 
 PARSERS: dict[str, Callable[[SourceFile], tuple[Note, list[Diagnostic]]]] = {
     "note": parse_note,
     "canvas": parse_canvas,
+    "base": parse_base,
 }
 
 

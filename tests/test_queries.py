@@ -377,9 +377,8 @@ def test_base_page_in_the_content_index(site: BuiltSite) -> None:
     entry = site.index["Library.base"]
     assert entry["source"] == "Library.base"
     assert entry["backlinks"] == ["Queries/Bases"]
-    assert '<a class="internal base" href="../Library.base.html">' in site.article(
-        "Queries/Bases.html"
-    )
+    # A base is a page source: its embed's title and any [[Library.base]] link go to its page.
+    assert '<a class="internal" href="../Library.base.html">' in site.article("Queries/Bases.html")
 
 
 def test_no_query_reaches_a_private_note(site: BuiltSite) -> None:

@@ -26,12 +26,11 @@ import hashlib
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 from garden.diagnostics import Diagnostic
 from garden.model import Note, Resolution, Vault
-from garden.paths import VaultPath, is_base
+from garden.paths import VaultPath
 from garden.query.bases import Base, CompiledBase, Filter, View, parse_base
 from garden.query.dql import (
     BinarySource,
@@ -53,7 +52,6 @@ from garden.query.table import PropertyTable, Row
 from garden.query.values import QueryError
 
 CATEGORY = "query"
-MAX_BASE_BYTES = 1024 * 1024
 
 JS_WARNING = "dataviewjs is never run: a vault's JavaScript does not run at build time"
 
@@ -99,18 +97,6 @@ class CachedResult:
     key: str
     vault: str  # "" when the evaluation read its candidate rows only
     result: QueryResult
-
-
-def _read_base(path: Path) -> tuple[str, str]:
-    """The text of a base file, or "" and why it cannot be read."""
-    try:
-        if path.stat().st_size > MAX_BASE_BYTES:
-            return "", f"larger than {MAX_BASE_BYTES // 1024} kB"
-        return path.read_bytes().decode("utf-8-sig"), ""
-    except OSError as exc:
-        return "", f"cannot read: {exc.strerror or exc}"
-    except UnicodeDecodeError:
-        return "", "not valid UTF-8"
 
 
 def _digest(*parts: object) -> str:
@@ -335,15 +321,11 @@ class QueryStage:
     def base(self, path: str) -> tuple[CompiledBase | None, str]:
         """The compiled base of a published ``.base`` file, or None and why not (warned once)."""
         if path not in self._bases:
-            source = self.vault.attachments.get(VaultPath(path))
+            note = self.vault.notes.get(VaultPath(path))
             compiled: CompiledBase | None = None
             problem = "not a published base"
-            if source is not None:
-                text, problem = _read_base(source.abs_path)
-                if not problem:
-                    compiled, problem = self._compile_base(text, path, 0)
-                else:
-                    self.warn(path, 0, problem)
+            if note is not None and note.kind == "base":
+                compiled, problem = self._compile_base(note.base_text, path, 0)
             self._bases[path] = (compiled, problem)
         return self._bases[path]
 
@@ -410,15 +392,19 @@ class QueryStage:
     # -- the whole vault ------------------------------------------------------------------
     def run(self) -> QueryResults:
         for path in sorted(self.vault.notes):
-            self._note(self.vault.notes[path])
-        for path in sorted(self.vault.attachments):
-            if is_base(path):
-                compiled, _ = self.base(path)
+            note = self.vault.notes[path]
+            if note.kind == "note":
+                self._note(note)
+            elif note.kind == "base":
+                compiled, problem = self.base(path)
                 this = self.table.rows.get(path)
-                if compiled is not None:
-                    self.results.base_pages[path] = self.all_views(compiled, path, this, (path, 0))
-                else:
-                    self.results.base_pages[path] = (error_result(self._bases[path][1]),)
+                views = (
+                    self.all_views(compiled, path, this, (path, 0))
+                    if compiled is not None
+                    else (error_result(problem),)
+                )
+                self.results.base_pages[path] = views
+                self.results.by_note[path] = [("base", views)]
         return self.results
 
     def _note(self, note: Note) -> None:
@@ -450,8 +436,9 @@ class QueryStage:
             if not ref.embed:
                 continue
             res = self.vault.resolution(path, ref)
-            if res.kind != "attachment" or res.target is None or not is_base(res.target):
+            if res.kind != "note" or self.vault.notes[res.target or ""].kind != "base":
                 continue
+            assert res.target is not None
             view = ref.heading or ""
             key3 = (path, str(res.target), view)
             if key3 in self.results.embeds:

@@ -74,7 +74,8 @@ class PropertyTable:
         self.rows: dict[str, Row] = {}
         for path in sorted(vault.notes):
             self.rows[path] = Row(self, path, vault.notes[VaultPath(path)], None)
-        self.note_rows = list(self.rows.values())
+        # Dataview's pages are Markdown notes; a base sees canvases and bases as files too.
+        self.note_rows = [row for row in self.rows.values() if row.is_note]
         if files:
             for path in sorted(vault.attachments):
                 self.rows[path] = Row(self, path, None, vault.attachments[VaultPath(path)])
@@ -119,7 +120,7 @@ class PropertyTable:
         if paths is None:
             return [row.record for row in self.note_rows]
         rows = self.rows
-        return [rows[p].record for p in sorted(paths) if rows[p].note is not None]
+        return [rows[p].record for p in sorted(paths) if rows[p].is_note]
 
     @cached_property
     def _digest_numbers(self) -> dict[str, int]:
@@ -202,7 +203,7 @@ class PropertyTable:
 
     def page(self, path: str) -> PageRecord | None:
         row = self.rows.get(path)
-        return row.record if row is not None and row.note is not None else None
+        return row.record if row is not None and row.is_note else None
 
     # -- typing ---------------------------------------------------------------------------
     def typed(self, value: Any, origin: str) -> Value:
@@ -302,6 +303,7 @@ class Row:
         self.path = path
         self.note = note
         self.source = source
+        self.is_note = note is not None and note.kind == "note"
         self.file_name = path.rsplit("/", 1)[-1]
         stem, dot, ext = self.file_name.rpartition(".")
         self.name = stem if dot else self.file_name

@@ -41,15 +41,14 @@ from garden.paths import (
     VaultPath,
     fold,
     heading_key,
-    is_base,
     relative_url,
 )
-from garden.render.canvas import CanvasDrawer
 from garden.query.fields import inline_kind
 from garden.query.functions import ImageValue
 from garden.query.results import QueryResult, ResultGroup, ResultRow, TaskItem
 from garden.query.stage import QueryResults
 from garden.query.values import Link, Value
+from garden.render.canvas import CanvasDrawer
 from garden.render.queries import Formatter, QueryDrawer
 from garden.render.sitemap import SiteMap
 
@@ -144,6 +143,10 @@ class PageRenderer(NoteHTMLRenderer):
         self.canvases = CanvasDrawer(self)
         if note.kind == "canvas":
             return self.canvases.page(note, BlockState())
+        if note.kind == "base":  # every view, under its name (query.js makes them tabs)
+            self.queries_drawn += 1
+            views = self.queries.base_pages.get(note.path, ())
+            return self.drawer.views(views, "base", heading_level=2)
         return self(self.tokens_of(note), BlockState())
 
     def inputs(self, note: Note) -> list[object]:
@@ -185,8 +188,6 @@ class PageRenderer(NoteHTMLRenderer):
                         todo.append(target)
                 elif res.kind == "folder":
                     add(self.site.folders[res.target])
-                elif is_base(res.target):
-                    add(self.site.bases[res.target][1])
                 else:
                     add(self.site.attachments[res.target])
                     if ref.embed and Path(res.target).suffix.lower() in IMAGE_SUFFIXES:
@@ -205,8 +206,6 @@ class PageRenderer(NoteHTMLRenderer):
                 facts.extend(
                     (path, self.vault.notes[vault_path].title, self.site.notes[vault_path][1])
                 )
-            elif vault_path in self.site.bases:
-                facts.extend((path, self.site.bases[vault_path][1]))
             elif vault_path in self.site.attachments:
                 facts.extend((path, self.site.attachments[vault_path]))
                 if Path(path).suffix.lower() in IMAGE_SUFFIXES:
@@ -214,18 +213,6 @@ class PageRenderer(NoteHTMLRenderer):
                     facts.extend((info.width, info.height, info.format, info.digest))
                     facts.extend((info.orientation, info.animated, info.error))
         return facts
-
-    def render_base_page(
-        self, path: VaultPath, results: tuple[QueryResult, ...], page_out: str
-    ) -> str:
-        """The views of the base ``path`` for its own page."""
-        self.page_out = page_out
-        self.stack = [_Frame(path, "")]
-        self.embeds_drawn = self.images_drawn = self.queries_drawn = 0
-        self.id_prefix = ""
-        self.copied_here = []
-        self.variants_here = []
-        return self.drawer.views(results, "base", heading_level=2)
 
     def replay(
         self,
@@ -290,7 +277,7 @@ class PageRenderer(NoteHTMLRenderer):
             if child["type"] != "ref" or not child["attrs"]["ref"].embed:
                 continue
             res = self.resolution(child["attrs"]["ref"])
-            if res.kind == "note" or (res.kind == "attachment" and is_base(res.target or "")):
+            if res.kind == "note":
                 return True
         return False
 
@@ -321,9 +308,6 @@ class PageRenderer(NoteHTMLRenderer):
         if res.kind == "folder":
             href = self.url(self.site.folders[res.target])
             return f'<a class="internal folder" href="{escape(href)}">{label}</a>'
-        if is_base(res.target):
-            href = self.url(self.site.bases[res.target][1])
-            return f'<a class="internal base" href="{escape(href)}">{label}</a>'
         href = self.attachment_url(res.target)
         return f'<a class="internal attachment" href="{escape(href)}">{label}</a>'
 
@@ -377,6 +361,8 @@ class PageRenderer(NoteHTMLRenderer):
 
     def render_note_embed(self, ref: LinkRef, res: Resolution, state: BlockState) -> str:
         assert res.target is not None
+        if self.vault.notes[res.target].kind == "base":
+            return self.render_base_embed(ref, res.target)
         inner, ok = self.embed_inner(ref, res, state)
         if not ok:
             return inner
@@ -487,8 +473,6 @@ class PageRenderer(NoteHTMLRenderer):
     def render_attachment_embed(self, ref: LinkRef, path: VaultPath) -> str:
         suffix = Path(path).suffix.lower()
         name = path.rsplit("/", 1)[-1]
-        if is_base(path):
-            return self.render_base_embed(ref, path)
         if suffix in IMAGE_SUFFIXES:
             return self.render_image(ref, path)
         src = self.attachment_url(path)
@@ -559,8 +543,8 @@ class PageRenderer(NoteHTMLRenderer):
         self._query_id()
         view = ref.heading or ""
         result = self.queries.embed(self.current, path, view)
-        page = self.site.bases[path][1]
-        name = path.rsplit("/", 1)[-1][: -len(".base")]
+        page = self.site.notes[path][1]
+        name = self.vault.notes[path].title
         title = f"{name} › {view}" if view else name
         if result is None:
             inner = self.drawer.notice("not evaluated")
@@ -570,7 +554,7 @@ class PageRenderer(NoteHTMLRenderer):
             inner = self.drawer.result(result, engine="bases")
         return (
             f'<div class="embed base-embed" data-embed="{escape(title)}">'
-            f'<div class="embed-title"><a class="internal base" href="{escape(self.url(page))}">'
+            f'<div class="embed-title"><a class="internal" href="{escape(self.url(page))}">'
             f"{escape(title)}</a></div>"
             f'<div class="embed-content">\n{inner}</div></div>\n'
         )
@@ -588,9 +572,6 @@ class PageRenderer(NoteHTMLRenderer):
             title = escape(self.vault.notes[path].title)
             href = escape(self.url(out, anchor))
             return f'<a class="internal" href="{href}" data-title="{title}">{shown}</a>'
-        if path is not None and path in self.site.bases:
-            href = escape(self.url(self.site.bases[path][1]))
-            return f'<a class="internal base" href="{href}">{shown}</a>'
         if path is not None and path in self.vault.attachments:
             if link.embed and Path(path).suffix.lower() in IMAGE_SUFFIXES:
                 return self.render_image(LinkRef(link.target, embed=True), path)

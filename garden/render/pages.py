@@ -52,7 +52,7 @@ RECENT_NOTES = 8
 _LEADING_H1 = re.compile(r'\s*<h1 id="([^"]*)">(.*?)</h1>\n?', re.S)
 PUBLISH_CSS = "publish.css"  # Obsidian Publish's custom stylesheet at the vault root
 # The theme's template for the page of each kind of page source.
-PAGE_TEMPLATES = {"note": "note.html", "canvas": "canvas.html"}
+PAGE_TEMPLATES = {"note": "note.html", "canvas": "canvas.html", "base": "bases.html"}
 
 
 # --------------------------------------------------------------------------------------------
@@ -249,7 +249,6 @@ class SiteRenderer:
             list(self.vault.graph.edges),
             sorted(self.vault.folders),
             list(self.vault.attachments),
-            sorted(self.site.bases.items()),
             self.home,
             bool(self.dated),  # whether pages link to the feed
         )
@@ -685,49 +684,6 @@ class SiteRenderer:
         )
         return views, lines
 
-    def base_page(self, path: VaultPath) -> Page:
-        """A published base's page: every view, under its name (tabs with the script). Its key
-        holds the views' results, so it is drawn again exactly when one of them changed."""
-        slug, out = self.site.bases[path]
-        name = path.rsplit("/", 1)[-1][: -len(".base")]
-        folder = path.rsplit("/", 1)[0] if "/" in path else ""
-        site = self._site_view(out)
-        results = self.queries.base_pages.get(path, ())
-        shell = PageView(
-            kind="base",
-            title=name,
-            url=out,
-            breadcrumbs=self._breadcrumbs(folder, out, name),
-            queries=True,
-        )
-        key = self.memo.key("bases.html", out, shell, site, results)
-        record = self.memo.previous(out, key)
-        if record is not None:
-            with self._unreported():
-                outs = self.notes_renderer.replay(path, record.copied, record.variants)
-            if tuple(outs) == record.variant_outs:
-                self.reporter.extend(record.diagnostics)
-                self.memo.new[out] = record
-                self.memo.reused += 1
-
-                def draw_again() -> str:
-                    with self._unreported():
-                        return self._draw_base(path, out, shell, site, results)
-
-                return Page(slug, out, "base", name, draw_again, path, record.identity)  # type: ignore[arg-type]
-        before = len(self.reporter.diagnostics)
-        html = self._draw_base(path, out, shell, site, results)
-        identity = content_identity(html.encode("utf-8"))
-        self.memo.new[out] = self._drawn_record(key, identity, before)
-        return Page(slug, out, "base", name, html, path, identity)  # type: ignore[arg-type]
-
-    def _draw_base(
-        self, path: VaultPath, out: OutPath, shell: PageView, site: SiteView, results: Any
-    ) -> str:
-        content = self.notes_renderer.render_base_page(path, results, out)
-        view = dataclasses.replace(shell, content=Markup(content))
-        return self._draw("bases.html", out, view, site)
-
     def not_found_page(self) -> Page:
         out = OutPath("404.html")
         title = "Page not found"
@@ -742,7 +698,6 @@ class SiteRenderer:
                 pages.append(self.folder_page(folder))
         pages.append(self.tags_index_page())
         pages.extend(self.tag_page(tag) for tag in sorted(self.tagged, key=fold))
-        pages.extend(self.base_page(p) for p in sorted(self.site.bases))
         pages.append(self.graph_page())
         pages.append(self.not_found_page())
 
@@ -808,23 +763,5 @@ class SiteRenderer:
                 "aliases": list(note.aliases),
                 "description": note.description,
                 "date": self._dates(note)[0],
-            }
-        for path, (slug, _) in self.site.bases.items():
-            backlinks = sorted(
-                {
-                    self.site.notes[src][0]
-                    for (src, _), res in self.vault.resolutions.items()
-                    if res.kind == "attachment" and res.target == path
-                }
-            )
-            index[slug] = {
-                "source": path,
-                "title": path.rsplit("/", 1)[-1][: -len(".base")],
-                "links": [],
-                "backlinks": backlinks,
-                "tags": [],
-                "aliases": [],
-                "description": "",
-                "date": "",
             }
         return index

@@ -13,7 +13,6 @@ from garden.paths import (
     VaultPath,
     attachment_out_path,
     fold,
-    is_base,
     note_slug,
     page_out_path,
     slugify,
@@ -37,7 +36,6 @@ class SiteMap:
     folder_notes: dict[str, VaultPath] = field(default_factory=dict)  # folder -> note at its page
     tags: dict[str, tuple[Slug, OutPath]] = field(default_factory=dict)
     attachments: dict[VaultPath, OutPath] = field(default_factory=dict)
-    bases: dict[VaultPath, tuple[Slug, OutPath]] = field(default_factory=dict)  # a base's page
     variants: dict[tuple[VaultPath, int], ImageVariant] = field(default_factory=dict)
     diagrams: dict[str, DiagramRequest] = field(default_factory=dict)  # by key
     copied: set[VaultPath] = field(default_factory=set)  # attachments used as they are
@@ -141,8 +139,4 @@ def build_site_map(
         site.tags[fold(tag)] = (slug_of(out), out)
     for path in sorted(vault.attachments):
         site.attachments[path] = site.claim(attachment_out_path(path), path, reporter, path)
-        if is_base(path):
-            # "Books.base" has the page "Books.base.html", never the page of a note "Books.md".
-            out = site.claim(page_out_path(slugify(path)), path, reporter, path, page=True)
-            site.bases[path] = (slug_of(out), out)
     return site
