@@ -12,6 +12,7 @@ import json
 import os
 import random
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -228,21 +229,22 @@ def photo(rng: random.Random, width: int, height: int) -> Image.Image:
     return Image.blend(base, grain, 0.12 + rng.random() * 0.05)
 
 
-def _image_sizes(count: int, rng: random.Random) -> list[tuple[int, int]]:
+def _image_sizes(count: int, rng: random.Random, largest: float = 12.0) -> list[tuple[int, int]]:
     sizes = []
     for _ in range(count):
-        megapixels = 0.3 + rng.random() * 11.7
+        megapixels = 0.3 + rng.random() * (largest - 0.3)
         aspect = rng.choice((4 / 3, 3 / 2, 16 / 9, 3 / 4, 1.0))
         height = int((megapixels * 1e6 / aspect) ** 0.5)
         sizes.append((int(height * aspect), height))
     return sizes
 
 
-def write_images(folder: Path, count: int, seed: int) -> list[str]:
+def write_images(folder: Path, count: int, seed: int, largest: float = 12.0) -> list[str]:
+    """``count`` photo-like images of 0.3 to ``largest`` megapixels, a third of them PNG."""
     rng = random.Random(seed * 7919)
     names = []
     folder.mkdir(parents=True, exist_ok=True)
-    for i, (w, h) in enumerate(_image_sizes(count, rng)):
+    for i, (w, h) in enumerate(_image_sizes(count, rng, largest)):
         name = f"photo {i:04d}.{'jpg' if i % 3 else 'png'}"
         target = folder / name
         if not target.exists():
@@ -490,6 +492,299 @@ def generate_visual(
     (root / "index.md").write_text(
         f"# Visual garden\n\nStart at [[Note 1]]. Boards: {links}\n\n![[Board 0.canvas]]\n",
         encoding="utf-8",
+    )
+    (root / MARKER).write_text(json.dumps(meta))
+    return root
+
+
+# --------------------------------------------------------------------------------------------
+# Vaults shaped like real ones: long-form notes, and thousands of short notes in deep folders
+# --------------------------------------------------------------------------------------------
+SHAPES_VERSION = 1
+CODE_LANGS = ("python", "javascript", "bash", "rust", "json", "yaml", "sql", "go", "text")
+CALLOUTS = ("note", "tip", "warning", "info", "example", "quote", "todo", "abstract")
+
+
+def _sized(rng: random.Random, median: int, low: int, high: int) -> int:
+    """A note size in bytes: log-normal around ``median``, as note sizes are in real vaults."""
+    return max(low, min(high, int(median * rng.lognormvariate(0.0, 0.55))))
+
+
+def _code_block(rng: random.Random, lang: str) -> str:
+    """A fenced block of code-like lines (identifiers, calls, strings, comments, numbers)."""
+    lines = []
+    indent = 0
+    for _ in range(rng.randint(4, 22)):
+        name = "_".join(rng.sample(WORDS, 2))
+        kind = rng.random()
+        if kind < 0.2:
+            line = (
+                f"# {_sentence(rng, 6)}"
+                if lang in ("python", "bash", "yaml")
+                else (f"// {_sentence(rng, 6)}")
+            )
+        elif kind < 0.45:
+            line = f'{name} = {rng.choice(WORDS)}("{rng.choice(WORDS)}", {rng.randrange(1000)})'
+        elif kind < 0.6:
+            line = f"if {name} > {rng.randrange(100)}:" if lang == "python" else f"{name}: {{"
+            indent = min(indent + 1, 3)
+        elif kind < 0.75:
+            line = f"return {name}.{rng.choice(WORDS)}({rng.randrange(9)})"
+            indent = max(indent - 1, 0)
+        else:
+            line = f"{name}.append([{', '.join(str(rng.randrange(99)) for _ in range(4))}])"
+        lines.append("    " * indent + line)
+    return f"```{lang}\n" + "\n".join(lines) + "\n```"
+
+
+def _inline_text(rng: random.Random, words: int, link: Callable[[], str] | None) -> str:
+    """A sentence or three with the inline syntax prose carries: emphasis, code, math, links."""
+    out = []
+    for _ in range(max(1, words // 12)):
+        sentence = _sentence(rng, rng.randint(8, 16))
+        r = rng.random()
+        if r < 0.12:
+            sentence = sentence.replace(" ", f" **{rng.choice(WORDS)}** ", 1)
+        elif r < 0.22:
+            sentence = sentence.replace(" ", f" *{rng.choice(WORDS)}* ", 1)
+        elif r < 0.32:
+            sentence = sentence.replace(" ", f" `{rng.choice(WORDS)}()` ", 1)
+        elif r < 0.37:
+            sentence = sentence.replace(" ", f" $x_{rng.randrange(9)}^2$ ", 1)
+        elif r < 0.42:
+            sentence = sentence.replace(" ", f" ==marked {rng.choice(WORDS)}== ", 1)
+        elif r < 0.47:
+            sentence = sentence.replace(
+                " ", f" [{rng.choice(WORDS)}](https://example.com/{rng.choice(WORDS)}) ", 1
+            )
+        if link is not None and rng.random() < 0.35:
+            sentence = sentence[:-1] + f" {link()}."
+        out.append(sentence)
+    return " ".join(out)
+
+
+def _table(rng: random.Random) -> str:
+    cols = rng.randint(3, 6)
+    head = "| " + " | ".join(rng.choice(WORDS).capitalize() for _ in range(cols)) + " |"
+    rule = "|" + "|".join(rng.choice(("---", ":--", ":-:", "--:")) for _ in range(cols)) + "|"
+    rows = [
+        "| "
+        + " | ".join(
+            rng.choice((rng.choice(WORDS), str(rng.randrange(10**4)), f"`{rng.choice(WORDS)}`"))
+            for _ in range(cols)
+        )
+        + " |"
+        for _ in range(rng.randint(3, 12))
+    ]
+    return "\n".join([head, rule, *rows])
+
+
+def _list(rng: random.Random, link: Callable[[], str] | None, items: int, nested: bool) -> str:
+    lines = []
+    ordered = rng.random() < 0.25
+    tasks = not ordered and rng.random() < 0.15
+    for i in range(items):
+        mark = f"{i + 1}." if ordered else "-"
+        if tasks:
+            mark += rng.choice((" [ ]", " [x]"))
+        text = _inline_text(rng, rng.randint(6, 20), link)
+        lines.append(f"{mark} {text}")
+        if nested and rng.random() < 0.3:
+            for _ in range(rng.randint(1, 3)):
+                lines.append(f"    - {_inline_text(rng, rng.randint(5, 12), link)}")
+    return "\n".join(lines)
+
+
+def _callout(rng: random.Random, link: Callable[[], str] | None) -> str:
+    kind = rng.choice(CALLOUTS)
+    fold = rng.choice(("", "", "-", "+"))
+    lines = [f"> [!{kind}]{fold} {_words(rng, 3)}"]
+    for _ in range(rng.randint(1, 3)):
+        lines.append(f"> {_inline_text(rng, rng.randint(12, 30), link)}")
+        lines.append(">")
+    if rng.random() < 0.3:
+        lines += [f"> - {_inline_text(rng, 8, link)}" for _ in range(3)]
+    return "\n".join(lines).rstrip(">\n")
+
+
+def _display_math(rng: random.Random) -> str:
+    n = rng.randrange(2, 6)
+    forms = (
+        f"\\sum_{{k=1}}^{{n}} k^{n} = \\frac{{n(n+1)}}{{{n}}}",
+        f"\\int_0^{{\\infty}} e^{{-{n}x}} \\, dx = \\frac{{1}}{{{n}}}",
+        f"\\begin{{pmatrix}} a & b \\\\ c & d \\end{{pmatrix}} \\cdot x_{n}",
+        f"f(x) = \\sqrt{{x^{n} + \\alpha_{n}}} - \\log(1 + x)",
+    )
+    return "$$\n" + rng.choice(forms) + "\n$$"
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """A vault of a given shape: where its notes live and what they are called."""
+
+    paths: list[str]  # vault-relative, with .md
+
+    def name(self, i: int) -> str:
+        return self.paths[i].rsplit("/", 1)[-1][:-3]
+
+
+def _cached_shape(root: Path, meta: dict[str, object]) -> bool:
+    marker = root / MARKER
+    if marker.is_file() and json.loads(marker.read_text()) == meta:
+        return True
+    if root.exists():
+        shutil.rmtree(root)
+    return False
+
+
+def generate_longform(notes: int = 1000, images: int = 100, *, seed: int = 1) -> Path:
+    """Long-form notes as people write essays, project logs and reading notes: median ~9 KB of
+    prose with emphasis, inline code and math, links, lists (nested, numbered, tasks), code
+    blocks in several languages (some snippets repeated across notes), tables, callouts,
+    display math, footnotes, and ``images`` photos (0.3-4 MP) embedded in about one note in
+    ten. Cached like ``generate``."""
+    root = CACHE / f"longform-{notes}-{images}-s{seed}"
+    meta: dict[str, object] = {"shapes": SHAPES_VERSION, "kind": "longform", "notes": notes}
+    meta.update(images=images, seed=seed)
+    if _cached_shape(root, meta):
+        return root
+    rng = random.Random(seed)
+    folders = ["Essays", "Projects/Garden", "Projects/Tools", "Reading/2023", "Reading/2024", ""]
+    paths = []
+    for i in range(notes):
+        title = f"{_words(rng, rng.randint(2, 4))} {i}"
+        folder = folders[i % len(folders)]
+        paths.append(f"{folder}/{title}.md" if folder else f"{title}.md")
+    shape = _Shape(paths)
+    image_names = write_images(root / "attachments", images, seed, largest=4.0)
+    snippets = [_code_block(rng, rng.choice(CODE_LANGS)) for _ in range(40)]
+
+    def link() -> str:
+        target = shape.name(rng.randrange(notes))
+        r = rng.random()
+        if r < 0.2:
+            return f"[[{target}|{rng.choice(WORDS)}]]"
+        if r < 0.25:
+            return f"[[{target}#^b1]]"
+        return f"[[{target}]]"
+
+    for i, path in enumerate(paths):
+        target = _sized(rng, 8000, 1500, 60000)
+        parts = [
+            "---",
+            f"tags: [{rng.choice(TAGS)}, {rng.choice(TAGS)}]",
+            f"date: 2024-{1 + rng.randrange(12):02d}-{1 + rng.randrange(28):02d}",
+            "---",
+            "",
+            f"{_inline_text(rng, 40, link)} ^b1",
+        ]
+        footnotes = 0
+        while sum(len(p) + 1 for p in parts) < target:
+            parts += ["", f"## {_words(rng, rng.randint(2, 5))}", ""]
+            for _ in range(rng.randint(2, 5)):
+                r = rng.random()
+                if r < 0.4:
+                    text = _inline_text(rng, rng.randint(40, 120), link)
+                    if rng.random() < 0.2:
+                        footnotes += 1
+                        text += f"[^{footnotes}]"
+                    parts.append(text)
+                elif r < 0.55:
+                    parts.append(_list(rng, link, rng.randint(3, 8), nested=True))
+                elif r < 0.67:
+                    lang = rng.choice(CODE_LANGS)
+                    parts.append(
+                        rng.choice(snippets) if rng.random() < 0.25 else _code_block(rng, lang)
+                    )
+                elif r < 0.75:
+                    parts.append(_table(rng))
+                elif r < 0.84:
+                    parts.append(_callout(rng, link))
+                elif r < 0.9:
+                    parts.append(_display_math(rng))
+                elif r < 0.95:
+                    parts.append(f"### {_words(rng, 3)}")
+                else:
+                    parts.append(f"> {_inline_text(rng, 30, link)}")
+                parts.append("")
+        if image_names and i % 10 == 3:
+            for _ in range(rng.randint(1, 2)):
+                size = rng.choice(("", "|640", "|480"))
+                parts += [f"![[{rng.choice(image_names)}{size}]]", ""]
+        parts += [f"[^{n}]: {_sentence(rng, 10)}" for n in range(1, footnotes + 1)]
+        target_file = root / path
+        target_file.parent.mkdir(parents=True, exist_ok=True)
+        target_file.write_text("\n".join(parts) + "\n", encoding="utf-8")
+    (root / "index.md").write_text(
+        f"# Long-form garden\n\nStart at [[{shape.name(0)}]].\n", encoding="utf-8"
+    )
+    (root / MARKER).write_text(json.dumps(meta))
+    return root
+
+
+def generate_short(notes: int = 6500, *, seed: int = 1) -> Path:
+    """A community vault of many short notes: median ~2 KB, in folders two to seven deep, mostly
+    lists of links (maps of content, glossaries, topic stubs), with tags, some front matter and
+    the odd callout or code block. No images. Cached like ``generate``."""
+    root = CACHE / f"short-{notes}-s{seed}"
+    meta: dict[str, object] = {"shapes": SHAPES_VERSION, "kind": "short", "notes": notes}
+    meta.update(seed=seed)
+    if _cached_shape(root, meta):
+        return root
+    rng = random.Random(seed)
+    # A folder tree: 8 top folders, each new folder under a random one, down to 7 deep (a
+    # random recursive tree: most folders 3-6 deep, as in real community vaults).
+    tree = [[f"{_words(rng, 1)} {t}"] for t in range(8)]
+    while len(tree) < 400:
+        parent = rng.choice([f for f in tree if len(f) < 7])
+        tree.append([*parent, f"{_words(rng, rng.randint(1, 2))} {len(tree)}"])
+    deep = [f for f in tree if len(f) >= 2]
+    paths = []
+    for i in range(notes):
+        folder = "/".join(rng.choice(deep))
+        name = f"{_words(rng, rng.randint(1, 3))} {i}" if i % 50 else f"{_words(rng, 1)}"
+        paths.append(f"{folder}/{name}.md")
+    shape = _Shape(paths)
+
+    def link() -> str:
+        target = rng.randrange(notes)
+        r = rng.random()
+        if r < 0.02:
+            return f"[[Missing {rng.randrange(10**5)}]]"
+        if r < 0.15:
+            return f"[[{shape.name(target)}|{rng.choice(WORDS)}]]"
+        if r < 0.2:
+            return f"[[{paths[target][:-3]}]]"
+        return f"[[{shape.name(target)}]]"
+
+    for path in paths:
+        target = _sized(rng, 1800, 200, 20000)
+        parts: list[str] = []
+        if rng.random() < 0.6:
+            parts += ["---", f"tags: [{rng.choice(TAGS)}]", f"aliases: [{_words(rng, 2)}]", "---"]
+        parts += ["", f"{_inline_text(rng, rng.randint(10, 40), link)} #{rng.choice(TAGS)}", ""]
+        while sum(len(p) + 1 for p in parts) < target:
+            r = rng.random()
+            if r < 0.55:
+                items = [
+                    f"- {link()}"
+                    + (f" — {_sentence(rng, rng.randint(3, 9))}" if rng.random() < 0.5 else "")
+                    for _ in range(rng.randint(3, 12))
+                ]
+                parts += [f"## {_words(rng, 2)}", "", *items, ""]
+            elif r < 0.75:
+                parts += [_list(rng, link, rng.randint(2, 6), nested=True), ""]
+            elif r < 0.92:
+                parts += [_inline_text(rng, rng.randint(15, 50), link), ""]
+            elif r < 0.97:
+                parts += [_callout(rng, link), ""]
+            else:
+                parts += [_code_block(rng, rng.choice(CODE_LANGS)), ""]
+        target_file = root / path
+        target_file.parent.mkdir(parents=True, exist_ok=True)
+        target_file.write_text("\n".join(parts) + "\n", encoding="utf-8")
+    (root / "index.md").write_text(
+        f"# Community garden\n\nStart at [[{shape.name(1)}]].\n", encoding="utf-8"
     )
     (root / MARKER).write_text(json.dumps(meta))
     return root

@@ -454,6 +454,7 @@ def _build(
                 for rel in previous.keys() | new.outputs.keys()
                 if previous.get(rel) != new.outputs.get(rel) or new.outputs[rel] == "racy"
             )
+        timer.lap("emit")
         cache.save()  # only now: a failed build must not prune what the last site still uses
         result.pages = len(site.pages)
         result.files = len(site.files)
@@ -476,7 +477,7 @@ def _build(
         notes_cache.release()
         if keep_renderer:
             result.redraw = NoteRedraw(vault, renderer, notes_cache.sources, diagrams)
-        timer.lap("emit")
+        timer.lap("save")
     finally:
         if workers is not None:
             workers.close()
