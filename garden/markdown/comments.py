@@ -32,7 +32,7 @@ def _parse_comment(inline: InlineParser, m: Any, state: InlineState) -> int:
 
 
 def comments(md: Markdown) -> None:
-    md.inline.register("comment", r"%%", _parse_comment)
+    md.inline.register("comment", r"%%", _parse_comment, start_chars="%")
 
 
 def remove_comments(tokens: list[Token]) -> None:

@@ -40,7 +40,11 @@ def _parse_inline_footnote(inline: InlineParser, m: Any, state: InlineState) -> 
 def inline_footnotes(md: Markdown) -> None:
     """Register after mistune's ``footnotes`` plugin, which draws the footnote list."""
     md.inline.register(
-        "inline_footnote", INLINE_FOOTNOTE_PATTERN, _parse_inline_footnote, before="link"
+        "inline_footnote",
+        INLINE_FOOTNOTE_PATTERN,
+        _parse_inline_footnote,
+        before="link",
+        start_chars="^",
     )
 
 

@@ -21,7 +21,7 @@ def _parse_tag(inline: InlineParser, m: Any, state: InlineState) -> int:
 
 
 def tags(md: Markdown) -> None:
-    md.inline.register("tag", TAG_PATTERN, _parse_tag, before="link")
+    md.inline.register("tag", TAG_PATTERN, _parse_tag, before="link", start_chars="#")
 
 
 def normalize_tag(tag: str) -> str:

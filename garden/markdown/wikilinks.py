@@ -24,7 +24,9 @@ def _parse_wikilink(inline: InlineParser, m: Any, state: InlineState) -> int:
 
 
 def wikilinks(md: Markdown) -> None:
-    md.inline.register("wikilink", WIKILINK_PATTERN, _parse_wikilink, before="link")
+    md.inline.register(
+        "wikilink", WIKILINK_PATTERN, _parse_wikilink, before="link", start_chars=("!", "[")
+    )
 
 
 def plain_text(tokens: list[dict[str, Any]]) -> str:
