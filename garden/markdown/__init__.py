@@ -75,34 +75,61 @@ class ParsedBody:
 
 def iter_tokens(tokens: list[Token]) -> Iterator[Token]:
     """Every token, depth first, in document order."""
-    for tok in tokens:
-        yield tok
-        children = tok.get("children")
-        if children:
-            yield from iter_tokens(children)
+    return iter(all_tokens(tokens))
+
+
+def all_tokens(tokens: list[Token]) -> list[Token]:
+    """Every token, depth first, in document order, as a list: one walk (with a stack, not
+    nested generators, whose cost grows with the depth of lists in lists) that the passes over
+    a parsed note share."""
+    found: list[Token] = []
+    add = found.append
+    stack = [iter(tokens)]
+    while stack:
+        for tok in stack[-1]:
+            add(tok)
+            children = tok.get("children")
+            if children:
+                stack.append(iter(children))
+                break
+        else:
+            stack.pop()
+    return found
+
+
+# A mermaid fence's info string, wherever the block is (mermaid.is_mermaid decides).
+_MERMAID = re.compile("mermaid", re.IGNORECASE)
 
 
 def parse_body(body: str, first_line: int = 1) -> ParsedBody:
-    """Parse a note body that starts at line ``first_line`` of its file."""
+    """Parse a note body that starts at line ``first_line`` of its file. The passes over the
+    tokens that only change what their syntax marks are skipped when the text has none of it
+    (most notes have no comment, callout, block id or diagram)."""
     text = body
     tokens, _state = _markdown().parse(text)
     assert isinstance(tokens, list)
-    remove_comments(tokens)
+    if "%%" in text:
+        remove_comments(tokens)
     number_footnotes(tokens)
     internal_markdown_links(tokens)
-    transform_callouts(tokens)
+    if "[!" in text:
+        transform_callouts(tokens)
     block_ids: set[str] = set()
-    assign_block_ids(tokens, block_ids)
-    headings = _assign_heading_ids(tokens)
-    refs, inline_tags = _collect(tokens, text, first_line)
-    refs += tuple(number_diagrams(tokens, text, first_line))
+    if "^" in text:
+        assign_block_ids(tokens, block_ids)
+    flat = all_tokens(tokens)
+    headings = _assign_heading_ids(flat)
+    refs, inline_tags = _collect(flat, text, first_line)
+    if _MERMAID.search(text):
+        refs += tuple(number_diagrams(tokens, text, first_line))
     return ParsedBody(tokens, headings, frozenset(block_ids), refs, inline_tags)
 
 
-def _assign_heading_ids(tokens: list[Token]) -> tuple[Heading, ...]:
+def _assign_heading_ids(flat: list[Token]) -> tuple[Heading, ...]:
+    """Ids for the headings among ``flat`` (``all_tokens``)."""
     headings: list[Heading] = []
     used: dict[str, int] = {}
-    for tok in iter_tokens(tokens):
+    for tok in flat:
         if tok["type"] != "heading":
             continue
         text = plain_text(tok.get("children") or []).strip()
@@ -125,14 +152,20 @@ _CODE_SPAN = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)")
 def mask_code(text: str) -> str:
     """``text`` with code (fences and inline spans) blanked out, lengths and newlines kept, so a
     link shown as an example inside code is not mistaken for the real one further down."""
+    if "`" not in text and "~" not in text:
+        return text
     out: list[str] = []
     fence: str | None = None
     for line in text.split("\n"):
         if fence is not None:
-            bare = _PREFIX.sub("", line).rstrip()
-            if bare.startswith(fence) and not bare.strip(fence[0]):
-                fence = None
+            if fence[0] in line:
+                bare = _PREFIX.sub("", line).rstrip()
+                if bare.startswith(fence) and not bare.strip(fence[0]):
+                    fence = None
             out.append(" " * len(line))
+            continue
+        if "`" not in line and "~" not in line:  # neither a fence nor a code span
+            out.append(line)
             continue
         m = _FENCE.match(line)
         if m:
@@ -152,7 +185,8 @@ class _LineFinder:
     """
 
     def __init__(self, text: str, first_line: int) -> None:
-        self.text = blank_comments(mask_code(text))
+        masked = mask_code(text)
+        self.text = blank_comments(masked) if "%%" in masked else masked
         self.first_line = first_line
         self.pos = 0
         self.line = first_line
@@ -183,13 +217,16 @@ class _LineFinder:
 
 
 def _collect(
-    tokens: list[Token], text: str, first_line: int
+    flat: list[Token], text: str, first_line: int
 ) -> tuple[tuple[LinkRef, ...], tuple[str, ...]]:
-    finder = _LineFinder(text, first_line)
+    """The links (with their lines) and inline tags among ``flat`` (``all_tokens``)."""
+    finder: _LineFinder | None = None  # made at the first link: masking code costs
     refs: list[LinkRef] = []
     seen_tags: dict[str, None] = {}
-    for tok in iter_tokens(tokens):
+    for tok in flat:
         if tok["type"] == "ref":
+            if finder is None:
+                finder = _LineFinder(text, first_line)
             attrs = tok["attrs"]
             ref: LinkRef = attrs["ref"]
             line = finder.find([attrs["raw"], ref.target])
