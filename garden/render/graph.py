@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from collections.abc import Hashable, Mapping
+from collections.abc import Collection, Hashable, Mapping
 from dataclasses import dataclass
 
 import networkx as nx
@@ -201,6 +201,7 @@ def local_graph(
     center: Hashable,
     degrees: Mapping[Hashable, int] | None = None,
     ranked: dict[Hashable, list[Hashable]] | None = None,
+    adjacency: Mapping[Hashable, Collection[Hashable]] | None = None,
 ) -> tuple[list[LocalNode], list[tuple[Hashable, Hashable]]]:
     """The note, its neighbours and (room permitting) theirs, on two rings around it, in a
     ``LOCAL_WIDTH`` x ``LOCAL_HEIGHT`` box. The neighbours of the second ring are taken from
@@ -209,7 +210,8 @@ def local_graph(
     When the caller draws many local graphs, ``degrees`` (the graph's node degrees: networkx's
     degree view costs more than the rest of this function) and ``ranked`` (a dict kept between
     calls: each node's neighbours, heaviest first, sorted once per site instead of once per page
-    that shows them) save most of the work."""
+    that shows them) and ``adjacency`` (each node's neighbours as a dict, in networkx's order:
+    its views answer ``in`` through several layers of Python) save most of the work."""
     undirected = graph.to_undirected(as_view=True) if graph.is_directed() else graph
     if center not in undirected:
         return [], []
@@ -266,8 +268,9 @@ def local_graph(
             nodes.append(LocalNode(second[n][0], x, y, 2))
     order = {n.key: i for i, n in enumerate(nodes)}
     edges: list[tuple[Hashable, Hashable]] = []
+    adjacent = adjacency if adjacency is not None else undirected.adj
     for a in order:
-        around = undirected.adj[a]
+        around = adjacent[a]
         # Walk the shorter side: a hub's neighbours can outnumber the drawn nodes a hundredfold.
         near = [b for b in order if b in around] if len(around) > len(order) else around
         edges.extend((a, b) for b in near if b in order and order[a] < order[b])

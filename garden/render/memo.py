@@ -12,6 +12,7 @@ search document) is kept with the key and replayed, so the site is the same as a
 from __future__ import annotations
 
 import dataclasses
+import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -24,8 +25,18 @@ from garden.paths import OutPath, VaultPath
 from garden.render.search import SearchDoc, Terms
 
 T = TypeVar("T")
-_FIELDS: dict[type, tuple[str, ...]] = {}
+# A dataclass's field values as a tuple, by class (one attrgetter call instead of a getattr each).
+_FIELDS: dict[type, Callable[[Any], tuple[object, ...]]] = {}
 _SCALARS = frozenset({str, int, float, bool, type(None), Markup})
+
+
+def _fields_of(kind: type) -> Callable[[Any], tuple[object, ...]] | None:
+    names = tuple(f.name for f in dataclasses.fields(kind))
+    if not names:
+        return lambda _value: ()
+    if len(names) == 1:
+        return lambda value: (getattr(value, names[0]),)
+    return operator.attrgetter(*names)
 
 
 def _plain(value: object) -> object:
@@ -39,14 +50,16 @@ def _plain(value: object) -> object:
         items: tuple[object, ...] | list[object] = value  # type: ignore[assignment]
         if all(type(v) in _SCALARS for v in items):
             return items
-        return tuple(_plain(v) for v in items)
-    names = _FIELDS.get(kind)
-    if names is None:
+        return tuple([_plain(v) for v in items])
+    fields = _FIELDS.get(kind)
+    if fields is None:
         if not dataclasses.is_dataclass(value):
             return value  # frozensets, dicts...: their repr is already plain
-        names = tuple(f.name for f in dataclasses.fields(value))
-        _FIELDS[kind] = names
-    return (kind.__name__, *(_plain(getattr(value, n)) for n in names))
+        fields = _FIELDS[kind] = _fields_of(kind)  # type: ignore[assignment]
+    values = fields(value)  # type: ignore[misc]
+    if all(type(v) in _SCALARS for v in values):
+        return (kind.__name__, *values)
+    return (kind.__name__, *[_plain(v) for v in values])
 
 
 @dataclass(frozen=True)  # not slots: pickled many thousands at a time, the dict way is faster

@@ -657,7 +657,9 @@ class SiteRenderer:
     def _local_graph(
         self, note: Note, out: OutPath
     ) -> tuple[tuple[GraphNode, ...], tuple[tuple[float, float, float, float, int], ...]]:
-        nodes, edges = local_graph(self.links.graph, note.path, self.links.degrees, self.ranked)
+        nodes, edges = local_graph(
+            self.links.graph, note.path, self.links.degrees, self.ranked, self.links.adjacency
+        )
         if len(nodes) < 2:
             return (), ()
         at = {n.key: n for n in nodes}

@@ -77,6 +77,11 @@ class LinkGraph:
                         self.tags[key] = ("#" + tag, site.tags[fold(tag)][1])
                     self.graph.add_edge(path, key)
         self.degrees: dict[Hashable, int] = dict(self.graph.degree())
+        # Each node's neighbours as a plain dict (networkx's order: the drawing's edge order
+        # follows it), for the local graphs (``graph.local_graph``).
+        self.adjacency: dict[Hashable, dict[Hashable, None]] = {
+            node: dict.fromkeys(around) for node, around in self.graph.adjacency()
+        }
 
     def title(self, key: Hashable) -> str:
         tag = self.tags.get(key)
