@@ -20,8 +20,6 @@ from garden import places
 from garden.cache import (
     BuildCache,
     BuildState,
-    CachedNote,
-    StatKey,
     code_fingerprint,
     digest_of,
     stat_key,
@@ -38,6 +36,7 @@ from garden.diagrams import (
     renderer_version,
 )
 from garden.emit import SITE_MARKER, check_output_dir, emit_site, reclaim_staging
+from garden.errors import ConfigError
 from garden.gitdates import git_days
 from garden.images import (
     RASTER_SUFFIXES,
@@ -51,7 +50,9 @@ from garden.images import (
 )
 from garden.lock import build_lock
 from garden.model import Note, SourceFile, Vault
-from garden.parse import note_digest
+from garden.notecache import NOTES_FOR_WORKERS, NoteCache
+from garden.notecache import Mapper as ParseMapper
+from garden.parallel import worker_count
 from garden.paths import OutPath, VaultPath, is_inside, vault_path_of
 from garden.publish import Verdict, explain_file, filter_published
 from garden.query.stage import run_queries
@@ -118,14 +119,21 @@ def read_vault(
 
 
 def _parse(
-    files: list[SourceFile], reporter: Reporter, timer: StageTimer, cache: _NoteCache | None = None
+    files: list[SourceFile],
+    reporter: Reporter,
+    timer: StageTimer,
+    cache: NoteCache | None = None,
+    mapper: ParseMapper | None = None,
 ) -> tuple[list[Note], list[SourceFile]]:
+    sources = [f for f in files if f.kind != "attachment"]
+    if cache is not None:
+        parsed = cache.parse_all(sources, mapper)
+    else:
+        parsed = [parse_source(source) for source in sources]
     notes = []
-    for source in files:
-        if source.kind != "attachment":
-            note, diagnostics = cache.parse(source) if cache is not None else parse_source(source)
-            reporter.extend(diagnostics)
-            notes.append(note)
+    for note, diagnostics in parsed:
+        reporter.extend(diagnostics)
+        notes.append(note)
     timer.lap("parse")
     return notes, [f for f in files if f.kind == "attachment"]
 
@@ -179,97 +187,6 @@ def _resolve_and_filter(
     while len(_LAST_RESOLVED) > _RESOLVED_SITES:  # a process building many sites keeps few
         del _LAST_RESOLVED[next(iter(_LAST_RESOLVED))]
     return resolved
-
-
-def _content_digest(source: SourceFile) -> str:
-    try:
-        return note_digest(source.abs_path.read_bytes())
-    except OSError:
-        return ""
-
-
-class _NoteCache:
-    """Parsed notes from the last build, reused while the file is unchanged (same size, mtime
-    and inode); their token trees stay on disk until a note is rendered again."""
-
-    def __init__(self, store: BuildCache, old: BuildState, new: BuildState, inputs: str) -> None:
-        self.store, self.old, self.new, self.inputs = store, old, new, inputs
-        self.sources: dict[VaultPath, SourceFile] = {}
-        self.stats: dict[VaultPath, StatKey] = {}  # taken once, by fingerprint()
-        self.kept_tokens: set[str] = set()
-        self.loaded: dict[VaultPath, list[dict[str, Any]]] = {}
-
-    def fingerprint(
-        self, files: list[SourceFile], folders: set[str], git: dict[VaultPath, str]
-    ) -> str:
-        """Everything a build reads, by stat, and the git dates: equal fingerprints mean an
-        equal site."""
-        keys = []
-        racy = False
-        for f in files:
-            try:
-                key = stat_key(f.abs_path)
-            except OSError:
-                key = (0, 0, 0)
-            racy = racy or not self.old.trusts(key)
-            self.stats[f.path] = key
-            keys.append((f.path, f.kind, f.ignored_by, key))
-        self.new.fingerprint = digest_of(self.inputs, keys, sorted(folders), sorted(git.items()))
-        # A file saved just before the last build ended may have changed since in the same mtime
-        # tick: then the fingerprint proves nothing.
-        return "" if racy else self.new.fingerprint
-
-    def parse(self, source: SourceFile) -> tuple[Note, list[Diagnostic]]:
-        """The note, from the cache when its file is unchanged (call ``fingerprint`` first)."""
-        self.sources[source.path] = source
-        key = self.stats[source.path]
-        cached = self.old.notes.get(source.path)
-        if (
-            cached is not None
-            and cached.stat == key
-            and cached.note.ignored_by == source.ignored_by
-            and (self.old.trusts(key) or _content_digest(source) == cached.note.digest)
-        ):
-            self.new.notes[source.path] = cached
-            return cached.note, cached.diagnostics
-        note, diagnostics = parse_source(source)
-        # The note goes on without its token tree, which stays here until its page is drawn:
-        # nothing after the build (the preview's ``NoteRedraw``) then holds every tree.
-        light = dataclasses.replace(note, tokens=None)
-        self.loaded[source.path] = note.tokens or []
-        self.new.notes[source.path] = CachedNote(key, light, diagnostics)
-        return light, diagnostics
-
-    def keep_tokens(self, published: Vault) -> None:
-        """Store the token trees of the published notes parsed this build, and keep those of
-        all published notes from pruning. Only published notes' trees are stored: the cache
-        holds no body text of a private note (and this build no longer needs them)."""
-        for note in published.notes.values():
-            if note.digest:
-                self.kept_tokens.add(note.digest)
-                tokens = self.loaded.get(note.path)
-                if tokens is not None:
-                    self.store.write_tokens(note.digest, tokens)  # no-op when stored
-        self.loaded = {p: t for p, t in self.loaded.items() if p in published.notes}
-
-    def release(self) -> None:
-        """The site is drawn: later calls of ``tokens`` read the trees back from the cache."""
-        self.loaded = {}
-
-    def tokens(self, note: Note) -> list[dict[str, Any]]:
-        """A published note's token tree: in memory when parsed this build, else read back
-        from the cache (or parsed again if the cache lost it) when its page is drawn."""
-        if note.tokens is not None:
-            return note.tokens
-        found = self.loaded.get(note.path)
-        if found is None:
-            found = self.store.read_tokens(note.digest)
-            if found is None:
-                found = parse_source(self.sources[note.path])[0].tokens or []
-                if note.digest:
-                    self.store.write_tokens(note.digest, found)
-            self.loaded[note.path] = found
-        return found
 
 
 @contextlib.contextmanager
@@ -353,7 +270,7 @@ def _build(
     new = BuildState()
     # Pages show diagrams the renderer drew: a new renderer version draws pages again.
     inputs = digest_of(code_fingerprint(), renderer_version(), config, theme_stats(theme))
-    notes_cache = _NoteCache(store, old, new, inputs)
+    notes_cache = NoteCache(store, old, new, inputs)
     before = len(reporter.diagnostics)
 
     files, folders, diagnostics = scan_vault(vault, config.ignore)
@@ -381,8 +298,10 @@ def _build(
         # (a forked worker shares its memory as it is then); they get work once the published
         # notes are known, and make the images while the pages render.
         workers = Workers(settings.jobs)
+    jobs = _text_jobs(config)
     try:
-        notes, attachments = _parse(files, reporter, timer, notes_cache)
+        mapper = _parse_mapper(workers, jobs)
+        notes, attachments = _parse(files, reporter, timer, notes_cache, mapper)
         explicit = config.publish == "explicit"
         resolved = _resolve_and_filter(
             notes, attachments, folders, explicit, timer, store.folder, use_cache
@@ -426,7 +345,17 @@ def _build(
             workers.submit(tasks)
         plan = ImagePlan(settings, cache.probe)
         renderer = SiteRenderer(
-            published, config, theme, home, reporter, plan, memo, notes_cache.tokens, git, queries
+            published,
+            config,
+            theme,
+            home,
+            reporter,
+            plan,
+            memo,
+            notes_cache.tokens,
+            git,
+            queries,
+            jobs,
         )
         site = renderer.render()
         result.pages_reused = memo.reused
@@ -500,6 +429,29 @@ def cache_folder(
     vault = vault.resolve()
     config, _ = load_config(vault, config_path)
     return _cache_root(config, vault, config_path, cache_dir)
+
+
+def _text_jobs(config: Config) -> int:
+    """Processes for parsing and rendering (config ``jobs``; 0: one per core)."""
+    if config.jobs < 0:
+        raise ConfigError(f"config: 'jobs' must be 0 (all cores) or more, not {config.jobs}")
+    return config.jobs or os.cpu_count() or 1
+
+
+def _parse_mapper(workers: Workers | None, jobs: int) -> ParseMapper:
+    """How the parse stage runs its many files: in the image workers when the build has them
+    (idle until the published notes are known), else in workers started for it; here with
+    ``jobs`` 1."""
+
+    def run(fn: Callable[[Any], Any], items: Any) -> list[Any]:
+        if jobs < 2:
+            return [fn(item) for item in items]
+        if workers is not None and workers.count > 1:
+            return workers.map(fn, items)
+        with Workers(worker_count(jobs, len(items), NOTES_FOR_WORKERS // 2)) as own:
+            return own.map(fn, items)
+
+    return run
 
 
 # Diagrams to draw before they are worth worker processes of their own (~20 ms each).

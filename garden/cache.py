@@ -119,6 +119,12 @@ class BuildCache:
         if not path.exists():
             _write_atomic(path, pickle.dumps(tokens, protocol=pickle.HIGHEST_PROTOCOL))
 
+    def write_token_bytes(self, digest: str, data: bytes) -> None:
+        """``write_tokens`` of a tree already pickled (by a parse worker)."""
+        path = self._entry("tokens", digest, _TOKENS_EXT)
+        if not path.exists():
+            _write_atomic(path, data)
+
     def read_tokens(self, digest: str) -> list[dict[str, Any]] | None:
         try:
             with open(self._entry("tokens", digest, _TOKENS_EXT), "rb") as f:

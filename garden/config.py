@@ -73,6 +73,13 @@ class Config:
     image_jobs: int = field(
         default=0, metadata={"doc": "Processes that resize images; 0: one per CPU core."}
     )
+    jobs: int = field(
+        default=0,
+        metadata={
+            "doc": "Processes that parse and render notes on a large vault; 0: one per CPU "
+            "core, 1: all in the build's own process. The site is the same whatever it is."
+        },
+    )
     explorer_order: tuple[str, ...] = field(
         default=(),
         metadata={

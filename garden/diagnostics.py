@@ -45,6 +45,11 @@ class Reporter:
     def warn(self, category: str, path: str, line: int, message: str) -> None:
         self.add(Diagnostic(category, path, line, message))
 
+    @property
+    def echoes(self) -> bool:
+        """Whether each new diagnostic is printed as it comes."""
+        return self._stream is not None
+
     def add(self, diagnostic: Diagnostic) -> None:
         if diagnostic in self._seen:
             return

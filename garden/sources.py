@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Callable
+from dataclasses import replace
 
 from garden.canvas import parse_canvas
 from garden.diagnostics import Diagnostic
@@ -20,3 +22,13 @@ PARSERS: dict[str, Callable[[SourceFile], tuple[Note, list[Diagnostic]]]] = {
 def parse_source(source: SourceFile) -> tuple[Note, list[Diagnostic]]:
     """``source`` (a note, a canvas...; not an attachment) as a ``Note`` and its warnings."""
     return PARSERS[source.kind](source)
+
+
+def parse_shipped(source: SourceFile) -> tuple[Note, list[Diagnostic], bytes]:
+    """``parse_source`` in a worker process: the ``Note`` without its token tree, which comes
+    pickled apart. The build keeps those bytes as they are, writes the published ones into its
+    cache and unpickles a tree only where its page is drawn, so no tree is unpickled in the
+    build's own process only to be pickled again."""
+    note, diagnostics = parse_source(source)
+    tokens = pickle.dumps(note.tokens or [], protocol=pickle.HIGHEST_PROTOCOL)
+    return replace(note, tokens=None), diagnostics, tokens

@@ -12,7 +12,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
-import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -23,6 +22,7 @@ from typing import TypeVar
 from PIL import Image, ImageDraw, ImageSequence
 
 from garden.images.probe import MAX_PIXELS
+from garden.parallel import start_context
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -296,22 +296,8 @@ def run_tasks(
 
 
 def _context(platform: str = sys.platform) -> multiprocessing.context.BaseContext:
-    """On Linux, fork while this process has one thread: workers start at once and nothing is
-    imported again. With other threads running (``garden serve``'s watcher) a forked child could
-    inherit a lock some thread holds, so then forkserver: workers forked from a clean
-    single-threaded server, started once per garden process with this module loaded. On macOS
-    (where system libraries make fork unsafe) and Windows (no fork): spawn, each worker a fresh
-    interpreter. ``platform``: for tests of the other systems."""
-    if not platform.startswith("linux"):
-        return multiprocessing.get_context("spawn")
-    methods = multiprocessing.get_all_start_methods()
-    if threading.active_count() == 1 and "fork" in methods:
-        return multiprocessing.get_context("fork")
-    if "forkserver" not in methods:
-        return multiprocessing.get_context()
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])
-    return context
+    """How image workers start (``parallel.start_context``). ``platform``: for tests."""
+    return start_context(platform)
 
 
 def _size(task: Task) -> int:

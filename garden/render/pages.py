@@ -18,6 +18,7 @@ from garden.config import Config
 from garden.diagnostics import Reporter
 from garden.images import ImagePlan, image_settings
 from garden.model import CopiedFile, DiagramRequest, Note, Page, Site, Vault, same_shape
+from garden.parallel import forked_map
 from garden.paths import (
     Href,
     OutPath,
@@ -48,6 +49,8 @@ from garden.render.sitemap import all_tags, build_site_map, slug_of
 from garden.theme import Theme, pygments_css
 
 RECENT_NOTES = 8
+# Note pages to draw before forking workers for them is worth it (a few ms each).
+NOTES_FOR_WORKERS = 64
 # A rendered body's first element when it is a level-1 heading (``NoteHTMLRenderer.heading``).
 _LEADING_H1 = re.compile(r'\s*<h1 id="([^"]*)">(.*?)</h1>\n?', re.S)
 PUBLISH_CSS = "publish.css"  # Obsidian Publish's custom stylesheet at the vault root
@@ -170,9 +173,11 @@ class SiteRenderer:
         tokens: Callable[[Note], list[dict[str, Any]]] | None = None,
         git: Mapping[VaultPath, str] | None = None,
         queries: QueryResults | None = None,
+        jobs: int = 1,
     ) -> None:
         self.vault = vault
         self.queries = queries if queries is not None else QueryResults()
+        self.jobs = jobs  # processes drawing note pages (``_note_pages``)
         self.memo = memo if memo is not None else PageMemo()
         self.config = config
         self.theme = theme
@@ -381,6 +386,12 @@ class SiteRenderer:
 
     # -- page kinds ---------------------------------------------------------------------------
     def note_page(self, note: Note) -> Page:
+        return self._note_page(note, *self._quick_record(note))
+
+    def _quick_record(self, note: Note) -> tuple[OutPath, SiteView, str, PageRecord | None]:
+        """Where the page of ``note`` goes, its site view, its body key, and the last build's
+        record of it when the page is that record's by the quick test (the site's structure
+        and the body key unchanged): nothing drawn, nothing replayed."""
         out = self.site.notes[note.path][1]
         site = self._site_view(out)
         dates = self._dates(note)
@@ -391,6 +402,11 @@ class SiteRenderer:
         record = self.memo.old.get(out) if fast else None
         if record is not None and record.body != body:
             record = None
+        return out, site, body, record
+
+    def _note_page(
+        self, note: Note, out: OutPath, site: SiteView, body: str, record: PageRecord | None
+    ) -> Page:
         shell: PageView | None = None
         key = record.key if record is not None else ""
         if record is None:
@@ -398,18 +414,7 @@ class SiteRenderer:
             key = self.memo.key(PAGE_TEMPLATES[note.kind], out, shell, site, body)
             record = self.memo.previous(out, key)
         if record is not None and self._replay(note, record):
-            assert record.search is not None
-            self.search_docs[note.path] = (record.search, record.terms)
-            self.memo.new[out] = record
-            self.memo.reused += 1
-
-            def draw_again() -> str:
-                with self._unreported():
-                    return self._draw_note(note, out, shell or self._note_view(note, out), site)[0]
-
-            return Page(
-                slug_of(out), out, note.kind, note.title, draw_again, note.path, record.identity
-            )
+            return self._kept_page(note, out, site, record, shell)
         if shell is None:  # the record could not be replayed
             shell = self._note_view(note, out)
             key = self.memo.key(PAGE_TEMPLATES[note.kind], out, shell, site, body)
@@ -446,6 +451,74 @@ class SiteRenderer:
             tuple(drawn.diagrams_here),
         )
 
+    def _kept_page(
+        self, note: Note, out: OutPath, site: SiteView, record: PageRecord, shell: PageView | None
+    ) -> Page:
+        """The page as the last build drew it (``record``, replayed): taken from the old OUT,
+        drawn again only if emit finds it gone."""
+        assert record.search is not None
+        self.search_docs[note.path] = (record.search, record.terms)
+        self.memo.new[out] = record
+        self.memo.reused += 1
+
+        def draw_again() -> str:
+            with self._unreported():
+                return self._draw_note(note, out, shell or self._note_view(note, out), site)[0]
+
+        return Page(
+            slug_of(out), out, note.kind, note.title, draw_again, note.path, record.identity
+        )
+
+    def _note_pages(self) -> list[Page]:
+        """Every note's page, in path order. With ``jobs`` over 1 and many pages to draw, they
+        are drawn in forked workers (``parallel.forked_map``), each page as ``note_page`` draws
+        it, and taken here in path order as the last build's pages are (``_adopt``): what a
+        page did besides its HTML is replayed here, in the order one process would have done
+        it, so the site is the same whatever the number of workers."""
+        notes = [self.vault.notes[p] for p in sorted(self.vault.notes)]
+        if self.jobs < 2 or len(notes) < NOTES_FOR_WORKERS:
+            return [self.note_page(note) for note in notes]
+        quick = [self._quick_record(note) for note in notes] if self.memo.old else None
+        pending = [i for i in range(len(notes)) if quick is None or quick[i][3] is None]
+        drawn: list[tuple[PageRecord, str | None]] | None = None
+        if len(pending) >= NOTES_FOR_WORKERS:
+            drawn = forked_map(
+                lambda k: self._drawn_in_worker(notes[pending[k]]), len(pending), self.jobs
+            )
+        elsewhere = dict(zip(pending, drawn, strict=True)) if drawn is not None else {}
+        pages = []
+        for i, note in enumerate(notes):
+            if i in elsewhere:
+                pages.append(self._adopt(note, *elsewhere[i]))
+            elif quick is not None:
+                pages.append(self._note_page(note, *quick[i]))
+            else:
+                pages.append(self.note_page(note))
+        return pages
+
+    def _drawn_in_worker(self, note: Note) -> tuple[PageRecord, str | None]:
+        """In a render worker: ``note_page``, as its record and its HTML (None when the last
+        build's page is kept). The worker's warnings go into the records only: the build's
+        process shows them as it takes each page, in order."""
+        if self.reporter.echoes:
+            self.reporter = self.notes_renderer.reporter = Reporter()
+        page = self.note_page(note)
+        return self.memo.new[page.out_path], page.html if isinstance(page.html, str) else None
+
+    def _adopt(self, note: Note, record: PageRecord, html: str | None) -> Page:
+        """The page a worker drew (``html``) or kept (None), taken as the last build's pages
+        are: its record replayed here; drawn here instead if its images are named otherwise
+        here (a name claimed by another page first)."""
+        out = self.site.notes[note.path][1]
+        if not self._replay(note, record):
+            return self.note_page(note)
+        if html is None:
+            return self._kept_page(note, out, self._site_view(out), record, None)
+        assert record.search is not None
+        self.search_docs[note.path] = (record.search, record.terms)
+        self.memo.new[out] = record
+        return Page(slug_of(out), out, note.kind, note.title, html, note.path, record.identity)
+
     def redraw(self, note: Note) -> tuple[OutPath, str] | None:
         """The page of ``note``, a new version of a note this site published, when the new
         version differs only in its body text and file date (``same_shape``): then nothing but
@@ -456,8 +529,20 @@ class SiteRenderer:
         if old is None or not same_shape(old, note):
             return None
         out = self.site.notes[note.path][1]
-        with self._unreported():
-            html, _ = self._draw_note(note, out, self._note_view(note, out), self._site_view(out))
+        # The note's own text wherever the page shows it: also in an embed of a section of it
+        # that another note embeds (the last build's tree would show the text before the edit).
+        last = self.notes_renderer.tokens_of
+
+        def tokens_of(shown: Note) -> list[dict[str, Any]]:
+            return (note.tokens or []) if shown.path == note.path else last(shown)
+
+        self.notes_renderer.tokens_of = tokens_of
+        try:
+            with self._unreported():
+                view, site = self._note_view(note, out), self._site_view(out)
+                html, _ = self._draw_note(note, out, view, site)
+        finally:
+            self.notes_renderer.tokens_of = last
         if self.notes_renderer.queries_drawn:
             return None  # its results may change with the edit: the build draws it
         return out, html
@@ -694,7 +779,7 @@ class SiteRenderer:
 
     # -- the whole site -----------------------------------------------------------------------
     def render(self) -> Site:
-        pages: list[Page] = [self.note_page(self.vault.notes[p]) for p in sorted(self.vault.notes)]
+        pages = self._note_pages()
         for folder in sorted(self.vault.folders):
             if folder not in self.site.folder_notes:
                 pages.append(self.folder_page(folder))
