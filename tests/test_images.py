@@ -201,6 +201,21 @@ def test_animated_gif_stays_an_animated_gif(tmp_path: Path) -> None:
     assert srcset(built, "N.html", full)[200].read_bytes() == buf.getvalue()
 
 
+def test_an_animation_too_long_to_resize_is_published_as_it_is(tmp_path: Path) -> None:
+    """A screen recording of hundreds of frames is not resized (all its frames at once would
+    take too much memory) nor replaced by a placeholder: the page shows the file itself, at the
+    size the embed asks for."""
+    frames = [Image.new("RGB", (600, 400), (i % 250, 40, 90)) for i in range(200)]
+    buf = io.BytesIO()
+    frames[0].save(buf, "GIF", save_all=True, append_images=frames[1:], duration=40, loop=0)
+    built = site(tmp_path, {"N.md": "![[rec.gif|300]]\n", "rec.gif": buf.getvalue()})
+    assert built.warnings() == []
+    [img] = images_of(built, "N.html")
+    assert "srcset" not in img and (img["width"], img["height"]) == ("300", "200")
+    assert target_of(built, "N.html", img["src"]).read_bytes() == buf.getvalue()
+    assert not elements(built.article("N.html"), "span", class_="image-error")
+
+
 # --------------------------------------------------------------------------------------------
 # Bad images: a warning naming the file and the note, a placeholder, and the build goes on
 # --------------------------------------------------------------------------------------------

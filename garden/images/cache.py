@@ -27,7 +27,7 @@ from garden.images.probe import ImageInfo, probe_image
 from garden.places import SiteCache
 
 # Bump when probe_image reads a file differently: facts recorded by an older probe are dropped.
-PROBE_VERSION = 2
+PROBE_VERSION = 3  # 3: an animation's frames
 
 
 class ImageCache:

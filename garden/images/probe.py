@@ -47,6 +47,7 @@ class ImageInfo:
     orientation: int = 1  # EXIF orientation (1-8) still to apply to the stored pixels
     animated: bool = False
     error: str = ""  # why the image cannot be shown; "" when fine
+    frames: int = 1  # an animation's frames
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -80,6 +81,7 @@ def probe_image(path: Path) -> ImageInfo:
                     return _bomb(width, height)
                 orientation = img.getexif().get(0x0112, 1) if img.format in _EXIF_FORMATS else 1
                 animated = bool(getattr(img, "is_animated", False))
+                frames = int(getattr(img, "n_frames", 1)) if animated else 1
                 fmt = img.format or ""
     except Image.DecompressionBombError as exc:
         size = re.search(r"\((\d+) pixels\)", str(exc))
@@ -90,7 +92,7 @@ def probe_image(path: Path) -> ImageInfo:
         orientation = 1
     if orientation in (5, 6, 7, 8):
         width, height = height, width
-    return ImageInfo(width, height, fmt, digest, orientation, animated)
+    return ImageInfo(width, height, fmt, digest, orientation, animated, frames=frames)
 
 
 def _bomb(width: int, height: int) -> ImageInfo:

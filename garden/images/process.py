@@ -22,6 +22,7 @@ from typing import TypeVar
 from PIL import Image, ImageDraw, ImageSequence
 
 from garden.images.probe import MAX_PIXELS
+from garden.images.variants import MAX_ANIMATION_PIXELS
 from garden.parallel import start_context
 
 T = TypeVar("T")
@@ -35,9 +36,6 @@ _TRANSPOSE = {
     7: Image.Transpose.TRANSVERSE,
     8: Image.Transpose.ROTATE_90,
 }
-# Frames of all sizes of one animation held at once (Pillow's GIF writer keeps every frame to
-# compare them): 40 MP is 160 MB of RGBA, enough for any real GIF shown in a note.
-MAX_ANIMATION_PIXELS = 40_000_000
 # Pillow first reduce()s by an integer factor while the result stays twice the target: nearly
 # LANCZOS quality at a fraction of the time for a 12 MP photo shown 960 px wide.
 _REDUCING_GAP = 2.0

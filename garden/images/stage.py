@@ -25,6 +25,7 @@ from garden.images.variants import (
     ImageSettings,
     display_size,
     output_format,
+    shown_as_is,
     variant_height,
     variant_key,
     variant_widths,
@@ -73,7 +74,10 @@ def plan_tasks(published: Vault, cache: ImageCache, settings: ImageSettings) -> 
             continue  # unreadable, or known from an earlier build not to decode
         shown, _ = display_size(info, ref.width, ref.height, settings.content_width)
         fmt, ext = output_format(info)
-        for width in variant_widths(shown, info.width):
+        widths = variant_widths(shown, info.width)
+        if shown_as_is(info, widths):
+            continue  # copied as it is, like any attachment
+        for width in widths:
             dest = cache.path(variant_key(info, width, settings), ext, use=False)
             outputs = wanted[source]
             if dest.name not in outputs:

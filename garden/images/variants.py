@@ -79,6 +79,20 @@ def variant_widths(display_width: int, real_width: int) -> tuple[int, ...]:
     return tuple(sorted({min(display_width, real_width), min(2 * display_width, real_width)}))
 
 
+# Frames of all sizes of one animation held at once (Pillow's GIF writer keeps every frame to
+# compare them): 40 MP is 160 MB of RGBA, enough for most GIFs shown in a note.
+MAX_ANIMATION_PIXELS = 40_000_000
+
+
+def shown_as_is(info: ImageInfo, widths: tuple[int, ...]) -> bool:
+    """Whether the image is published as it is rather than resized: an animation with too many
+    frames to resize at these widths (a screen recording of hundreds of frames). Its quality is
+    kept, only its bytes are not made smaller."""
+    return info.animated and any(
+        info.frames * w * variant_height(info, w) > MAX_ANIMATION_PIXELS for w in widths
+    )
+
+
 def variant_height(info: ImageInfo, width: int) -> int:
     return max(1, round(info.height * width / max(1, info.width)))
 

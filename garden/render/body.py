@@ -28,6 +28,7 @@ from garden.images import (
     ImageSettings,
     display_size,
     output_format,
+    shown_as_is,
     variant_height,
     variant_key,
     variant_widths,
@@ -654,6 +655,12 @@ class PageRenderer(NoteHTMLRenderer):
         settings = self.images.settings
         width, height = display_size(info, ref.width, ref.height, settings.content_width)
         widths = variant_widths(width, info.width)
+        if shown_as_is(info, widths):  # an animation too long to resize: the file as it is
+            src = self.attachment_url(path)
+            return (
+                f'<img src="{escape(src)}" alt="{alt}" width="{width}" height="{height}"'
+                f'{loading} decoding="async">'
+            )
         variants = [self.variant(path, info, w, ref.line) for w in widths]
         src = self.url(variants[0].out_path)
         srcset = ", ".join(f"{self.url(v.out_path)} {v.width}w" for v in variants)
