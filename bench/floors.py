@@ -115,12 +115,12 @@ def planned_variants(vault: Path) -> dict[Path, list[tuple[int, int]]]:
     from garden.build import StageTimer, load_config, read_vault
     from garden.diagnostics import Reporter
     from garden.images import ImageCache, image_settings, plan_tasks
-    from garden.publish import filter_published
     from garden.theme import load_theme
 
     config, _ = load_config(vault, None)
-    everything, _ = read_vault(vault, config, Reporter(), StageTimer({}))
-    published, _ = filter_published(everything, explicit=config.publish == "explicit")
+    read = read_vault(vault, config, Reporter(), StageTimer({}))
+    assert read is not None
+    published = read.published
     settings = image_settings(config, load_theme(config.theme).options)
     with tempfile.TemporaryDirectory(prefix="garden-floor-") as empty:
         site = places.site_cache(Path(empty) / "cache", vault, Path(empty) / "site")

@@ -1,13 +1,15 @@
-"""The build: the only function that knows the order of the stages.
+"""The build: the pipeline, in the order of its stages.
 
-scan → parse → resolve → filter → query → render → emit. Each stage returns new values and
-warnings; only emit writes, and it writes into a staging folder that replaces OUT at the end.
+scan → parse → resolve → filter (``read_vault``, which ``explain`` and ``garden check`` share)
+→ query → render → images → diagrams → emit (``build``). Each stage returns new values and warnings;
+only emit writes, and it writes into a staging folder that replaces OUT at the very end. The
+note cache (``notecache``), the process-wide resolution memo (``resolved``) and the preview's
+early page (``redraw``) are modules of their own.
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import gc
 import os
 import time
@@ -53,11 +55,13 @@ from garden.model import Note, SourceFile, Vault
 from garden.notecache import NOTES_FOR_WORKERS, NoteCache
 from garden.notecache import Mapper as ParseMapper
 from garden.parallel import worker_count
-from garden.paths import OutPath, VaultPath, is_inside, vault_path_of
-from garden.publish import Verdict, explain_file, filter_published
+from garden.paths import VaultPath, is_inside, vault_path_of
+from garden.publish import Verdict, explain_file
 from garden.query.stage import run_queries
+from garden.redraw import NoteRedraw
 from garden.render import PageMemo, SiteRenderer
-from garden.resolve import NoteIndex, find_home, resolve_target, resolve_vault, reuse_resolution
+from garden.resolve import NoteIndex, find_home, resolve_target
+from garden.resolved import resolve_and_filter
 from garden.scan import scan_vault
 from garden.sources import parse_source
 from garden.theme import Theme, load_theme
@@ -101,21 +105,53 @@ class StageTimer:
             self.progress(stage, self.timings[stage])
 
 
+@dataclass(frozen=True)
+class VaultRead:
+    """The vault as the first stages read it: whole, and as published."""
+
+    everything: Vault  # every note and attachment, published or not, resolved
+    diagnostics: list[Diagnostic]  # the resolver's (worth showing for published notes only)
+    published: Vault
+    reasons: dict[VaultPath, str]  # why each unpublished note is not published
+    home: VaultPath | None
+    home_diagnostics: list[Diagnostic]
+
+
 def read_vault(
     vault: Path,
     config: Config,
     reporter: Reporter,
     timer: StageTimer,
-) -> tuple[Vault, list[Diagnostic]]:
-    """scan → parse → resolve: the whole vault, published or not, and the resolver's warnings
-    (only those about published notes are worth showing; the caller filters them)."""
+    *,
+    scanned: Callable[[list[SourceFile], set[str]], bool] | None = None,
+    notes: NoteCache | None = None,
+    mapper: ParseMapper | None = None,
+    memory: Path | None = None,
+) -> VaultRead | None:
+    """scan → parse → resolve → filter: the one place their order is written, for ``build``,
+    ``explain`` and ``garden check`` alike (a build goes on with render → images → diagrams →
+    emit). The build's hooks: ``scanned(files, folders)`` is called after the scan and may stop
+    the reading there (False: nothing changed, None is returned); ``notes`` takes parsed notes
+    from the cache and ``mapper`` parses in worker processes; ``memory`` (the site's cache
+    folder) reuses the last resolution of that site when it still holds."""
     files, folders, diagnostics = scan_vault(vault, config.ignore)
     reporter.extend(diagnostics)
+    if scanned is not None and not scanned(files, folders):
+        return None
     timer.lap("scan")
-    notes, attachments = _parse(files, reporter, timer)
-    everything, diagnostics = resolve_vault(notes, attachments, folders)
-    timer.lap("resolve")
-    return everything, diagnostics
+    parsed, attachments = _parse(files, reporter, timer, notes, mapper)
+    explicit = config.publish == "explicit"
+    resolved = resolve_and_filter(parsed, attachments, folders, explicit, timer.lap, memory)
+    home, home_diagnostics = find_home(resolved.published, config.home)
+    timer.lap("filter")
+    return VaultRead(
+        resolved.everything,
+        resolved.diagnostics,
+        resolved.published,
+        resolved.reasons,
+        home,
+        home_diagnostics,
+    )
 
 
 def _parse(
@@ -136,57 +172,6 @@ def _parse(
         notes.append(note)
     timer.lap("parse")
     return notes, [f for f in files if f.kind == "attachment"]
-
-
-@dataclass(frozen=True)
-class _Resolved:
-    """What resolve and filter made of the vault in the last build into one OUT."""
-
-    everything: Vault
-    diagnostics: list[Diagnostic]  # the resolver's
-    explicit: bool  # config ``publish: explicit``
-    published: Vault
-    reasons: dict[VaultPath, str]
-
-
-# By cache folder. ``garden serve`` builds one vault again and again in one process, and most
-# saves edit a note's text: then the last resolution and publish filter still hold, and the
-# vault's notes, unchanged ones the very same objects, are checked against it in a millisecond.
-_LAST_RESOLVED: dict[Path, _Resolved] = {}
-_RESOLVED_SITES = 4
-
-
-def _resolve_and_filter(
-    notes: list[Note],
-    attachments: list[SourceFile],
-    folders: set[str],
-    explicit: bool,
-    timer: StageTimer,
-    memory: Path,
-    use_cache: bool,
-) -> _Resolved:
-    last = _LAST_RESOLVED.get(memory) if use_cache else None
-    everything = None
-    if last is not None and last.explicit == explicit:
-        everything = reuse_resolution(last.everything, notes, attachments, folders)
-    if last is not None and everything is not None:
-        # Same shapes and files: the same notes are published, for the same reasons.
-        published = dataclasses.replace(
-            last.published,
-            notes={p: n for p, n in everything.notes.items() if p in last.published.notes},
-        )
-        resolved = dataclasses.replace(last, everything=everything, published=published)
-        timer.lap("resolve")
-    else:
-        everything, diagnostics = resolve_vault(notes, attachments, folders)
-        timer.lap("resolve")
-        published, reasons = filter_published(everything, explicit=explicit)
-        resolved = _Resolved(everything, diagnostics, explicit, published, reasons)
-    _LAST_RESOLVED.pop(memory, None)
-    _LAST_RESOLVED[memory] = resolved
-    while len(_LAST_RESOLVED) > _RESOLVED_SITES:  # a process building many sites keeps few
-        del _LAST_RESOLVED[next(iter(_LAST_RESOLVED))]
-    return resolved
 
 
 @contextlib.contextmanager
@@ -273,46 +258,58 @@ def _build(
     notes_cache = NoteCache(store, old, new, inputs)
     before = len(reporter.diagnostics)
 
-    files, folders, diagnostics = scan_vault(vault, config.ignore)
-    reporter.extend(diagnostics)
-    git: dict[VaultPath, str] = {}
-    if "git" in config.dates:
-        wanted = [f.path for f in files if f.kind == "note"]
-        new.git, git = git_days(vault, wanted, getattr(old, "git", None))
-    timer.lap("scan")
-    out_is_last_site = _unchanged_out(out, old)
-    # A commit changes dates, not files: the git dates are part of what the site is made from.
-    if notes_cache.fingerprint(files, folders, git) == old.fingerprint and out_is_last_site:
-        # Nothing the site depends on changed and OUT is the site the cache describes: render
-        # nothing, write nothing, and repeat the last build's warnings so cron output is stable.
-        reporter.extend(old.summary.get("diagnostics", []))
-        for name in ("pages", "files", "notes", "unpublished"):
-            setattr(result, name, old.summary[name])
-        result.unchanged = True
-        result.changed = frozenset()
-        return result
     settings = image_settings(config, theme.options)
-    workers: Workers | None = None
-    if not old.outputs and any(_is_raster(f) for f in files):
-        # A first build with images: start the image workers now, while this process is small
-        # (a forked worker shares its memory as it is then); they get work once the published
-        # notes are known, and make the images while the pages render.
-        workers = Workers(settings.jobs)
     jobs = _text_jobs(config)
+    out_is_last_site = _unchanged_out(out, old)
+    git: dict[VaultPath, str] = {}
+    workers: Workers | None = None
+
+    def scanned(files: list[SourceFile], folders: set[str]) -> bool:
+        """After the scan: False when nothing the site depends on changed."""
+        nonlocal git, workers
+        if "git" in config.dates:
+            wanted = [f.path for f in files if f.kind == "note"]
+            new.git, git = git_days(vault, wanted, getattr(old, "git", None))
+        # A commit changes dates, not files: the git dates are part of what the site is made of.
+        if notes_cache.fingerprint(files, folders, git) == old.fingerprint and out_is_last_site:
+            return False
+        if not old.outputs and any(_is_raster(f) for f in files):
+            # A first build with images: start the image workers now, while this process is
+            # small (a forked worker shares its memory as it is then); they parse the notes,
+            # then make the images while the pages render.
+            workers = Workers(settings.jobs)
+        return True
+
+    def parse_in_workers(fn: Callable[[Any], Any], items: Any) -> list[Any]:
+        return _parse_mapper(workers, jobs)(fn, items)
+
     try:
-        mapper = _parse_mapper(workers, jobs)
-        notes, attachments = _parse(files, reporter, timer, notes_cache, mapper)
-        explicit = config.publish == "explicit"
-        resolved = _resolve_and_filter(
-            notes, attachments, folders, explicit, timer, store.folder, use_cache
+        read = read_vault(
+            vault,
+            config,
+            reporter,
+            timer,
+            scanned=scanned,
+            notes=notes_cache,
+            mapper=parse_in_workers,
+            memory=store.folder if use_cache else None,
         )
-        published = resolved.published
+        if read is None:
+            # Nothing the site depends on changed and OUT is the site the cache describes:
+            # render nothing, write nothing, and repeat the last build's warnings so cron
+            # output is stable.
+            timer.lap("scan")
+            reporter.extend(old.summary.get("diagnostics", []))
+            for name in ("pages", "files", "notes", "unpublished"):
+                setattr(result, name, old.summary[name])
+            result.unchanged = True
+            result.changed = frozenset()
+            return result
+        published, home = read.published, read.home
         # Anchor warnings only matter for links a reader will see.
-        reporter.extend([d for d in resolved.diagnostics if d.path in published.notes])
-        home, diagnostics = find_home(published, config.home)
-        reporter.extend(diagnostics)
-        result.unpublished = dict(resolved.reasons)
-        timer.lap("filter")
+        reporter.extend([d for d in read.diagnostics if d.path in published.notes])
+        reporter.extend(read.home_diagnostics)
+        result.unpublished = dict(read.reasons)
 
         # Pages are reused only while OUT is the site the records describe (emit links them
         # from it).
@@ -321,7 +318,7 @@ def _build(
         # Queries see the published vault only; link text is resolved over the whole vault so a
         # link into a private note is known as one, and shown broken. Results whose inputs did
         # not change are the last build's.
-        everything = resolved.everything
+        everything = read.everything
         index = NoteIndex(everything.notes.values(), everything.attachments, everything.folders)
         kept = memo.old_values.get(QUERY_RESULTS) if use_cache else None
         queries, diagnostics, keep = run_queries(
@@ -474,40 +471,6 @@ def _mapper(workers: Workers | None, jobs: int) -> Mapper:
     return run
 
 
-class NoteRedraw:
-    """The last build's renderer, kept by the preview to show an edited note's page at once,
-    before the build that follows the edit is done (``SiteRenderer.redraw``)."""
-
-    def __init__(
-        self,
-        vault: Path,
-        renderer: SiteRenderer,
-        sources: dict[VaultPath, SourceFile],
-        diagrams: Diagrams,
-    ) -> None:
-        self.vault, self.renderer, self.sources = vault, renderer, sources
-        self.diagrams = diagrams
-
-    def page(self, path: Path) -> tuple[OutPath, bytes] | None:
-        """The page of the note file at ``path`` as the next build will draw it, when the note
-        is published and its edit changed only its text (not a link, heading, tag, alias, title
-        or front-matter value); None otherwise, and when the file cannot be read."""
-        if not is_inside(path, self.vault):
-            return None
-        source = self.sources.get(vault_path_of(path.relative_to(self.vault)))
-        if source is None or source.ignored_by:
-            return None
-        note, _ = parse_source(source)
-        if not note.digest:  # unreadable: the build will say why
-            return None
-        drawn = self.renderer.redraw(note)
-        if drawn is None:
-            return None
-        # Its diagrams: from the cache, or drawn here (an edited one), as the build will.
-        self.diagrams.load(self.renderer.redrawn_diagrams())
-        return drawn[0], self.diagrams.finish(drawn[1]).encode("utf-8")
-
-
 def _is_raster(source: SourceFile) -> bool:
     return source.kind == "attachment" and source.abs_path.suffix.lower() in RASTER_SUFFIXES
 
@@ -538,8 +501,9 @@ def explain(vault: Path, target: Path, *, config_path: Path | None = None) -> Ve
     vault = vault.resolve()
     config, _ = load_config(vault, config_path)
     reporter = Reporter()
-    everything, _ = read_vault(vault, config, reporter, StageTimer({}))
-    published, reasons = filter_published(everything, explicit=config.publish == "explicit")
+    read = read_vault(vault, config, reporter, StageTimer({}))
+    assert read is not None  # stopped only by a build's ``scanned``
+    everything, published, reasons = read.everything, read.published, read.reasons
     # Resolve the folder, not the file: a symlink's own place in the vault is what is asked about.
     absolute = target if target.is_absolute() else Path.cwd() / target
     if not (absolute.exists() or absolute.is_symlink()) and not target.is_absolute():

@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, cast
 
-from garden.diagnostics import Diagnostic
+from garden.diagnostics import Category, Diagnostic
 from garden.markdown import ParsedBody, iter_tokens, parse_body
 from garden.markdown.reference import parse_wikilink
 from garden.model import Canvas, CanvasEdge, CanvasNode, CanvasSide, LinkRef, Note, SourceFile
@@ -106,7 +106,7 @@ class _Reader:
         self.diagnostics: list[Diagnostic] = []
 
     def warn(self, line: int, message: str) -> None:
-        self.diagnostics.append(Diagnostic("canvas", self.path, line, message))
+        self.diagnostics.append(Diagnostic(Category.CANVAS, self.path, line, message))
 
     def _number(self, raw: dict[str, Any], key: str, what: str, line: int) -> int | None:
         value = raw.get(key)
@@ -298,7 +298,7 @@ def parse_canvas_bytes(
     value, error, line = _parse_json(text)
     if error:
         message = f"not valid JSON ({error}); the canvas is shown empty"
-        diagnostics.append(Diagnostic("canvas", path, line, message))
+        diagnostics.append(Diagnostic(Category.CANVAS, path, line, message))
         return replace(_empty(path, error=error, digest=digest), modified=modified), diagnostics
     reader = _Reader(path, text)
     if not isinstance(value, dict):

@@ -5,7 +5,8 @@ vaults filter returns: the whole one says *where* a link would have gone, the pu
 reader will get. Findings, each ``path:line`` like a build warning:
 
 - ``broken-link``: a link to nothing (no such note or file, a path leaving the vault);
-- ``missing-embed``: an embed of nothing, of a folder, or of a heading or block the note lacks;
+- ``broken-embed``: an embed of nothing, of a folder, or of a heading or block the note lacks
+  (the name a build's warning has);
 - ``unpublished-link``: a published note links to or embeds a note that is not published (the
   reader sees a broken link; the message says why the target is private);
 - ``anchor``: a ``[[Note#Heading]]`` whose heading or block is not in the note (it still links to
@@ -25,13 +26,19 @@ from pathlib import Path
 # do (same scan, parse and resolve, same publish rules), then stops before rendering.
 from garden.build import StageTimer, read_vault
 from garden.config import load_config
-from garden.diagnostics import Diagnostic, Reporter
+from garden.diagnostics import Category, Diagnostic, Reporter
 from garden.model import LinkRef, Note, Resolution, Vault
 from garden.paths import VaultPath
-from garden.publish import filter_published
-from garden.resolve import find_home
 
-FAILING = ("broken-link", "missing-embed")
+FAILING = (Category.BROKEN_LINK, Category.BROKEN_EMBED)
+# The findings, in the order the summary line counts them.
+FINDINGS = (
+    Category.BROKEN_LINK,
+    Category.BROKEN_EMBED,
+    Category.UNPUBLISHED_LINK,
+    Category.ANCHOR,
+    Category.ORPHAN,
+)
 
 
 @dataclass
@@ -69,14 +76,14 @@ def _link_finding(
     if whole.kind == "note" and whole.target in reasons:
         why = reasons[whole.target]
         message = f"{text} goes to {whole.target}, which is not published ({why})"
-        return Diagnostic("unpublished-link", note.path, ref.line, message)
+        return Diagnostic(Category.UNPUBLISHED_LINK, note.path, ref.line, message)
     if seen.kind == "broken" or (ref.embed and seen.kind == "folder"):
-        category = "missing-embed" if ref.embed else "broken-link"
+        category = Category.BROKEN_EMBED if ref.embed else Category.BROKEN_LINK
         reason = seen.reason or "a folder cannot be embedded"
         return Diagnostic(category, note.path, ref.line, f"{text} {reason}")
     if seen.kind == "note" and (ref.heading or ref.block) and seen.anchor is None:
         what = f"block ^{ref.block}" if ref.block else f"heading '{ref.heading}'"
-        category = "missing-embed" if ref.embed else "anchor"
+        category = Category.BROKEN_EMBED if ref.embed else Category.ANCHOR
         message = f"{text}: no {what} in {seen.target}"
         return Diagnostic(category, note.path, ref.line, message)
     return None
@@ -89,11 +96,10 @@ def check_vault(vault: Path, config_path: Path | None, reporter: Reporter) -> Ch
     config, diagnostics = load_config(vault, config_path)
     reporter.extend(diagnostics)
     # Anchor problems are recomputed below from the resolutions, for published notes only.
-    whole, _anchors = read_vault(vault, config, reporter, StageTimer({}))
-    published, reasons = filter_published(whole, explicit=config.publish == "explicit")
-    home, _home_problems = find_home(published, config.home)
-    findings = _findings(whole, published, reasons, home)
-    return CheckResult(findings, len(published.notes), len(reasons))
+    read = read_vault(vault, config, reporter, StageTimer({}))
+    assert read is not None  # stopped only by a build's ``scanned``
+    findings = _findings(read.everything, read.published, read.reasons, read.home)
+    return CheckResult(findings, len(read.published.notes), len(read.reasons))
 
 
 def _findings(
@@ -109,6 +115,6 @@ def _findings(
             if found is not None:
                 findings.append(found)
         if path != home and published.graph.in_degree(path) == 0:
-            findings.append(Diagnostic("orphan", path, 0, "no published note links here"))
+            findings.append(Diagnostic(Category.ORPHAN, path, 0, "no published note links here"))
     findings.sort(key=lambda d: (d.path, d.line, d.category))
     return list(dict.fromkeys(findings))  # a link written twice on one line is one finding

@@ -15,9 +15,9 @@ from typing import Any
 
 from garden import __version__, places
 from garden.build import BuildResult, build, cache_folder, explain
-from garden.check import check_vault
+from garden.check import FINDINGS, check_vault
 from garden.console import Console, write_report
-from garden.diagnostics import Reporter
+from garden.diagnostics import Reporter, plural
 from garden.errors import GardenError
 from garden.paths import is_inside
 from garden.serve import DEFAULT_HOST, DEFAULT_PORT, serve
@@ -176,13 +176,10 @@ def _run_check(args: argparse.Namespace) -> int:
         return EXIT_FATAL
     for finding in result.findings:
         print(finding.format().replace(": warning: ", ": ", 1))
-    counts = ", ".join(
-        f"{result.count(category)} {category}"
-        for category in ("broken-link", "missing-embed", "unpublished-link", "anchor", "orphan")
-    )
+    counts = ", ".join(f"{result.count(category)} {category}" for category in FINDINGS)
     print(
-        f"garden: checked {result.notes} published notes ({result.unpublished} unpublished): "
-        f"{counts}",
+        f"garden: checked {plural(result.notes, 'published note')} "
+        f"({result.unpublished} unpublished): {counts}",
         file=sys.stderr,
     )
     return EXIT_STRICT if result.failed else EXIT_OK

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from garden.diagnostics import Diagnostic
+from garden.diagnostics import Category, Diagnostic
 from garden.errors import ConfigError
 
 CONFIG_NAME = "garden.yaml"
@@ -179,7 +179,9 @@ def load_config(vault: Path, config_path: Path | None) -> tuple[Config, list[Dia
     values: dict[str, Any] = {}
     for key, value in raw.items():
         if key not in known:
-            diagnostics.append(Diagnostic("config", path.name, 0, f"unknown key {key!r} ignored"))
+            diagnostics.append(
+                Diagnostic(Category.CONFIG, path.name, 0, f"unknown key {key!r} ignored")
+            )
             continue
         if value is not None:
             values[key] = _coerce(key, value, known[key].type)
@@ -208,6 +210,8 @@ def _read_publish_options(vault: Path, diagnostics: list[Diagnostic]) -> dict[st
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
-        diagnostics.append(Diagnostic("config", PUBLISH_OPTIONS_NAME, 0, f"unreadable: {exc}"))
+        diagnostics.append(
+            Diagnostic(Category.CONFIG, PUBLISH_OPTIONS_NAME, 0, f"unreadable: {exc}")
+        )
         return {}
     return data if isinstance(data, dict) else {}

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from garden.build import BuildResult
-from garden.diagnostics import Reporter
+from garden.diagnostics import Reporter, plural
 
 REPORT_VERSION = 1
 
@@ -81,19 +81,21 @@ class Console:
         if result.unchanged:
             print(
                 f"garden: nothing changed since the last build; {out} left as it was "
-                f"({result.pages} pages, {result.seconds:.2f}s); {reporter.summary()}",
+                f"({plural(result.pages, 'page')}, {result.seconds:.2f}s); {reporter.summary()}",
                 file=self.stream,
                 flush=True,
             )
             return
         images = result.images
         resized = (
-            f" ({images.sources} images in {images.variants} sizes, {images.decoded} resized)"
+            f" ({plural(images.sources, 'image')} in {plural(images.variants, 'size')},"
+            f" {images.decoded} resized)"
             if images.sources
             else ""
         )
         print(
-            f"garden: built {result.pages} pages ({result.notes} notes) and {result.files} files"
+            f"garden: built {plural(result.pages, 'page')} ({plural(result.notes, 'note')}) and "
+            f"{plural(result.files, 'file')}"
             f"{resized} into {out} in {result.seconds:.2f}s; {reporter.summary()}",
             file=self.stream,
         )

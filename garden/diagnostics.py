@@ -9,7 +9,38 @@ from __future__ import annotations
 import sys
 from collections import Counter
 from dataclasses import asdict, dataclass
+from enum import StrEnum
 from typing import Any, Protocol
+
+
+class Category(StrEnum):
+    """Every kind of warning garden gives: the build's and ``garden check``'s findings use the
+    same names (a ``Category`` is its name as a string, so reports and tests compare with
+    plain strings)."""
+
+    ANCHOR = "anchor"  # a link to a heading or block the note lacks (it links to the note)
+    BROKEN_EMBED = "broken-embed"  # an embed of nothing, a folder, or a missing section
+    BROKEN_LINK = "broken-link"  # a link to nothing
+    CANVAS = "canvas"
+    CONFIG = "config"
+    DATE = "date"
+    DIAGRAM = "diagram"
+    EMBED_CYCLE = "embed-cycle"
+    EMBED_DEPTH = "embed-depth"
+    ENCODING = "encoding"
+    FRONTMATTER = "frontmatter"
+    IMAGE = "image"
+    MATH = "math"
+    ORPHAN = "orphan"  # check: a published note nothing published links to
+    READ = "read"
+    SCAN = "scan"
+    SLUG_COLLISION = "slug-collision"
+    UNPUBLISHED_LINK = "unpublished-link"  # check: a published note links to a private one
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 warning``, ``2 warnings``: a count with its noun (nouns garden counts take an s)."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 class Writable(Protocol):
@@ -70,7 +101,7 @@ class Reporter:
         if not counts:
             return "no warnings"
         parts = ", ".join(f"{n} {cat}" for cat, n in sorted(counts.items()))
-        return f"{len(self.diagnostics)} warnings ({parts})"
+        return f"{plural(len(self.diagnostics), 'warning')} ({parts})"
 
 
 def stderr_reporter() -> Reporter:

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from garden.diagnostics import Diagnostic
+from garden.diagnostics import Category, Diagnostic
 from garden.frontmatter import CREATED_KEYS, UPDATED_KEYS, front_matter_day, split_frontmatter
 from garden.markdown import parse_body
 from garden.markdown.reference import parse_wikilink
@@ -37,7 +37,7 @@ def decode_note(data: bytes, path: str, diagnostics: list[Diagnostic]) -> str:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         diagnostics.append(
-            Diagnostic("encoding", path, line, "not valid UTF-8; undecodable bytes replaced")
+            Diagnostic(Category.ENCODING, path, line, "not valid UTF-8; undecodable bytes replaced")
         )
         text = data.decode("utf-8-sig", errors="replace")
     return text.replace("\r\n", "\n").replace("\r", "\n")
@@ -105,7 +105,7 @@ def parse_source_file(
             raise OSError(f"file is {st.st_size} bytes, more than the {MAX_NOTE_BYTES} allowed")
         data = source.abs_path.read_bytes()
     except OSError as exc:
-        problem = Diagnostic("read", source.path, 0, f"cannot read {source.kind}: {exc}")
+        problem = Diagnostic(Category.READ, source.path, 0, f"cannot read {source.kind}: {exc}")
         return unread("", True), [problem]
     note, diagnostics = parse_bytes(source.path, data, modified=utc_day(st.st_mtime_ns))
     # The file's facts, from the stat taken as it was read (queries show them).
@@ -226,10 +226,10 @@ def parse_note_bytes(
     error = fm.error
     if error and might_hide(fm.raw):
         message = f"{error}; note not published (its front matter names draft or publish)"
-        diagnostics.append(Diagnostic("frontmatter", path, fm.error_line, message))
+        diagnostics.append(Diagnostic(Category.FRONTMATTER, path, fm.error_line, message))
     elif error:  # nothing in it could have hidden the note: read it as no front matter
         message = f"{error}; published without front matter (no line names draft or publish)"
-        diagnostics.append(Diagnostic("frontmatter", path, fm.error_line, message))
+        diagnostics.append(Diagnostic(Category.FRONTMATTER, path, fm.error_line, message))
         error = ""
     body = parse_body(fm.body, fm.body_first_line)
     data_fm = fm.data
@@ -251,7 +251,7 @@ def parse_note_bytes(
             line = _key_line(text, key, fm.body_first_line)
             shown = value if isinstance(value, str) else repr(value)
             message = f"{key}: {shown!r} is not a date (YYYY-MM-DD); the note is not dated by it"
-            diagnostics.append(Diagnostic("date", path, line, message))
+            diagnostics.append(Diagnostic(Category.DATE, path, line, message))
         elif not date and key in CREATED_KEYS:
             date = day
     fields, items = extract(fm.body, fm.body_first_line)

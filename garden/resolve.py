@@ -24,7 +24,7 @@ from dataclasses import replace
 
 import networkx as nx
 
-from garden.diagnostics import Diagnostic
+from garden.diagnostics import Category, Diagnostic
 from garden.model import LinkRef, Note, Resolution, SourceFile, Vault, same_shape
 from garden.paths import NOTE_SUFFIX, VaultPath, fold, heading_key, nfc, normalize_vault_path
 
@@ -173,7 +173,7 @@ def resolve_vault(
                 assert resolution.target is not None
                 anchor, problem = resolve_anchor(index.notes[resolution.target], ref)
                 if problem:
-                    diagnostics.append(Diagnostic("anchor", note.path, ref.line, problem))
+                    diagnostics.append(Diagnostic(Category.ANCHOR, note.path, ref.line, problem))
                 resolution = Resolution("note", resolution.target, anchor)
             resolutions[key] = resolution
             # A diagram's node links to its note, but is no link of the graph (as in Obsidian).
@@ -223,6 +223,6 @@ def find_home(vault: Vault, home: str) -> tuple[VaultPath | None, list[Diagnosti
         if res.kind == "note" and res.target is not None:
             return res.target, []
         problem = f"home note {home!r} is not a published note; using a generated home page"
-        return None, [Diagnostic("config", "", 0, problem)]
+        return None, [Diagnostic(Category.CONFIG, "", 0, problem)]
     found = index.by_path.get("index", [])
     return (found[0] if found else None), []

@@ -12,7 +12,7 @@ import os
 import re
 from pathlib import Path
 
-from garden.diagnostics import Diagnostic
+from garden.diagnostics import Category, Diagnostic
 from garden.errors import VaultError
 from garden.model import FileKind, SourceFile
 from garden.paths import VaultPath, is_inside, nfc
@@ -86,7 +86,9 @@ def scan_vault(
                 os.scandir(directory), key=lambda e: (nfc(e.name), nfc(e.name) != e.name, e.name)
             )
         except OSError as exc:
-            diagnostics.append(Diagnostic("scan", rel, 0, f"cannot read folder: {exc.strerror}"))
+            diagnostics.append(
+                Diagnostic(Category.SCAN, rel, 0, f"cannot read folder: {exc.strerror}")
+            )
             continue
         for entry in entries:
             name = nfc(entry.name)
@@ -99,7 +101,9 @@ def scan_vault(
                 name = entry.name
                 path = f"{rel}/{name}" if rel else name
                 diagnostics.append(
-                    Diagnostic("scan", path, 0, "same name as another file in another Unicode form")
+                    Diagnostic(
+                        Category.SCAN, path, 0, "same name as another file in another Unicode form"
+                    )
                 )
             taken.add(path)
             target = Path(entry.path)
@@ -107,11 +111,11 @@ def scan_vault(
                 try:
                     real = target.resolve(strict=True)
                 except (OSError, RuntimeError):
-                    diagnostics.append(Diagnostic("scan", path, 0, "broken symlink skipped"))
+                    diagnostics.append(Diagnostic(Category.SCAN, path, 0, "broken symlink skipped"))
                     continue
                 if not is_inside(real, root):
                     diagnostics.append(
-                        Diagnostic("scan", path, 0, "symlink leaves the vault; not followed")
+                        Diagnostic(Category.SCAN, path, 0, "symlink leaves the vault; not followed")
                     )
                     continue
                 target = real

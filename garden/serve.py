@@ -40,7 +40,7 @@ from garden import places
 from garden.build import NoteRedraw, build, cache_folder
 from garden.config import config_file, load_config
 from garden.console import Console
-from garden.diagnostics import Diagnostic, Reporter
+from garden.diagnostics import Diagnostic, Reporter, plural
 from garden.emit import check_output_dir
 from garden.errors import GardenError
 from garden.paths import is_inside, root_path, vault_path_of
@@ -363,7 +363,7 @@ class Preview:
         else:
             old = len(reporter.diagnostics) - len(new)
             if old:
-                self.console.info(f"{old} warnings as in the last build (not repeated)")
+                self.console.info(f"{plural(old, 'warning')} as in the last build (not repeated)")
             self.shown = set(reporter.diagnostics)
             self.console.built(self.out, result, reporter)
         self.state.built(self.out, error, changed)

@@ -56,7 +56,7 @@ def test_exit_codes_and_plain_output_for_cron(vault: Path, tmp_path: Path) -> No
     lines = built.stderr.splitlines()
     assert lines[:-1] == ["index.md:3: warning: broken-link: [[Nowhere]] no such note or file"]
     assert all(WARNING_LINE.match(line) for line in lines[:-1])
-    assert re.fullmatch(r"garden: built \d+ pages .* 1 warnings \(1 broken-link\)", lines[-1])
+    assert re.fullmatch(r"garden: built \d+ pages .* 1 warning \(1 broken-link\)", lines[-1])
     assert "\r" not in built.stderr and "\x1b" not in built.stderr  # no progress bar in a log
     assert built.stdout == ""
 
@@ -190,7 +190,7 @@ def test_terminal_output_has_a_progress_line_and_stage_timings() -> None:
     # The warning sits on a line of its own, the progress line cleared before it.
     assert "\r\x1b[Ka.md:3: warning: broken-link: [[x]] no such note or file\n" in text
     last = text.rsplit("\r\x1b[K", 1)[1]
-    assert last.startswith("garden: built 3 pages (2 notes) and 1 files into site")
+    assert last.startswith("garden: built 3 pages (2 notes) and 1 file into site")
     assert "stages: scan 0.01s · parse 0.20s" in last
 
 
@@ -208,17 +208,17 @@ def test_check_lists_problems_and_fails_on_broken_links(tmp_path: Path) -> None:
     proc = garden("check", vault)
     assert proc.returncode == 1
     assert proc.stdout.splitlines() == [
-        "Linked.md:3: missing-embed: ![[Linked#Missing section]]: no heading 'Missing section' "
+        "Linked.md:3: broken-embed: ![[Linked#Missing section]]: no heading 'Missing section' "
         "in Linked.md",
         "Lonely.md: orphan: no published note links here",
         "index.md:3: broken-link: [[Nowhere]] no such note or file",
-        "index.md:5: missing-embed: ![[gone.png]] no such note or file",
+        "index.md:5: broken-embed: ![[gone.png]] no such note or file",
         "index.md:7: anchor: [[Linked#Nope]]: no heading 'Nope' in Linked.md",
         "index.md:7: unpublished-link: [[Secret]] goes to Secret.md, which is not published "
         "(draft: true)",
     ]
     assert proc.stderr.splitlines()[-1] == (
-        "garden: checked 3 published notes (1 unpublished): 1 broken-link, 2 missing-embed, "
+        "garden: checked 3 published notes (1 unpublished): 1 broken-link, 2 broken-embed, "
         "1 unpublished-link, 1 anchor, 1 orphan"
     )
     assert tree(tmp_path) == before  # nothing written, in the vault or beside it

@@ -389,7 +389,9 @@ def test_planned_tasks_are_exactly_the_variants_the_build_makes(tmp_path: Path) 
     vault = make_vault(tmp_path / "v", files)
     out = tmp_path / "site"
     config, _ = load_config(vault, None)
-    everything, _ = read_vault(vault, config, Reporter(), StageTimer({}))
+    read = read_vault(vault, config, Reporter(), StageTimer({}))
+    assert read is not None
+    everything = read.everything
     published, _ = filter_published(everything)
     cache = ImageCache(site_cache(cache_root(), vault, out))
     tasks = plan_tasks(published, cache, ImageSettings())
@@ -453,7 +455,9 @@ def test_planning_many_images_probes_them_on_threads_alike(tmp_path: Path) -> No
     files["A.md"] = "\n".join(f"![[i{i}.png|{40 + i}]]" for i in range(24)) + "\n"
     vault = make_vault(tmp_path / "v", files)
     config, _ = load_config(vault, None)
-    everything, _ = read_vault(vault, config, Reporter(), StageTimer({}))
+    read = read_vault(vault, config, Reporter(), StageTimer({}))
+    assert read is not None
+    everything = read.everything
     published, _ = filter_published(everything)
     cache = ImageCache(site_cache(cache_root(), vault, tmp_path / "site"))
     tasks = plan_tasks(published, cache, ImageSettings())

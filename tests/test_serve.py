@@ -307,7 +307,7 @@ def test_preview_prints_only_warnings_the_last_build_did_not_have(tmp_path: Path
     assert preview.rebuild()
     again = stream.getvalue()
     assert "Elsewhere" in again and "Nowhere" not in again
-    assert "1 warnings as in the last build (not repeated)" in again
+    assert "1 warning as in the last build (not repeated)" in again
 
 
 def test_an_edit_of_a_notes_text_is_shown_before_the_build_is_done(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol, TypeVar
 
-from garden.diagnostics import Reporter
+from garden.diagnostics import Category, Reporter
 from garden.diagrams.mermaid import Drawn, draw, markers, place
 from garden.model import DiagramRequest, Page, Site
 
@@ -138,7 +138,7 @@ def produce_diagrams(
             continue
         stats.failed += 1
         for note, line in request.users:
-            reporter.warn("diagram", note, line, f"mermaid diagram cannot be drawn: {error}")
+            reporter.warn(Category.DIAGRAM, note, line, f"mermaid diagram cannot be drawn: {error}")
     pages = tuple(_finished(page, diagrams) for page in site.pages)
     return replace(site, pages=pages, diagrams=()), stats
 

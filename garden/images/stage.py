@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from garden.diagnostics import Reporter
+from garden.diagnostics import Category, Reporter
 from garden.images.cache import ImageCache
 from garden.images.probe import RASTER_SUFFIXES, ImageInfo
 from garden.images.process import Output, Task, TaskResult, Workers, write_placeholder
@@ -187,7 +187,7 @@ def produce_images(
             users = sorted({user for v in variants for user in v.users})
             for note, line in users:
                 message = f"{variants[0].name}: {error}; a placeholder is shown"
-                reporter.warn("image", note, line, message)
+                reporter.warn(Category.IMAGE, note, line, message)
     return replace(site, files=tuple(files), variants=()), stats
 
 

@@ -27,6 +27,7 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
+from garden.diagnostics import Category
 from garden.markdown.mermaid import is_mermaid
 from garden.markdown.sanitize import clean_html, clean_inline_html
 
@@ -183,14 +184,14 @@ class NoteHTMLRenderer(HTMLRenderer):
         html = render_math(text.strip() if display else text, display)
         if html is None:
             dollars = "$$" if display else "$"
-            self.warn("math", f"cannot render math {dollars}{text}{dollars}")
+            self.warn(Category.MATH, f"cannot render math {dollars}{text}{dollars}")
             return f'<code class="math-error">{escape(text)}</code>'
         return f'<span class="math-display">{html}</span>' if display else html
 
     def block_math(self, text: str) -> str:
         html = render_math(text.strip(), True)
         if html is None:
-            self.warn("math", "cannot render display math block")
+            self.warn(Category.MATH, "cannot render display math block")
             return f'<pre class="math-error"><code>{escape(text)}</code></pre>\n'
         return f'<div class="math-display">{html}</div>\n'
 

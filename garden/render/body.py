@@ -16,7 +16,7 @@ from typing import Any
 from mistune import BlockState
 from mistune.util import escape
 
-from garden.diagnostics import Reporter
+from garden.diagnostics import Category, Reporter
 from garden.diagrams import NodeLink, diagram_key, marker
 from garden.images import (
     AUDIO_SUFFIXES,
@@ -295,7 +295,7 @@ class PageRenderer(NoteHTMLRenderer):
             label = escape(ref.label or _default_label(ref))
         if res.kind == "broken":
             what = ref.target or "#" + (ref.heading or "")
-            self.warn("broken-link", f"[[{what}]] {res.reason}", ref.line)
+            self.warn(Category.BROKEN_LINK, f"[[{what}]] {res.reason}", ref.line)
             return _broken(label, res.reason)
         assert res.target is not None
         if res.kind == "note":
@@ -339,7 +339,7 @@ class PageRenderer(NoteHTMLRenderer):
         ref = diagram_link(name, line)
         res = self.resolution(ref)
         if res.kind == "broken" or res.target is None:
-            self.warn("broken-link", f"diagram node {name!r}: {res.reason}", line)
+            self.warn(Category.BROKEN_LINK, f"diagram node {name!r}: {res.reason}", line)
             return NodeLink(node, broken=res.reason)
         if res.kind == "note":
             title = self.vault.notes[res.target].title
@@ -353,7 +353,7 @@ class PageRenderer(NoteHTMLRenderer):
         label = escape(ref.label or _default_label(ref))
         if res.kind == "broken" or res.kind == "folder":
             reason = res.reason or "a folder cannot be embedded"
-            self.warn("broken-embed", f"![[{ref.target}]] {reason}", ref.line)
+            self.warn(Category.BROKEN_EMBED, f"![[{ref.target}]] {reason}", ref.line)
             return _broken(label, reason, "embed-missing")
         assert res.target is not None
         if res.kind == "attachment":
@@ -389,11 +389,13 @@ class PageRenderer(NoteHTMLRenderer):
             section = ""  # a canvas has no sections: it is shown whole
         chain = " → ".join(f.note + f.section for f in self.stack) + f" → {target.path}{section}"
         if any(f.note == target.path and f.section == section for f in self.stack):
-            self.warn_top("embed-cycle", f"embed cycle stopped: {chain}", ref.line)
+            self.warn_top(Category.EMBED_CYCLE, f"embed cycle stopped: {chain}", ref.line)
             return _broken(escape(target.title), "embed cycle", "embed-cycle"), False
         if len(self.stack) > MAX_EMBED_DEPTH:
             self.warn_top(
-                "embed-depth", f"embeds nested deeper than {MAX_EMBED_DEPTH}: {chain}", ref.line
+                Category.EMBED_DEPTH,
+                f"embeds nested deeper than {MAX_EMBED_DEPTH}: {chain}",
+                ref.line,
             )
             return _broken(escape(target.title), "embeds nested too deep", "embed-depth"), False
         tokens: list[dict[str, Any]] = []
@@ -404,7 +406,7 @@ class PageRenderer(NoteHTMLRenderer):
             if found is None:
                 missing = f"^{ref.block}" if ref.block else ref.heading
                 self.warn(
-                    "broken-embed",
+                    Category.BROKEN_EMBED,
                     f"![[{ref.target}#{missing}]]: not found in {target.path}",
                     ref.line,
                 )
@@ -638,7 +640,7 @@ class PageRenderer(NoteHTMLRenderer):
         alt = escape(ref.label or "")
         info = self.image_info(path)
         if info.error:
-            self.warn("image", f"{path}: {info.error}; a placeholder is shown", ref.line)
+            self.warn(Category.IMAGE, f"{path}: {info.error}; a placeholder is shown", ref.line)
             label = escape(ref.label or path.rsplit("/", 1)[-1])
             return _broken(label, f"image unavailable: {info.error}", "embed-missing image-error")
         loading = ' loading="lazy"' if self.images_drawn else ""

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from mistune import BlockState
 from mistune.util import escape
 
+from garden.diagnostics import Category
 from garden.images import AUDIO_SUFFIXES, IMAGE_SUFFIXES, VIDEO_SUFFIXES
 from garden.model import Canvas, CanvasEdge, CanvasNode, CanvasSide, Note
 from garden.paths import relative_url
@@ -182,7 +183,7 @@ class CanvasDrawer:
         if self.depth >= MAX_CANVAS_NESTING:
             chain = " → ".join(f.note for f in self.r.stack)
             message = f"canvases nested deeper than {MAX_CANVAS_NESTING}: {chain}; shown as a link"
-            self.r.warn_top("embed-depth", message, self.line)
+            self.r.warn_top(Category.EMBED_DEPTH, message, self.line)
             return (
                 f'<a class="internal canvas-file-card" href="{escape(href)}">'
                 f'<span class="canvas-file-name">{escape(note.title)}</span></a>'
@@ -336,13 +337,13 @@ class CanvasDrawer:
             path = res.target
             if res.kind != "attachment" or path is None:
                 self.r.warn(
-                    "broken-embed",
+                    Category.BROKEN_EMBED,
                     f"group {node.id!r}: background {node.ref.target[1:]} {res.reason}",
                     node.line,
                 )
             elif Path(path).suffix.lower() not in IMAGE_SUFFIXES:
                 message = f"group {node.id!r}: background {path} is not an image"
-                self.r.warn("canvas", message, node.line)
+                self.r.warn(Category.CANVAS, message, node.line)
             elif node.background_style == "repeat":
                 url = escape(self.r.attachment_url(path))
                 background = (
@@ -363,7 +364,9 @@ class CanvasDrawer:
         written = ref.target[1:]
         if res.kind in ("broken", "folder") or res.target is None:
             reason = res.reason or "a folder cannot be shown in a card"
-            self.r.warn("broken-embed", f"file node {node.id!r}: {written} {reason}", node.line)
+            self.r.warn(
+                Category.BROKEN_EMBED, f"file node {node.id!r}: {written} {reason}", node.line
+            )
             # Only a file that is not there is named: a private one's name says too much.
             shown = written.rsplit("/", 1)[-1] if reason == "no such note or file" else ""
             return "file", self._broken_card(shown or "Not available", reason)

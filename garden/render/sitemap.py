@@ -5,7 +5,7 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass, field
 
-from garden.diagnostics import Reporter
+from garden.diagnostics import Category, Reporter
 from garden.model import DiagramRequest, ImageVariant, Note, Vault
 from garden.paths import (
     OutPath,
@@ -73,7 +73,7 @@ class SiteMap:
             candidate = f"{stem}-{n}{ext}"
         if first_owner is not None:
             message = f"{out} is already used by {first_owner}; this one is at {candidate}"
-            reporter.warn("slug-collision", source, 0, message)
+            reporter.warn(Category.SLUG_COLLISION, source, 0, message)
         candidate = self._spelt(candidate)  # a new "-2" folder is spelt from now on
         self.claimed[fold(candidate)] = owner
         if page:
