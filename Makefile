@@ -21,6 +21,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check garden tests bench
 	$(BIN)/ruff format --check garden tests bench
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff format garden tests bench

@@ -74,7 +74,7 @@ class BuildResult:
     pages: int = 0
     files: int = 0
     notes: int = 0
-    unpublished: dict[str, str] = field(default_factory=dict)
+    unpublished: dict[VaultPath, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     images: ImageStats = field(default_factory=ImageStats)
     diagrams: DiagramStats = field(default_factory=DiagramStats)

@@ -36,6 +36,8 @@ class Picklable:
 
 
 ResolutionKind = Literal["note", "attachment", "folder", "broken"]
+# What a page of the site is: a page source's (its ``SourceKind``), or one garden makes.
+PageKind = Literal["note", "canvas", "base", "folder", "tag", "tags", "graph", "404"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,7 +300,7 @@ class DiagramRequest(Picklable):
 class Page:
     slug: Slug
     out_path: OutPath
-    kind: Literal["note", "canvas", "base", "folder", "tag", "tags", "404"]
+    kind: PageKind
     title: str
     # The HTML; or, for a page drawn exactly as the last build drew it, a function that draws it
     # again, called only if the file cannot be taken from the old OUT.

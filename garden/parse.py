@@ -82,10 +82,22 @@ def description(frontmatter: dict[str, Any], tokens: list[dict[str, Any]]) -> st
     return ""
 
 
-def _unread_note(path: VaultPath, **problem: str) -> Note:
+def _unread_note(path: VaultPath, *, ignored_by: str = "", frontmatter_error: str = "") -> Note:
     """A note known by its name only: ignored by config, or unreadable."""
     name = path.rsplit("/", 1)[-1][: -len(".md")]
-    return Note(path, name, {}, (), (), (), frozenset(), (), [], **problem)
+    return Note(
+        path,
+        name,
+        {},
+        (),
+        (),
+        (),
+        frozenset(),
+        (),
+        [],
+        ignored_by=ignored_by,
+        frontmatter_error=frontmatter_error,
+    )
 
 
 ParseBytes = Callable[..., tuple[Note, list[Diagnostic]]]  # (path, data, *, modified)

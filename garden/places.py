@@ -83,7 +83,7 @@ def cache_root(configured: Path | None = None) -> Path:
     return configured.absolute() if configured is not None else user_cache_root()
 
 
-def _named(path: Path, *parts: object) -> str:
+def _named(path: Path, *parts: str | os.PathLike[str]) -> str:
     """``<folder name>-<hash>``: readable in a listing, unique by the full paths."""
     digest = hashlib.sha256(repr([os.fsdecode(p) for p in parts]).encode("utf-8", "surrogatepass"))
     name = slugify_segment(path.name or APP)[:40]

@@ -117,11 +117,12 @@ def filter_published(vault: Vault, *, explicit: bool = False) -> tuple[Vault, di
         elif res.kind == "folder" and res.target not in published_folders:
             res = Resolution("broken", reason="folder has no published notes")
         elif res.kind == "attachment" and res.target is not None:
-            ignored = vault.attachments[res.target].ignored_by
+            attachment = res.target
+            ignored = vault.attachments[attachment].ignored_by
             if ignored:  # an ignore pattern keeps a file private whoever links to it
                 res = Resolution("broken", reason=f"matches ignore pattern {ignored!r}")
             else:
-                used_attachments.add(res.target)
+                used_attachments.add(attachment)
         resolutions[(source, key)] = res
 
     # The vault's root publish.css is Obsidian Publish's site stylesheet: the theme links it.
@@ -208,8 +209,8 @@ def explain_file(
             )
             return Verdict(path, note.kind, True, why)
         flag = flag_value(note.frontmatter.get("publish"))
-        why = "publish: true" if flag else "no draft: true or publish: false in its front matter"
-        return Verdict(path, "note", True, (why,))
+        reason = "publish: true" if flag else "no draft: true or publish: false in its front matter"
+        return Verdict(path, "note", True, (reason,))
     if path not in everything.attachments:
         return None
     users = _referrers(published, path)

@@ -220,8 +220,8 @@ class _Handler(SimpleHTTPRequestHandler):
         url = urlsplit(self.path)
         if url.path == EVENTS:
             query = parse_qs(url.query)
-            page = query.get("page")
-            self._events(query.get("since", [""])[0], self._page_file(page[0]) if page else None)
+            asked = query.get("page")
+            self._events(query.get("since", [""])[0], self._page_file(asked[0]) if asked else None)
         elif url.path == LIVE_JS:
             self._send(200, "text/javascript; charset=utf-8", _JS)
         elif url.path == LIVE_CSS:
@@ -511,7 +511,7 @@ def serve(
     def ready() -> None:
         preview.rebuild()
         serving.start()
-        bound_host, bound_port = server.server_address[:2]
+        bound_host, bound_port = (str(part) for part in server.server_address[:2])
         shown_host = f"[{bound_host}]" if ":" in str(bound_host) else bound_host
         console.info(f"serving {out} at http://{shown_host}:{bound_port}/ (Ctrl-C to stop)")
         if host not in ("127.0.0.1", "localhost", "::1"):

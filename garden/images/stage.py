@@ -31,6 +31,7 @@ from garden.images.variants import (
     variant_widths,
 )
 from garden.model import CopiedFile, ImageVariant, LinkRef, Site, Vault
+from garden.paths import VaultPath
 
 
 @dataclass
@@ -61,7 +62,9 @@ def plan_tasks(published: Vault, cache: ImageCache, settings: ImageSettings) -> 
                 continue
             res = published.resolution(path, ref)
             attachment = (
-                published.attachments.get(res.target or "") if res.kind == "attachment" else None
+                published.attachments.get(VaultPath(res.target or ""))
+                if res.kind == "attachment"
+                else None
             )
             if attachment is not None and attachment.abs_path.suffix.lower() in RASTER_SUFFIXES:
                 embeds.append((ref, attachment.abs_path))
@@ -199,7 +202,7 @@ def _results(workers: Workers, show: bool) -> Iterator[tuple[Task, TaskResult]]:
         return
     from tqdm import tqdm
 
-    class Bar(tqdm):  # type: ignore[type-arg]
+    class Bar(tqdm):  # tqdm has no type hints here
         """tqdm without its monitor thread: with a second thread running, workers started
         later could not be forked safely (see ``process._context``)."""
 

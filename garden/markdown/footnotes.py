@@ -70,9 +70,9 @@ def number_footnotes(tokens: list[dict[str, Any]]) -> None:
         ref["attrs"] = {"index": index, "ref": counts[index]}
     items = []
     for item in section["children"]:
-        index = new_index.get(item["attrs"]["index"])
-        if index is not None:
-            item["attrs"] = {**item["attrs"], "index": index, "refs": counts[index]}
+        renumbered = new_index.get(item["attrs"]["index"])
+        if renumbered is not None:
+            item["attrs"] = {**item["attrs"], "index": renumbered, "refs": counts[renumbered]}
             items.append(item)
     items.sort(key=lambda item: item["attrs"]["index"])
     if items:

@@ -138,8 +138,8 @@ def number_diagrams(tokens: list[dict[str, Any]], text: str, first_line: int) ->
         return []
     fences: list[int] = []
     fence: str | None = None
-    for n, line in enumerate(text.split("\n")):
-        m = _FENCE.match(line)
+    for n, text_line in enumerate(text.split("\n")):
+        m = _FENCE.match(text_line)
         if fence is not None:
             if m and m.group(1).startswith(fence) and not m.group(2):
                 fence = None

@@ -230,7 +230,7 @@ class PageRenderer(NoteHTMLRenderer):
         self.diagrams_here = []
         for key, text, line in diagrams:
             self.request_diagram(key, text, line)
-        outs = []
+        outs: list[str] = []
         for path, width, line in variants:
             variant = self.variant(path, self.image_info(path), width, line, top_line=line)
             outs.append(variant.out_path)

@@ -137,8 +137,8 @@ def layout(canvas: Canvas) -> Layout:
         (edge, edge_geometry(edge, nodes[edge.from_node], nodes[edge.to_node]))
         for edge in canvas.edges
     )
-    xs = [v for n in canvas.nodes for v in (n.x, n.x + n.width)]
-    ys = [v for n in canvas.nodes for v in (n.y, n.y + n.height)]
+    xs: list[float] = [v for n in canvas.nodes for v in (n.x, n.x + n.width)]
+    ys: list[float] = [v for n in canvas.nodes for v in (n.y, n.y + n.height)]
     for _, geometry in edges:
         xs.extend(p[0] for p in geometry.points)
         ys.extend(p[1] for p in geometry.points)

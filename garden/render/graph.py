@@ -270,9 +270,11 @@ def local_graph(
     edges: list[tuple[Hashable, Hashable]] = []
     adjacent = adjacency if adjacency is not None else undirected.adj
     for a in order:
-        around = adjacent[a]
+        linked = adjacent[a]
         # Walk the shorter side: a hub's neighbours can outnumber the drawn nodes a hundredfold.
-        near = [b for b in order if b in around] if len(around) > len(order) else around
+        near: Collection[Hashable] = (
+            [b for b in order if b in linked] if len(linked) > len(order) else linked
+        )
         edges.extend((a, b) for b in near if b in order and order[a] < order[b])
     return nodes, edges
 

@@ -17,7 +17,7 @@ from garden.cache import content_identity
 from garden.config import Config
 from garden.diagnostics import Reporter
 from garden.images import ImagePlan, image_settings
-from garden.model import CopiedFile, DiagramRequest, Note, Page, Site, Vault, same_shape
+from garden.model import CopiedFile, DiagramRequest, Note, Page, PageKind, Site, Vault, same_shape
 from garden.parallel import forked_map
 from garden.paths import (
     Href,
@@ -307,7 +307,7 @@ class SiteRenderer:
         self,
         template: str,
         out: OutPath,
-        kind: str,
+        kind: PageKind,
         title: str,
         view: Callable[[], PageView],
         site: SiteView | None = None,
@@ -332,12 +332,12 @@ class SiteRenderer:
             def draw_again() -> str:
                 return self._draw(template, out, made or view(), site)
 
-            return Page(slug_of(out), out, kind, title, draw_again, None, record.identity)  # type: ignore[arg-type]
+            return Page(slug_of(out), out, kind, title, draw_again, None, record.identity)
         assert made is not None
         html = self._draw(template, out, made, site)
         identity = content_identity(html.encode("utf-8"))
         self.memo.new[out] = PageRecord(key, identity)
-        return Page(slug_of(out), out, kind, title, html, None, identity)  # type: ignore[arg-type]
+        return Page(slug_of(out), out, kind, title, html, None, identity)
 
     def _breadcrumbs(self, folder: str, out: OutPath, title: str) -> tuple[Link, ...]:
         crumbs = [Link("Home", Href(out, "index.html"))]
@@ -570,7 +570,7 @@ class SiteRenderer:
             )
         if tuple(outs) != record.variant_outs:
             return False
-        self.reporter.extend(record.diagnostics)
+        self.reporter.extend(list(record.diagnostics))
         return True
 
     def _draw_note(

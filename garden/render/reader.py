@@ -43,8 +43,8 @@ EXPLORER_JSON = "static/explorer.json"
 SEARCH_DIR = "static/search/"
 FEED_XML = "feed.xml"
 GRAPH_HTML = "graph.html"
-FIXED_OUTPUTS = (GRAPH_JSON, EXPLORER_JSON, SEARCH_DIR + "manifest.json", FEED_XML, GRAPH_HTML)
-FIXED_OUTPUTS += ("sitemap.xml", "robots.txt")
+FIXED_OUTPUTS: tuple[str, ...] = (GRAPH_JSON, EXPLORER_JSON, SEARCH_DIR + "manifest.json")
+FIXED_OUTPUTS += (FEED_XML, GRAPH_HTML, "sitemap.xml", "robots.txt")
 
 
 def dated_notes(
@@ -172,13 +172,15 @@ def reader_files(
     files[GRAPH_JSON] = graph_json(links, memo)
 
     folder_notes = set(site.folder_notes.values())
-    notes = {
+    notes: dict[str, tuple[str, str]] = {
         p: (n.title, site.notes[p][1])
         for p, n in vault.notes.items()
         if p not in folder_notes and site.notes[p][1] != "index.html"
     }
     folders = {f: out for f, out in site.folders.items() if f}
-    kinds = {p: vault.notes[p].kind for p in notes if vault.notes[p].kind != "note"}
+    kinds: dict[str, str] = {
+        p: vault.notes[VaultPath(p)].kind for p in notes if vault.notes[VaultPath(p)].kind != "note"
+    }
     files[EXPLORER_JSON] = explorer_json(explorer_tree(notes, folders, explorer_order, kinds))
 
     dated = dated_notes(vault, dates, git)
