@@ -121,8 +121,8 @@ def parse_source_file(
         return unread("", True), [problem]
     note, diagnostics = parse_bytes(source.path, data, modified=utc_day(st.st_mtime_ns))
     # The file's facts, from the stat taken as it was read (queries show them).
-    facts = {"size": st.st_size, "mtime": st.st_mtime, "ctime": created_time(st)}
-    return dataclasses.replace(note, **facts), diagnostics
+    facts = dataclasses.replace(note, size=st.st_size, mtime=st.st_mtime, ctime=created_time(st))
+    return facts, diagnostics
 
 
 def parse_note(source: SourceFile) -> tuple[Note, list[Diagnostic]]:

@@ -168,7 +168,7 @@ def resolve_vault(
             if (
                 resolution.kind == "note"
                 and (ref.heading or ref.block)
-                and index.notes[resolution.target or ""].kind != "base"
+                and index.notes[VaultPath(resolution.target or "")].kind != "base"
             ):
                 assert resolution.target is not None
                 anchor, problem = resolve_anchor(index.notes[resolution.target], ref)

@@ -17,7 +17,7 @@ its index's, which no two machines share); groups are sorted by key, as in Datav
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -238,15 +238,15 @@ _AS = re.compile(r"\s+AS\s+", re.IGNORECASE)
 
 def _split_as(text: str) -> tuple[str, str | None]:
     """``expr AS "Name"`` → (expr, Name); the last top-level AS wins."""
-    found = None
+    found: re.Match[str] | None = None
     for start, end in _top_level(text):
         for m in _AS.finditer(text, start, end):
             found = m
     if found is None:
         # `AS "Name"`: the quoted name is outside every top-level span; look at the tail.
-        m = re.search(r"\s+AS\s+(\"(?:[^\"\\]|\\.)*\")\s*$", text, re.IGNORECASE)
-        if m is not None:
-            return text[: m.start()].strip(), m.group(1)[1:-1]
+        tail = re.search(r"\s+AS\s+(\"(?:[^\"\\]|\\.)*\")\s*$", text, re.IGNORECASE)
+        if tail is not None:
+            return text[: tail.start()].strip(), tail.group(1)[1:-1]
         return text.strip(), None
     name = text[found.end() :].strip()
     if len(name) >= 2 and name[0] == name[-1] == '"':
@@ -341,7 +341,7 @@ class Pages:
 
     def __init__(
         self,
-        records: list[Record],
+        records: Sequence[Record],
         tags_of: Callable[[Record], frozenset[str]],  # folded, with the tags they nest in
         folder_of: Callable[[Record], str],
         path_of: Callable[[Record], str],

@@ -666,7 +666,8 @@ def walk(node: Node) -> list[Node]:
         current = todo.pop()
         if isinstance(current, Node):
             out.append(current)
-            for slot in current.__slots__:
+            slots: tuple[str, ...] = current.__slots__
+            for slot in slots:
                 todo.append(getattr(current, slot))
         elif isinstance(current, tuple):
             todo.extend(current)

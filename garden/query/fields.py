@@ -195,8 +195,8 @@ def find_queries(
     if "`" not in body and "~~~" not in body:
         return ()  # no code, so no query
     fence_lines: dict[str, list[int]] = {}
-    for offset, line in enumerate(body.split("\n")):
-        m = _FENCE_INFO.match(line)
+    for offset, text_line in enumerate(body.split("\n")):
+        m = _FENCE_INFO.match(text_line)
         if m is not None:
             word = m.group(2).lower()
             if word in _QUERY_LANGUAGES:

@@ -141,7 +141,7 @@ def regex_replace(text: str, rx: Regex | str, replacement: str, *, all_matches: 
 # --------------------------------------------------------------------------------------------
 # Dates: formatting with Moment (Bases) and Luxon (Dataview) tokens, in the site's language
 # --------------------------------------------------------------------------------------------
-def _names(kind: str, width: str, language: str) -> Any:
+def _names(kind: str, width: Any, language: str) -> Any:
     from babel import dates as babel_dates
 
     try:
@@ -919,7 +919,7 @@ def _d_date(scope: Scope, args: list[Value]) -> Value:
     value = args[0]
     if isinstance(value, Link) and value.path is not None:
         page = scope.ctx.page(value.path)
-        day = page.get("file").get("day") if page is not None else None  # type: ignore[union-attr]
+        day = page.get("file").get("day") if page is not None else None
         if isinstance(day, Date):
             return day
     return to_date(value, scope.ctx.now) if not isinstance(value, int | float) else None

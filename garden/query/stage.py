@@ -176,10 +176,10 @@ def _expression_candidates(node: Node, table: PropertyTable) -> Paths:
     if on_file and literals and all(isinstance(v, str) for v in literals):
         assert isinstance(node, Method)
         if node.name == "hasTag" and len(literals) == len(node.args):
-            found: set[str] = set()
+            tagged: set[str] = set()
             for tag in literals:
-                found |= table.tagged(tag)
-            return found
+                tagged |= table.tagged(tag)
+            return tagged
         if node.name == "inFolder" and len(node.args) == 1:
             return table.in_folder(literals[0]) if literals[0].strip("/") else None
     if (
@@ -293,7 +293,7 @@ class QueryStage:
             folder_of=lambda r: r.row.folder,  # type: ignore[attr-defined]
             path_of=lambda r: r.row.path,  # type: ignore[attr-defined]
             links_of=lambda r: {lk.path for lk in r.row.all_links if lk.path is not None},  # type: ignore[attr-defined]
-            tasks_of=lambda r: [t for t in r.get("file").get("lists") if t.item.status is not None],  # type: ignore[union-attr, attr-defined]
+            tasks_of=lambda r: [t for t in r.get("file").get("lists") if t.item.status is not None],
             resolve_path=lambda text, origin: table.resolve_text(text, origin).path,
         )
 
@@ -436,7 +436,7 @@ class QueryStage:
             if not ref.embed:
                 continue
             res = self.vault.resolution(path, ref)
-            if res.kind != "note" or self.vault.notes[res.target or ""].kind != "base":
+            if res.kind != "note" or self.vault.notes[VaultPath(res.target or "")].kind != "base":
                 continue
             assert res.target is not None
             view = ref.heading or ""

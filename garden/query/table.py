@@ -617,7 +617,7 @@ class PageFile(Record):
         if cached is None:
             cached = task_records(self.row)
             self._cache["_items"] = cached
-        return cached  # type: ignore[no-any-return]
+        return cached
 
 
 # --------------------------------------------------------------------------------------------

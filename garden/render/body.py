@@ -170,7 +170,7 @@ class PageRenderer(NoteHTMLRenderer):
                 links, sources = result_paths(shown)
                 facts.extend(self.result_facts(links))
                 for source in sources - seen:  # a task's text is drawn as its note's
-                    seen.add(source)
+                    seen.add(VaultPath(source))
                     todo.append(self.vault.notes[VaultPath(source)])
             for tag in current.tags:
                 facts.extend(self.site.tags.get(fold(tag)) or ("", ""))
