@@ -32,6 +32,7 @@ from pathlib import Path
 from types import ModuleType
 
 from garden.errors import LockError, OutputError
+from garden.stop_points import stop_point
 
 STAGING_SUFFIX = ".garden-build"
 LOCK_NAME = "lock"
@@ -144,6 +145,7 @@ def _acquire(out: Path, folder: Path, wait: float, backend: _Flock | _Msvcrt) ->
                 f"another garden build is writing {out}{holder}{waited}; "
                 "nothing was built (use --wait SECONDS to wait for it)"
             )
+        stop_point("lock-waiting")
         time.sleep(_POLL)
 
 

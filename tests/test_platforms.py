@@ -17,7 +17,6 @@ import fcntl
 import os
 import runpy
 import threading
-import time
 import types
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path, PurePosixPath, PureWindowsPath
@@ -79,7 +78,8 @@ def test_a_waiter_takes_over_when_the_holder_removes_the_lock_file(
     monkeypatch.setitem(__import__("sys").modules, "msvcrt", _fake_msvcrt())
     out = tmp_path / "site"
     order: list[str] = []
-    holding = threading.Event()
+    holding, polling = threading.Event(), threading.Event()
+    monkeypatch.setattr(lock, "stop_point", lambda step: step == "lock-waiting" and polling.set())
 
     def waiter() -> None:
         holding.wait()
@@ -93,7 +93,7 @@ def test_a_waiter_takes_over_when_the_holder_removes_the_lock_file(
     thread.start()
     with lock.build_lock(out, platform=platform):
         holding.set()
-        time.sleep(0.3)  # the waiter is polling
+        assert polling.wait(timeout=20)  # the waiter found the lock held and is polling
         order.append("holder out")
     thread.join(timeout=20)
     assert order == ["holder out", "waiter in", "waiter out"]
