@@ -32,5 +32,6 @@ STEPS = {
 
 def stop_point(step: str) -> None:
     """Stop this process here when ``GARDEN_STOP_AT`` names ``step`` (one of ``STEPS``)."""
-    if os.environ.get(STOP_AT) == step and hasattr(signal, "SIGSTOP"):
+    wanted = os.environ.get(STOP_AT)
+    if wanted is not None and wanted == step and hasattr(signal, "SIGSTOP"):
         os.kill(os.getpid(), signal.SIGSTOP)
