@@ -179,6 +179,25 @@ def test_a_windows_rename_is_retried_while_a_file_is_held_open(
     assert (out / "index.html").read_text() == "new"
 
 
+def test_a_windows_rename_held_up_for_a_moment_costs_a_moment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tried again every 50 ms: four refusals fit in half a second."""
+    new, out = _site(tmp_path / "new", "new"), _site(tmp_path / "out", "old")
+    real_rename, refusals = os.rename, [4]
+
+    def busy(source: object, dest: object) -> None:
+        if refusals[0]:
+            refusals[0] -= 1
+            raise PermissionError(errno.EACCES, "in use")
+        real_rename(source, dest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(emit.os, "rename", busy)
+    monkeypatch.setattr(emit, "WINDOWS_RENAME_RETRY_SECONDS", 0.5)
+    emit.replace_out(new, out, tmp_path / "aside", platform="win32")
+    assert (out / "index.html").read_text() == "new" and refusals == [0]
+
+
 def test_linux_swaps_with_renameat2_exchange(tmp_path: Path) -> None:
     swap = emit.atomic_swap("linux")
     assert swap is not None  # glibc 2.28+

@@ -158,9 +158,22 @@ def test_refuses_unsafe_output_folders_and_changes_nothing(tmp_path: Path, where
         "a file": root / "file",
         "not garden's": root / "docs",
     }[where]
+    target, real_vault = out.resolve(), vault.resolve()
+    if where in ("parent", "grandparent"):
+        why = f"refusing to write the site to {target}: it contains the vault {real_vault}"
+    elif where == "a file":
+        why = f"{target} exists and is not a folder"
+    elif where == "not garden's":
+        why = (
+            f"{target} is not empty and was not made by garden (.garden-site missing); "
+            "choose an empty or new folder so nothing of yours is replaced"
+        )
+    else:
+        why = f"refusing to write the site to {target}: it is inside the vault {real_vault}"
     before = _tree(tmp_path)
-    with pytest.raises(OutputError):
+    with pytest.raises(OutputError) as refused:
         build(vault, out)
+    assert str(refused.value) == why
     assert _tree(tmp_path) == before
     assert sorted(p.name for p in root.iterdir()) == [
         "docs",
@@ -176,8 +189,10 @@ def test_refuses_root_and_home(tmp_path: Path, where: str) -> None:
     vault = make_vault(tmp_path / "v", {"a.md": "hello"})
     out = Path("/") if where == "/" else Path.home()
     before = sorted(p.name for p in out.iterdir())
-    with pytest.raises(OutputError):
+    folder = "the root folder" if where == "/" else "your home folder"
+    with pytest.raises(OutputError) as refused:
         build(vault, out)
+    assert str(refused.value) == f"refusing to write the site to {folder} {out.resolve()}"
     assert sorted(p.name for p in out.iterdir()) == before
 
 

@@ -1,0 +1,150 @@
+"""The lock on OUT, driven directly: its messages, what it writes, what it removes, and how each
+system's primitive is called. (A real second process: tests/test_cli.py.)"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import types
+from pathlib import Path
+
+import pytest
+
+from garden import lock
+from garden.errors import LockError, OutputError
+
+
+def test_the_staging_folder_is_beside_out_and_named_after_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert lock.staging_folder(tmp_path / "public") == tmp_path / ".public.garden-build"
+    monkeypatch.chdir(tmp_path)
+    assert lock.staging_folder(Path("site")) == tmp_path / ".site.garden-build"
+
+
+def test_the_holder_writes_its_pid_and_a_second_build_is_told_who_holds_it(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "site"
+    with lock.build_lock(out) as staging:
+        assert (staging / lock.LOCK_NAME).read_text() == f"{os.getpid()}\n"
+        with pytest.raises(LockError) as busy, lock.build_lock(out):
+            pass
+        assert str(busy.value) == (
+            f"another garden build is writing {out} (pid {os.getpid()}); "
+            "nothing was built (use --wait SECONDS to wait for it)"
+        )
+        with pytest.raises(LockError) as waited, lock.build_lock(out, wait=0.2):
+            pass
+        assert f"(pid {os.getpid()}) after waiting 0.2s; nothing was built" in str(waited.value)
+        with pytest.raises(LockError) as negative, lock.build_lock(out, wait=-5):
+            pass
+        assert "after waiting" not in str(negative.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_lock_file_without_a_pid_names_no_holder(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    staging = lock.staging_folder(out)
+    staging.mkdir()
+    (staging / lock.LOCK_NAME).write_text("not a pid\n")
+    fd = os.open(staging / lock.LOCK_NAME, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held by "another build"
+        with pytest.raises(LockError) as busy, lock.build_lock(out):
+            pass
+        assert str(busy.value).startswith(f"another garden build is writing {out}; nothing")
+    finally:
+        os.close(fd)
+
+
+def test_a_stale_lock_file_is_taken_over_and_rewritten(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    staging = lock.staging_folder(out)
+    staging.mkdir()
+    (staging / lock.LOCK_NAME).write_text("999999999 and more text than a pid\n")
+    with lock.build_lock(out):
+        assert (staging / lock.LOCK_NAME).read_text() == f"{os.getpid()}\n"
+
+
+def test_a_staging_folder_that_cannot_be_made_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("a file where OUT's parent should be")
+    out = tmp_path / "file" / "site"
+    with pytest.raises(OutputError) as failed, lock.build_lock(out):
+        pass
+    folder = tmp_path / "file" / ".site.garden-build"
+    assert str(failed.value) == f"cannot make the staging folder {folder}: Not a directory"
+
+
+def test_release_removes_what_the_build_left_but_never_follows_a_symlink(tmp_path: Path) -> None:
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "thesis.tex").write_text("precious")
+    out = tmp_path / "site"
+    with lock.build_lock(out) as staging:
+        (staging / "site" / "deep").mkdir(parents=True)
+        (staging / "site" / "deep" / "a.html").write_text("half a site")
+        (staging / "stray.txt").write_text("a file")
+        os.symlink(mine, staging / "old")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine"]
+    assert (mine / "thesis.tex").read_text() == "precious"
+
+
+# -- each system's primitive -----------------------------------------------------------------------
+class _Fcntl(types.SimpleNamespace):
+    """``fcntl.flock`` that records its calls and raises what it is told to."""
+
+    def __init__(self, raises: BaseException | None = None) -> None:
+        super().__init__(LOCK_EX=fcntl.LOCK_EX, LOCK_NB=fcntl.LOCK_NB, calls=[], raises=raises)
+
+    def flock(self, fd: int, operation: int) -> None:
+        self.calls.append((fd, operation))
+        if self.raises is not None:
+            raise self.raises
+
+
+def test_flock_is_exclusive_and_does_not_block() -> None:
+    fake = _Fcntl()
+    assert lock._Flock(fake).try_lock(7) is True  # type: ignore[arg-type]
+    assert fake.calls == [(7, fcntl.LOCK_EX | fcntl.LOCK_NB)]
+
+
+@pytest.mark.parametrize(
+    "raised",
+    [BlockingIOError(), OSError(errno.EACCES, "held"), OSError(errno.EAGAIN, "held")],
+)
+def test_flock_held_by_another_process_is_false(raised: OSError) -> None:
+    assert lock._Flock(_Fcntl(raised)).try_lock(7) is False  # type: ignore[arg-type]
+
+
+def test_flock_failing_otherwise_is_an_error() -> None:
+    with pytest.raises(OSError, match="disk"):
+        lock._Flock(_Fcntl(OSError(errno.EIO, "disk"))).try_lock(7)  # type: ignore[arg-type]
+
+
+def test_msvcrt_locks_one_byte_past_the_pid_and_does_not_block(tmp_path: Path) -> None:
+    calls: list[tuple[int, int, int, int]] = []
+
+    def locking(fd: int, mode: int, nbytes: int) -> None:
+        calls.append((fd, os.lseek(fd, 0, os.SEEK_CUR), mode, nbytes))
+        if len(calls) > 1:
+            raise PermissionError(errno.EACCES, "held")
+
+    fake = types.SimpleNamespace(LK_NBLCK=2, locking=locking)
+    fd = os.open(tmp_path / "lock", os.O_RDWR | os.O_CREAT)
+    try:
+        assert lock._Msvcrt(fake).try_lock(fd) is True  # type: ignore[arg-type]
+        assert lock._Msvcrt(fake).try_lock(fd) is False  # type: ignore[arg-type]
+    finally:
+        os.close(fd)
+    assert calls == [(fd, 1 << 30, 2, 1)] * 2
+
+
+def test_each_system_gets_its_primitive(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(__import__("sys").modules, "msvcrt", types.ModuleType("msvcrt"))
+    windows, posix = lock._backend("win32"), lock._backend("linux")
+    assert isinstance(windows, lock._Msvcrt) and not windows.deletes_open_files
+    assert isinstance(posix, lock._Flock) and posix.deletes_open_files
+    assert posix.fcntl is fcntl
+    assert isinstance(lock._backend("darwin"), lock._Flock)
