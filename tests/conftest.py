@@ -23,6 +23,7 @@ from urllib.parse import unquote
 import pytest
 from PIL import Image
 
+from garden import paths
 from garden.build import BuildResult, build
 from garden.diagnostics import Diagnostic, Reporter
 from garden.stop_points import STOP_AT
@@ -42,6 +43,9 @@ def pytest_configure(config: pytest.Config) -> None:
     own), never the real ~/.cache."""
     folder = tempfile.mkdtemp(prefix="garden-test-cache-")
     _PROCESS_CACHE_HOME.append(folder)
+    # `make mutate` runs each mutant's tests in a process forked from one whose earlier test
+    # session filled this cache: a mutant of the function behind it must be run, not remembered.
+    paths._relative.cache_clear()
     os.environ["XDG_CACHE_HOME"] = folder
     atexit.register(shutil.rmtree, folder, True)  # xdist may end a worker without unconfigure
 
