@@ -71,6 +71,7 @@ class Score:
     mutants: int = 0
     caught: int = 0
     equivalent: int = 0
+    unrun: int = 0  # not run yet (an interrupted run): counted as not killed
     surviving: list[tuple[str, str, str]] = field(default_factory=list)  # name, status, diff
 
     @property
@@ -152,6 +153,9 @@ def score_module(module: str, listed: list[Equivalent], used: set[Equivalent]) -
         if status in CAUGHT:
             score.caught += 1
             continue
+        if status == "not checked":
+            score.unrun += 1
+            continue
         diff = get_diff_for_mutant(name, path=path)
         lines = mutated_lines(diff)
         matches = [
@@ -177,16 +181,20 @@ def main(argv: list[str]) -> int:
     for score in scores:
         for name, status, diff in score.surviving:
             print(f"\n{status}: {name}\n{diff}")
-    stale = [e for e in listed if e not in used and e.function.split(".")[1] in modules]
+    complete = {score.module for score in scores if not score.unrun}
+    stale = [e for e in listed if e not in used and e.function.split(".")[1] in complete]
     for e in stale:
         print(f"\nlisted as equivalent, but no surviving mutant matches: {e.function}: {e.line}")
-    print(f"\n{'module':<13}{'mutants':>8}{'killed':>8}{'equiv.':>8}{'survived':>9}  score  target")
+    print(
+        f"\n{'module':<13}{'mutants':>8}{'killed':>8}{'equiv.':>8}{'survived':>9}{'unrun':>7}"
+        "   score  target"
+    )
     for score in scores:
         below = score.score < score.target
         failed |= below
         print(
             f"{score.module:<13}{score.mutants:>8}{score.caught:>8}{score.equivalent:>8}"
-            f"{len(score.surviving):>9}  {score.score:6.1%} {score.target:6.0%}"
+            f"{len(score.surviving):>9}{score.unrun:>7}  {score.score:6.1%} {score.target:6.0%}"
             + ("  BELOW TARGET" if below else "")
         )
     return 1 if failed or stale else 0

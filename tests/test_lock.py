@@ -59,6 +59,30 @@ def test_a_lock_file_without_a_pid_names_no_holder(tmp_path: Path) -> None:
         os.close(fd)
 
 
+@pytest.mark.parametrize("text", [b"\xff\xfe not ascii", b"12345\n"])
+def test_a_pid_that_cannot_be_read_is_left_out_of_the_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: bytes
+) -> None:
+    out = tmp_path / "site"
+    staging = lock.staging_folder(out)
+    staging.mkdir()
+    (staging / lock.LOCK_NAME).write_bytes(text)
+    if text.startswith(b"1"):  # readable text, but reading fails
+
+        def unreadable(fd: int, n: int) -> bytes:
+            raise OSError(errno.EIO, "I/O error")
+
+        monkeypatch.setattr(lock.os, "read", unreadable)
+    fd = os.open(staging / lock.LOCK_NAME, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(LockError) as busy, lock.build_lock(out):
+            pass
+        assert str(busy.value).startswith(f"another garden build is writing {out}; nothing")
+    finally:
+        os.close(fd)
+
+
 def test_a_stale_lock_file_is_taken_over_and_rewritten(tmp_path: Path) -> None:
     out = tmp_path / "site"
     staging = lock.staging_folder(out)
@@ -89,6 +113,36 @@ def test_release_removes_what_the_build_left_but_never_follows_a_symlink(tmp_pat
         os.symlink(mine, staging / "old")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine"]
     assert (mine / "thesis.tex").read_text() == "precious"
+
+
+def test_a_file_the_release_cannot_delete_does_not_fail_the_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows refuses to delete a file another program holds open (a virus scan, an indexer):
+    the build's site is in place all the same, and the next build empties the staging folder."""
+    real_unlink = os.unlink
+
+    def held(path: object, *args: object, **kwargs: object) -> None:
+        if os.fsdecode(path).endswith("held.txt"):  # type: ignore[arg-type]
+            raise PermissionError(errno.EACCES, "held open")
+        real_unlink(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    out = tmp_path / "site"
+    with lock.build_lock(out) as staging:
+        (staging / "site").mkdir()
+        (staging / "site" / "held.txt").write_text("in use")
+        (staging / "held.txt").write_text("in use")
+        (staging / "gone.txt").write_text("deleted")
+        monkeypatch.setattr(os, "unlink", held)
+    monkeypatch.undo()
+    assert sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*")) == [
+        "held.txt",
+        "site",
+        "site/held.txt",
+    ]
+    with lock.build_lock(out):  # the next build takes the lock in the folder left behind
+        pass
+    assert list(tmp_path.iterdir()) == []
 
 
 # -- each system's primitive -----------------------------------------------------------------------

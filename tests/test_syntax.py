@@ -339,7 +339,11 @@ def test_tag_inside_link_text_does_not_nest_links(site_of: SiteOf) -> None:
     site = site_of(
         {"N.md": "[see #foo](https://example.com) and [go #bar](Other.md)\n", "Other.md": "x\n"}
     )
-    assert scan(content(site, "N.html")).nested_anchors == 0
+    html = content(site, "N.html")
+    assert scan(html).nested_anchors == 0
+    # Each link keeps its text, the tag shown inside it as a tag, not as a link of its own.
+    assert 'href="https://example.com" rel="noopener">see <span class="tag">#foo</span></a>' in html
+    assert 'href="Other.html" data-title="Other">go <span class="tag">#bar</span></a>' in html
 
 
 def test_parent_tag_page_counts_notes_not_subtags(site_of: SiteOf) -> None:
