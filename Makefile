@@ -55,7 +55,7 @@ MUTATE_JOBS ?= 2
 mutate: $(STAMP)
 	rm -rf mutants
 	$(BIN)/mutmut run $(foreach m,$(MUTATE_MODULES),'garden.$(m).*') --max-children $(MUTATE_JOBS)
-	$(BIN)/python tests/mutation_score.py $(MUTATE_MODULES)
+	$(BIN)/python tests/mutation_score.py --recheck $(MUTATE_MODULES)
 
 clean:
 	rm -rf $(OUT) .pytest_cache build dist mutants

@@ -5,9 +5,10 @@ Run from the repository's root after ``mutmut run``:
 
 mutmut runs for each mutant the tests that called its function, as it saw in one run of the
 tests; it cannot see calls made in a subprocess. The tests that kill a build at each step of emit
-or make one wait for the lock run ``garden`` in a subprocess: ``--recheck`` runs them against each
-mutant of those modules that mutmut found surviving (the subprocess inherits the mutant through
-``MUTANT_UNDER_TEST``) and records the ones they kill in mutmut's results.
+or make one wait for the lock run ``garden`` in a subprocess, and the differential tests of
+incremental builds take minutes: both are left out of mutmut's selection, and ``--recheck`` runs
+them against each mutant that mutmut found surviving (a subprocess inherits the mutant through
+``MUTANT_UNDER_TEST``), recording the ones they kill in mutmut's results.
 
 A mutant that no test kills is either listed as equivalent (it cannot change what garden does) in
 the table of vault/Development/Mutation testing.md, found by its function and mutated line, or
@@ -39,11 +40,16 @@ MODULES = ("publish", "resolve", "paths", "emit", "lock", "scan", "frontmatter")
 # A mutant that makes the tests run out of time is caught as surely as one that fails them.
 CAUGHT = {"killed", "timeout", "segfault", "caught by type check"}
 
-# Tests that reach a module's code only in a subprocess (see --recheck).
-SUBPROCESS_TESTS = {
+# Tests left out of mutmut's selection (pyproject.toml): those that reach a module's code only in
+# a subprocess, and the slow differential tests. --recheck runs them against the mutants that
+# survive mutmut's run.
+_KILLED_BUILDS = "tests/hostile/test_filesystem.py::test_a_build_killed_at_each_step_of_emit"
+_KILLED_PREVIEW = "tests/hostile/test_filesystem.py::test_the_preview_killed_while_updating_out"
+SLOW_TESTS = {
     "emit": [
-        "tests/hostile/test_filesystem.py::test_a_build_killed_at_each_step_of_emit_leaves_one_whole_site",
-        "tests/hostile/test_filesystem.py::test_the_preview_killed_while_updating_out_is_mended_by_its_next_build",
+        f"{_KILLED_BUILDS}_leaves_one_whole_site",
+        f"{_KILLED_PREVIEW}_is_mended_by_its_next_build",
+        "tests/test_incremental.py",
     ],
     "lock": [
         "tests/test_cli.py::test_second_build_into_the_same_out_exits_at_once",
@@ -51,6 +57,8 @@ SUBPROCESS_TESTS = {
         "tests/test_cli.py::test_a_lock_held_by_a_killed_build_is_recovered",
         "tests/test_cli.py::test_two_concurrent_builds_both_succeed_one_after_the_other",
     ],
+    "publish": ["tests/test_incremental.py"],
+    "resolve": ["tests/test_incremental.py"],
 }
 RECHECK_SECONDS = 600
 PYTEST_PLUGINS_OFF = ["-p", "no:xdist", "-p", "no:cacheprovider"]
@@ -115,9 +123,9 @@ def mutated_lines(diff: str) -> list[str]:
 
 
 def recheck(module: str) -> None:
-    """Run ``SUBPROCESS_TESTS`` against each of ``module``'s mutants that mutmut found
-    surviving (or reached by no test), and record those they kill."""
-    tests = SUBPROCESS_TESTS.get(module)
+    """Run ``SLOW_TESTS`` against each of ``module``'s mutants that mutmut found surviving (or
+    reached by no test), and record those they kill."""
+    tests = SLOW_TESTS.get(module)
     if not tests:
         return
     data = SourceFileMutationData(path=Path("garden") / f"{module}.py")

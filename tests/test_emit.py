@@ -127,8 +127,9 @@ def test_a_symlink_planted_in_the_old_site_is_not_linked(tmp_path: Path, staging
     assert (out / "a.html").read_text() == "page a"
 
 
+@pytest.mark.parametrize("in_place", [False, True])
 def test_a_copy_whose_source_changed_just_now_is_copied_again(
-    tmp_path: Path, staging: Path
+    tmp_path: Path, staging: Path, in_place: bool
 ) -> None:
     """A file's stat cannot tell two versions apart within its time stamp's tick: a source saved
     just now is copied, never linked from the old site on the strength of its stat."""
@@ -141,7 +142,7 @@ def test_a_copy_whose_source_changed_just_now_is_copied_again(
     stat = source.stat()
     source.write_bytes(b"other")  # same size, and the same time stamp as far as the cache knows
     os.utime(source, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-    emit.emit_site(site, out, previous, staging=staging)
+    emit.emit_site(site, out, previous, staging=staging, in_place=in_place)
     assert (out / "doc.pdf").read_bytes() == b"other"
 
 
@@ -194,9 +195,17 @@ def test_in_place_writes_what_changed_and_removes_what_went_away(
     ]
     assert sorted(p.name for p in tmp_path.iterdir()) == [".site.garden-build", "site"]
 
+    # A page in folders that do not exist yet; a page gone from the site that someone deleted.
+    (out / "edit.html").unlink()
+    newer = _site(_page("keep.html", "keep"), _page("new/deeper/x.html", "x"))
+    identities = emit.emit_site(newer, out, identities, staging=staging, in_place=True)
+    assert (out / "new" / "deeper" / "x.html").read_text() == "x"
+    assert not (out / "deep").exists() and not (out / "edit.html").exists()
+
     # The last page of a folder at the top goes: the folder goes, OUT stays.
     emit.emit_site(_site(), out, identities, staging=staging, in_place=True)
     assert sorted(p.name for p in out.iterdir()) == [emit.SITE_MARKER]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.garden-build", "site"]
 
 
 def test_in_place_rewrites_a_file_that_is_no_longer_a_plain_file(
@@ -317,6 +326,66 @@ def test_a_swap_the_file_system_lacks_is_false_and_other_errors_are_raised(
     assert (
         str(failed.value) == f"cannot swap {tmp_path / 'a'} into place: {os.strerror(errno.EACCES)}"
     )
+
+
+def test_the_real_swap_reports_the_systems_error(tmp_path: Path) -> None:
+    swap = emit.atomic_swap("linux")
+    assert swap is not None
+    (tmp_path / "a").mkdir()
+    with pytest.raises(OutputError) as failed:
+        swap(tmp_path / "a", tmp_path / "missing")
+    assert (
+        str(failed.value) == f"cannot swap {tmp_path / 'a'} into place: No such file or directory"
+    )
+
+
+def test_macos_finds_renamex_np_in_the_system_libc(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(emit, "_system_libc", lambda: _FakeLibc())
+    assert emit.atomic_swap("darwin") is not None
+    assert emit.atomic_swap("linux") is not None
+
+
+def test_replace_out_swaps_where_it_can_and_renames_twice_elsewhere(tmp_path: Path) -> None:
+    def sites(n: int) -> tuple[Path, Path]:
+        new, out = tmp_path / f"new{n}", tmp_path / "out"
+        new.mkdir()
+        (new / "index.html").write_text(f"site {n}")
+        if n == 1:
+            out.mkdir()
+            (out / "index.html").write_text("site 0")
+        return new, out
+
+    new, out = sites(1)
+    old = emit.replace_out(new, out, tmp_path / "aside", platform="linux")
+    assert old == new and (old / "index.html").read_text() == "site 0"  # exchanged
+    assert (out / "index.html").read_text() == "site 1" and not (tmp_path / "aside").exists()
+    new, out = sites(2)
+    old = emit.replace_out(new, out, tmp_path / "aside", platform="darwin")  # no renamex_np
+    assert old == tmp_path / "aside" and (old / "index.html").read_text() == "site 1"
+    assert (out / "index.html").read_text() == "site 2" and not new.exists()
+
+
+def test_only_windows_tries_a_refused_rename_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Elsewhere a refused rename will not go away by waiting: the build fails at once, OUT
+    as it was."""
+    new, out = tmp_path / "new", tmp_path / "out"
+    new.mkdir()
+    out.mkdir()
+    (out / "index.html").write_text("old")
+    real_rename, refusals = os.rename, [1]
+
+    def refuse_once(source: object, dest: object) -> None:
+        if refusals[0]:
+            refusals[0] -= 1
+            raise PermissionError(errno.EACCES, "in use")
+        real_rename(source, dest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(emit.os, "rename", refuse_once)
+    with pytest.raises(PermissionError):
+        emit.replace_out(new, out, tmp_path / "aside", platform="darwin")
+    assert (out / "index.html").read_text() == "old" and new.is_dir()
 
 
 def test_no_swap_without_the_call_or_a_libc(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -119,29 +119,62 @@ def test_a_file_the_release_cannot_delete_does_not_fail_the_build(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Windows refuses to delete a file another program holds open (a virus scan, an indexer):
-    the build's site is in place all the same, and the next build empties the staging folder."""
+    the build's site is in place all the same, the release deletes all it can, and the next
+    build empties the staging folder."""
     real_unlink = os.unlink
+    refused: list[str] = []
 
     def held(path: object, *args: object, **kwargs: object) -> None:
-        if os.fsdecode(path).endswith("held.txt"):  # type: ignore[arg-type]
+        name = os.fsdecode(path)  # type: ignore[arg-type]
+        # "held.txt", and the first file of the half-written site, whichever rmtree takes first.
+        if name == str(staging / "held.txt") or (kwargs.get("dir_fd") is not None and not refused):
+            refused.extend([name] if kwargs.get("dir_fd") is not None else [])
             raise PermissionError(errno.EACCES, "held open")
         real_unlink(path, *args, **kwargs)  # type: ignore[arg-type]
 
     out = tmp_path / "site"
     with lock.build_lock(out) as staging:
         (staging / "site").mkdir()
-        (staging / "site" / "held.txt").write_text("in use")
+        for i in range(5):
+            (staging / "site" / f"{i}.html").write_text("a page")
         (staging / "held.txt").write_text("in use")
         (staging / "gone.txt").write_text("deleted")
         monkeypatch.setattr(os, "unlink", held)
     monkeypatch.undo()
-    assert sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*")) == [
-        "held.txt",
-        "site",
-        "site/held.txt",
-    ]
+    left = sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*"))
+    assert left == ["held.txt", "site", f"site/{refused[0]}"]
     with lock.build_lock(out):  # the next build takes the lock in the folder left behind
         pass
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("platform", "order"), [("linux", ["unlink", "close"]), ("win32", ["close", "unlink"])]
+)
+def test_the_lock_file_goes_while_held_on_posix_and_after_closing_on_windows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, platform: str, order: list[str]
+) -> None:
+    """POSIX may delete an open file: deleting it while still locked means no waiter can lock
+    a file that is about to vanish. Windows may not: the holder closes it first."""
+    msvcrt = types.SimpleNamespace(LK_NBLCK=2, locking=lambda fd, mode, nbytes: None)
+    monkeypatch.setitem(__import__("sys").modules, "msvcrt", msvcrt)
+    events: list[str] = []
+    real_close, real_unlink = os.close, Path.unlink
+
+    def close(fd: int) -> None:
+        events.append("close")
+        real_close(fd)
+
+    def unlink(path: Path, missing_ok: bool = False) -> None:
+        if path.name == lock.LOCK_NAME:
+            events.append("unlink")
+        real_unlink(path, missing_ok)
+
+    with lock.build_lock(tmp_path / "site", platform=platform):
+        monkeypatch.setattr(lock.os, "close", close)
+        monkeypatch.setattr(Path, "unlink", unlink)
+    monkeypatch.undo()
+    assert events == order
     assert list(tmp_path.iterdir()) == []
 
 

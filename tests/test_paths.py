@@ -5,6 +5,7 @@ from __future__ import annotations
 import posixpath
 import re
 import unicodedata
+from pathlib import PurePosixPath, PureWindowsPath
 from urllib.parse import unquote
 
 from hypothesis import given
@@ -12,12 +13,20 @@ from hypothesis import strategies as st
 
 from garden.paths import (
     WINDOWS_RESERVED,
+    Href,
+    Slug,
     attachment_out_path,
+    fold,
     heading_id,
+    heading_key,
+    is_inside,
     normalize_vault_path,
+    page_out_path,
     relative_url,
+    root_prefix,
     slugify,
     slugify_segment,
+    vault_path_of,
 )
 
 _SAFE = re.compile(r"^[\w.\-]+$")
@@ -120,3 +129,43 @@ def test_relative_url_agrees_with_posixpath_relpath(here: list[str], there: list
     page, target = "/".join([*here, "page.html"]), "/".join(there)
     expected = posixpath.relpath(target, posixpath.dirname(page) or ".")
     assert unquote(relative_url(page, target)) == expected
+
+
+def test_long_names_are_cut_to_whole_characters_within_the_byte_limit() -> None:
+    assert slugify_segment("a" * 149 + "é") == "a" * 149  # "é" would straddle byte 150
+    assert slugify_segment("é" * 200) == "é" * 75
+    assert slugify_segment("a" * 149 + "-b") == "a" * 149  # no dash left at the cut
+
+
+def test_headings_without_letters_get_an_id_all_the_same() -> None:
+    assert heading_id("???") == "section"
+    assert heading_id("  A  b ") == "a--b"
+    assert heading_key("Café – the #1 [[x]]") == "café the 1 x"
+    assert heading_key("Cafe\u0301") == heading_key("Café") != heading_key("Cafe")
+
+
+def test_attachment_names_keep_their_extension_in_lower_case() -> None:
+    assert attachment_out_path("README") == "README"
+    assert attachment_out_path("a b/Photo 1.JPEG") == "a-b/Photo-1.jpeg"
+    assert attachment_out_path("x.tar.GZ") == "x.tar.gz"
+
+
+def test_urls_between_pages_with_fragments() -> None:
+    assert relative_url("a/b.html", "c.html", "Sec tion ^x/y") == "../c.html#Sec%20tion%20^x%2Fy"
+    assert relative_url("a/b.html", "a/b.html", "top") == "b.html#top"
+    assert relative_url("index.html", "a b/c.html") == "a%20b/c.html"
+    assert str(Href("a/b.html", "c/d.html")) == "../c/d.html"
+    assert root_prefix("a/b/c.html") == "../../" and root_prefix("c.html") == ""
+    assert page_out_path(Slug("a/b")) == "a/b.html"
+    assert page_out_path(Slug("a/b"), folder_index=True) == "a/b/index.html"
+
+
+def test_vault_paths_use_slashes_and_nfc_on_every_system() -> None:
+    assert vault_path_of(PureWindowsPath("Notes\\Cafe\u0301.md")) == "Notes/Café.md"
+    assert vault_path_of(PurePosixPath("a/b.md")) == "a/b.md"
+    assert is_inside(PurePosixPath("/a/b"), PurePosixPath("/a"))
+    assert is_inside(PurePosixPath("/a"), PurePosixPath("/a"))
+    assert not is_inside(PurePosixPath("/ab"), PurePosixPath("/a"))
+    assert not is_inside(PurePosixPath("/a"), PurePosixPath("/a/b"))
+    assert fold("ÇAFÉ") == "çafé" and fold("Straße") == "strasse"
+    assert fold("CAFE\u0301") == "café"  # composed again after case folding
