@@ -169,3 +169,9 @@ def test_vault_paths_use_slashes_and_nfc_on_every_system() -> None:
     assert not is_inside(PurePosixPath("/a"), PurePosixPath("/a/b"))
     assert fold("ÇAFÉ") == "çafé" and fold("Straße") == "strasse"
     assert fold("CAFE\u0301") == "café"  # composed again after case folding
+
+
+def test_backslashes_in_a_vault_path_are_folder_separators() -> None:
+    assert normalize_vault_path("a\\b\\..\\c.md") == "a/c.md"
+    assert normalize_vault_path("..\\outside.md") is None
+    assert slugify("Notes\\Sub\\Page") == "Notes/Sub/Page"
