@@ -57,8 +57,10 @@ SLOW_TESTS = {
         "tests/test_cli.py::test_a_lock_held_by_a_killed_build_is_recovered",
         "tests/test_cli.py::test_two_concurrent_builds_both_succeed_one_after_the_other",
     ],
-    "publish": ["tests/test_incremental.py"],
+    "publish": ["tests/test_incremental.py", "tests/hostile/test_bad_input.py"],
     "resolve": ["tests/test_incremental.py"],
+    "scan": ["tests/hostile/test_bad_input.py"],
+    "frontmatter": ["tests/hostile/test_bad_input.py"],
 }
 RECHECK_SECONDS = 600
 PYTEST_PLUGINS_OFF = ["-p", "no:xdist", "-p", "no:cacheprovider"]

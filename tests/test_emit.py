@@ -4,6 +4,7 @@ leaves when a write fails or a killed build left files in the staging folder."""
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import errno
 import os
 from pathlib import Path
@@ -112,6 +113,32 @@ def test_unchanged_files_are_linked_from_the_old_site_not_written(
     # Without the identities of the site in OUT, every file is written afresh.
     emit.emit_site(new, out, None, staging=staging)
     assert (out / "same.html").stat().st_ino != inode["same.html"]
+
+
+def test_a_page_drawn_as_last_time_is_drawn_again_only_when_out_lost_it(
+    tmp_path: Path, staging: Path
+) -> None:
+    out = tmp_path / "site"
+    site = _site(_page("a.html", "<p>ä</p>"), _page("b.html", "<p>b</p>"))
+    previous = emit.emit_site(site, out, staging=staging)
+    (out / "b.html").unlink()
+    drawn: list[str] = []
+
+    def drawing(rel: str, html: str) -> Page:
+        def draw() -> str:
+            drawn.append(rel)
+            return html
+
+        return dataclasses.replace(_page(rel, ""), html=draw, identity=previous[rel])
+
+    again = _site(drawing("a.html", "<p>ä</p>"), drawing("b.html", "<p>b</p>"))
+    for in_place in (False, True):
+        drawn.clear()
+        (out / "b.html").unlink(missing_ok=True)
+        identities = emit.emit_site(again, out, previous, staging=staging, in_place=in_place)
+        assert identities == previous
+        assert drawn == ["b.html"]
+        assert _tree(out)["a.html"] == "<p>ä</p>".encode() and _tree(out)["b.html"] == b"<p>b</p>"
 
 
 def test_a_symlink_planted_in_the_old_site_is_not_linked(tmp_path: Path, staging: Path) -> None:
