@@ -89,6 +89,41 @@ def test_a_failed_write_leaves_out_and_the_staging_folder_as_they_were(
     assert list(staging.iterdir()) == []
 
 
+def _refusing_to_delete(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """Deleting a file called ``name`` fails, as on Windows while a program holds it open."""
+    real_unlink = os.unlink
+
+    def unlink(path: object, *args: object, **kwargs: object) -> None:
+        if os.fsdecode(path).rsplit("/", 1)[-1] == name:  # type: ignore[arg-type]
+            raise PermissionError(errno.EACCES, "held open")
+        real_unlink(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "unlink", unlink)
+
+
+def test_an_old_site_that_cannot_be_wholly_deleted_does_not_fail_the_build(
+    tmp_path: Path, staging: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "site"
+    emit.emit_site(_site(_page("a.html", "old"), _page("held.html", "x")), out, staging=staging)
+    _refusing_to_delete(monkeypatch, "held.html")
+    emit.emit_site(_site(_page("a.html", "new")), out, staging=staging)
+    assert sorted(_tree(out)) == [emit.SITE_MARKER, "a.html"]
+    assert _tree(out)["a.html"] == b"new"
+
+
+def test_a_failed_write_is_reported_even_if_its_files_cannot_be_cleaned_up(
+    tmp_path: Path, staging: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    missing = CopiedFile(tmp_path / "gone.png", OutPath("gone.png"))
+    _refusing_to_delete(monkeypatch, "a.html")
+    with pytest.raises(FileNotFoundError):
+        emit.emit_site(
+            _site(_page("a.html", "a"), files=(missing,)), tmp_path / "site", staging=staging
+        )
+    assert not (tmp_path / "site").exists()
+
+
 def test_image_variants_not_made_are_an_error(tmp_path: Path, staging: Path) -> None:
     variant = ImageVariant(tmp_path / "p.png", OutPath("p-10w.webp"), 10)
     site = Site(pages=(), files=(), data={}, variants=(variant, variant))
@@ -139,6 +174,23 @@ def test_a_page_drawn_as_last_time_is_drawn_again_only_when_out_lost_it(
         assert identities == previous
         assert drawn == ["b.html"]
         assert _tree(out)["a.html"] == "<p>ä</p>".encode() and _tree(out)["b.html"] == b"<p>b</p>"
+
+
+@pytest.mark.parametrize("atomic", [True, False])
+def test_a_build_puts_a_new_folder_in_outs_place_and_the_preview_updates_it(
+    tmp_path: Path, staging: Path, monkeypatch: pytest.MonkeyPatch, atomic: bool
+) -> None:
+    if not atomic:  # as on Windows: OUT renamed aside into the staging folder, then deleted
+        monkeypatch.setattr(emit, "atomic_swap", lambda platform: None)
+    out = tmp_path / "site"
+    previous = emit.emit_site(_site(_page("a.html", "one")), out, staging=staging)
+    folder = out.stat().st_ino
+    previous = emit.emit_site(_site(_page("a.html", "two")), out, previous, staging=staging)
+    assert out.stat().st_ino != folder  # swapped in whole
+    assert list(staging.iterdir()) == [] and (out / "a.html").read_text() == "two"
+    folder = out.stat().st_ino
+    emit.emit_site(_site(_page("a.html", "three")), out, previous, staging=staging, in_place=True)
+    assert out.stat().st_ino == folder and (out / "a.html").read_text() == "three"
 
 
 def test_a_symlink_planted_in_the_old_site_is_not_linked(tmp_path: Path, staging: Path) -> None:
