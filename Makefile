@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 VAULT ?= vault
 OUT ?= public
 
-.PHONY: site test lint format bench bench-quick bench-images fuzz clean
+.PHONY: site test lint format bench bench-quick bench-images fuzz mutate clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,5 +47,16 @@ bench-quick: $(STAMP)
 bench-images: $(STAMP)
 	$(BIN)/python -m bench.images
 
+# Not part of `make test` (an hour or more on two cores): mutation testing of the modules that decide
+# what is published, where links go and what is written where; prints the score of each module.
+# MUTATE_MODULES picks some of them; MUTATE_JOBS mutants run at once. See
+# vault/Development/Mutation testing.md.
+MUTATE_MODULES ?= publish resolve paths emit lock scan frontmatter
+MUTATE_JOBS ?= 2
+mutate: $(STAMP)
+	rm -rf mutants
+	$(BIN)/mutmut run $(foreach m,$(MUTATE_MODULES),'garden.$(m).*') --max-children $(MUTATE_JOBS)
+	$(BIN)/python tests/mutation_score.py --recheck $(MUTATE_MODULES)
+
 clean:
-	rm -rf $(OUT) .pytest_cache build dist
+	rm -rf $(OUT) .pytest_cache build dist mutants

@@ -28,6 +28,7 @@ from garden.cache import RACY_NS, content_identity
 from garden.errors import OutputError
 from garden.model import Site
 from garden.paths import is_inside
+from garden.stop_points import stop_point
 
 SITE_MARKER = ".garden-site"
 _STAGING_TAG = ".garden-tmp-"
@@ -141,6 +142,7 @@ def _update_in_place(site: Site, out: Path, previous: Mapping[str, str]) -> dict
     marker = out / SITE_MARKER
     marker.with_name(SITE_MARKER + ".new").write_text(_MARKER_TEXT, encoding="utf-8")
     os.replace(marker.with_name(SITE_MARKER + ".new"), marker)
+    stop_point("emit-updating")
     identities: dict[str, str] = {}
     for rel, identity, write in _files(site):
         identities[rel] = identity
@@ -155,6 +157,7 @@ def _update_in_place(site: Site, out: Path, previous: Mapping[str, str]) -> dict
         tmp = dest.with_name(f".{dest.name}{_STAGING_TAG}{os.getpid()}")
         write(tmp)
         os.replace(tmp, dest)
+    stop_point("emit-updated")
     for rel in previous.keys() - identities.keys():
         gone = _safe_dest(out, rel)
         with contextlib.suppress(OSError):
@@ -243,6 +246,7 @@ def _two_renames(new: Path, out: Path, aside: Path, retry_seconds: float) -> Pat
     """OUT renamed aside, the new site renamed in: a reader may find no OUT for the moment in
     between. If the second rename fails, the old site is put back. Returns the old site's path."""
     _rename(out, aside, retry_seconds)
+    stop_point("emit-renamed-aside")
     try:
         _rename(new, out, retry_seconds)
     except BaseException:
@@ -301,14 +305,18 @@ def emit_site(
     new = staging / _NEW
     new.mkdir(parents=True)
     try:
+        stop_point("emit-writing")
         old_out = out if previous is not None and out.is_dir() else None
         identities = _write_all(site, new, old_out, previous or {})
+        stop_point("emit-written")
         if not out.exists():
             os.rename(new, out)
             return identities
         # The previous site. Windows may refuse to delete a file a program holds open: the site
         # is in place all the same, and whatever stays goes with the staging folder or next time.
-        shutil.rmtree(replace_out(new, out, staging / _OLD), ignore_errors=True)
+        old = replace_out(new, out, staging / _OLD)
+        stop_point("emit-swapped")
+        shutil.rmtree(old, ignore_errors=True)
         return identities
     except BaseException:
         with contextlib.suppress(OSError):

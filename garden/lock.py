@@ -32,6 +32,7 @@ from pathlib import Path
 from types import ModuleType
 
 from garden.errors import LockError, OutputError
+from garden.stop_points import stop_point
 
 STAGING_SUFFIX = ".garden-build"
 LOCK_NAME = "lock"
@@ -126,6 +127,7 @@ def _open_lock_file(folder: Path) -> int | None:
 
 
 def _acquire(out: Path, folder: Path, wait: float, backend: _Flock | _Msvcrt) -> int:
+    """The open lock file, locked, with this process's PID written in it."""
     deadline = time.monotonic() + max(wait, 0.0)
     while True:
         fd = _open_lock_file(folder)
@@ -133,6 +135,9 @@ def _acquire(out: Path, folder: Path, wait: float, backend: _Flock | _Msvcrt) ->
             continue
         if backend.try_lock(fd):
             if _same_file(fd, folder / LOCK_NAME):
+                os.ftruncate(fd, 0)
+                os.lseek(fd, 0, os.SEEK_SET)
+                os.write(fd, f"{os.getpid()}\n".encode("ascii"))
                 return fd
             os.close(fd)  # locked a file its holder had removed: take the new one
             continue
@@ -144,6 +149,7 @@ def _acquire(out: Path, folder: Path, wait: float, backend: _Flock | _Msvcrt) ->
                 f"another garden build is writing {out}{holder}{waited}; "
                 "nothing was built (use --wait SECONDS to wait for it)"
             )
+        stop_point("lock-waiting")
         time.sleep(_POLL)
 
 
@@ -186,9 +192,6 @@ def build_lock(out: Path, wait: float = 0.0, *, platform: str = sys.platform) ->
     folder = staging_folder(out)
     fd = _acquire(out, folder, wait, backend)
     try:
-        os.ftruncate(fd, 0)
-        os.lseek(fd, 0, os.SEEK_SET)
-        os.write(fd, f"{os.getpid()}\n".encode("ascii"))
         yield folder
     finally:
         _release(fd, folder, backend)

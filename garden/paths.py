@@ -124,8 +124,7 @@ def relative_url(from_out: str, to_out: str, fragment: str | None = None) -> str
     return url
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def _relative(base: str, to_out: str) -> str:
+def _relative_path(base: str, to_out: str) -> str:
     # Pure string work: posixpath.relpath asks the OS for the current folder on every call, and
     # a page links to dozens of others (it was a quarter of the render time).
     base_parts = base.split("/") if base else []
@@ -136,6 +135,10 @@ def _relative(base: str, to_out: str) -> str:
         common += 1
     rel = "/".join([".."] * (len(base_parts) - common) + to_parts[common:])
     return quote(rel or ".", safe="/._-~")
+
+
+# Not a decorator: mutation testing (mutmut) leaves decorated functions alone.
+_relative = functools.lru_cache(maxsize=1 << 16)(_relative_path)
 
 
 @dataclass(frozen=True, slots=True)

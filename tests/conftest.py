@@ -11,7 +11,10 @@ import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,8 +23,10 @@ from urllib.parse import unquote
 import pytest
 from PIL import Image
 
+from garden import paths
 from garden.build import BuildResult, build
 from garden.diagnostics import Diagnostic, Reporter
+from garden.stop_points import STOP_AT
 
 REPO = Path(__file__).resolve().parent.parent
 # Real vaults the suite builds when they are there (beside the repository, or where
@@ -38,6 +43,9 @@ def pytest_configure(config: pytest.Config) -> None:
     own), never the real ~/.cache."""
     folder = tempfile.mkdtemp(prefix="garden-test-cache-")
     _PROCESS_CACHE_HOME.append(folder)
+    # `make mutate` runs each mutant's tests in a process forked from one whose earlier test
+    # session filled this cache: a mutant of the function behind it must be run, not remembered.
+    paths._relative.cache_clear()
     os.environ["XDG_CACHE_HOME"] = folder
     atexit.register(shutil.rmtree, folder, True)  # xdist may end a worker without unconfigure
 
@@ -170,3 +178,32 @@ def leaks(out: Path, markers: Iterable[str]) -> list[str]:
         body = readable_forms(path.read_bytes()) if path.is_file() else ""
         found.extend(f"{m} in {rel}" for m, folded in wanted if folded in name or folded in body)
     return found
+
+
+def garden_stopping_at(step: str, *args: str | Path, code: str = "") -> subprocess.Popen[str]:
+    """Start ``garden ARGS`` in a process that stops itself at ``step`` (``garden.stop_points``).
+    ``code``: Python run first in that process (to take another system's branch, say)."""
+    main = f"import sys\n{code}\nfrom garden.cli import main\nsys.exit(main(sys.argv[1:]))"
+    return subprocess.Popen(
+        [sys.executable, "-c", main, *map(str, args)],
+        env={**os.environ, STOP_AT: step},
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_until_stopped(proc: subprocess.Popen[str], timeout: float = 60.0) -> None:
+    """Return once ``proc`` has stopped itself at its step; fail if it ends (or hangs) instead."""
+    deadline = time.monotonic() + timeout
+    while True:
+        pid, status = os.waitpid(proc.pid, os.WNOHANG | os.WUNTRACED)
+        if pid and os.WIFSTOPPED(status):
+            return
+        if pid:
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            stderr = proc.stderr.read() if proc.stderr is not None else ""
+            raise AssertionError(f"ended with {proc.returncode} before its stop point:\n{stderr}")
+        if time.monotonic() > deadline:
+            proc.kill()
+            raise AssertionError("never reached its stop point")
+        time.sleep(0.02)

@@ -339,12 +339,15 @@ def test_image_used_only_by_a_draft_is_never_processed(tmp_path: Path) -> None:
         tmp_path,
         {
             "Public.md": "Hello.\n",
-            "Draft.md": "---\ndraft: true\n---\n![[secret.png|100]]\n",
+            "Draft.md": "---\ndraft: true\n---\n![[secret.png|100]]\n![[shown.png|100]]\n",
+            "Shown.md": "![[shown.png|100]]\n",
             "secret.png": png(400, 200),
+            "shown.png": png(400, 200, (200, 40, 40)),
         },
     )
-    assert built.result.images.decoded == 0
+    assert built.result.images.decoded == 1  # shown.png only
     assert not [f for f in built.files() if "secret" in f]
+    assert [f for f in built.files() if f.startswith("shown-")]
 
 
 def test_cache_folder_is_configurable_and_refused_inside_out_or_vault(

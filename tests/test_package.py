@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import email
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -131,11 +132,15 @@ def test_the_installed_command_builds_checks_and_explains_a_vault(
 
     _run(garden, "build", vault, "-o", "site", "-q", cwd=tmp_path, env=env)
     site = tmp_path / "site"
-    assert "Ideas" in (site / "index.html").read_text(encoding="utf-8")
+    home = (site / "index.html").read_text(encoding="utf-8")
+    assert "Ideas" in home
     assert (site / "static" / "style.css").read_bytes() == (
         REPO / "themes" / "default" / "static" / "style.css"
     ).read_bytes()
-    assert list(site.glob("attachments/small-*w-*.webp")) or list(site.rglob("*.webp"))
+    # The image is resized by the installed package's image workers (Pillow from the wheelhouse).
+    srcset = re.search(r'srcset="(pic-40w-\w+\.webp) 40w, (pic-80w-\w+\.webp) 80w"', home)
+    assert srcset is not None, home
+    assert sorted(p.name for p in site.glob("pic-*.webp")) == list(srcset.groups())
     assert "SECRET" not in "".join(p.read_text("utf-8", "replace") for p in site.rglob("*.*"))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["Notes", "site"]  # nothing beside OUT
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import posixpath
 import re
 import unicodedata
+from pathlib import PurePosixPath, PureWindowsPath
 from urllib.parse import unquote
 
 from hypothesis import given
@@ -12,12 +13,20 @@ from hypothesis import strategies as st
 
 from garden.paths import (
     WINDOWS_RESERVED,
+    Href,
+    Slug,
     attachment_out_path,
+    fold,
     heading_id,
+    heading_key,
+    is_inside,
     normalize_vault_path,
+    page_out_path,
     relative_url,
+    root_prefix,
     slugify,
     slugify_segment,
+    vault_path_of,
 )
 
 _SAFE = re.compile(r"^[\w.\-]+$")
@@ -103,10 +112,13 @@ def test_relative_urls_round_trip(page: str, target: str) -> None:
 
 @given(st.lists(st.sampled_from(["a", "b", "..", ".", ""]), max_size=8))
 def test_normalized_paths_never_climb_out(parts: list[str]) -> None:
-    result = normalize_vault_path("/".join(parts))
-    if result is not None:
-        assert ".." not in result.split("/")
-        assert not result.startswith("/")
+    path = "/".join(parts)
+    result = normalize_vault_path(path)
+    expected = posixpath.normpath(path.lstrip("/") or ".")  # a leading "/" is the vault's root
+    if expected == ".." or expected.startswith("../"):
+        assert result is None  # it climbs out of the vault
+    else:
+        assert result == ("" if expected == "." else expected)
 
 
 _SEGMENT = st.sampled_from(["a", "b", "c d", "é", "index.html", "x.html", "..a", "tags"])
@@ -117,3 +129,49 @@ def test_relative_url_agrees_with_posixpath_relpath(here: list[str], there: list
     page, target = "/".join([*here, "page.html"]), "/".join(there)
     expected = posixpath.relpath(target, posixpath.dirname(page) or ".")
     assert unquote(relative_url(page, target)) == expected
+
+
+def test_long_names_are_cut_to_whole_characters_within_the_byte_limit() -> None:
+    assert slugify_segment("a" * 149 + "é") == "a" * 149  # "é" would straddle byte 150
+    assert slugify_segment("é" * 200) == "é" * 75
+    assert slugify_segment("a" * 149 + "-b") == "a" * 149  # no dash left at the cut
+
+
+def test_headings_without_letters_get_an_id_all_the_same() -> None:
+    assert heading_id("???") == "section"
+    assert heading_id("  A  b ") == "a--b"
+    assert heading_key("Café – the #1 [[x]]") == "café the 1 x"
+    assert heading_key("Cafe\u0301") == heading_key("Café") != heading_key("Cafe")
+
+
+def test_attachment_names_keep_their_extension_in_lower_case() -> None:
+    assert attachment_out_path("README") == "README"
+    assert attachment_out_path("a b/Photo 1.JPEG") == "a-b/Photo-1.jpeg"
+    assert attachment_out_path("x.tar.GZ") == "x.tar.gz"
+
+
+def test_urls_between_pages_with_fragments() -> None:
+    assert relative_url("a/b.html", "c.html", "Sec tion ^x/y") == "../c.html#Sec%20tion%20^x%2Fy"
+    assert relative_url("a/b.html", "a/b.html", "top") == "b.html#top"
+    assert relative_url("index.html", "a b/c.html") == "a%20b/c.html"
+    assert str(Href("a/b.html", "c/d.html")) == "../c/d.html"
+    assert root_prefix("a/b/c.html") == "../../" and root_prefix("c.html") == ""
+    assert page_out_path(Slug("a/b")) == "a/b.html"
+    assert page_out_path(Slug("a/b"), folder_index=True) == "a/b/index.html"
+
+
+def test_vault_paths_use_slashes_and_nfc_on_every_system() -> None:
+    assert vault_path_of(PureWindowsPath("Notes\\Cafe\u0301.md")) == "Notes/Café.md"
+    assert vault_path_of(PurePosixPath("a/b.md")) == "a/b.md"
+    assert is_inside(PurePosixPath("/a/b"), PurePosixPath("/a"))
+    assert is_inside(PurePosixPath("/a"), PurePosixPath("/a"))
+    assert not is_inside(PurePosixPath("/ab"), PurePosixPath("/a"))
+    assert not is_inside(PurePosixPath("/a"), PurePosixPath("/a/b"))
+    assert fold("ÇAFÉ") == "çafé" and fold("Straße") == "strasse"
+    assert fold("CAFE\u0301") == "café"  # composed again after case folding
+
+
+def test_backslashes_in_a_vault_path_are_folder_separators() -> None:
+    assert normalize_vault_path("a\\b\\..\\c.md") == "a/c.md"
+    assert normalize_vault_path("..\\outside.md") is None
+    assert slugify("Notes\\Sub\\Page") == "Notes/Sub/Page"

@@ -17,7 +17,6 @@ import fcntl
 import os
 import runpy
 import threading
-import time
 import types
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path, PurePosixPath, PureWindowsPath
@@ -79,7 +78,8 @@ def test_a_waiter_takes_over_when_the_holder_removes_the_lock_file(
     monkeypatch.setitem(__import__("sys").modules, "msvcrt", _fake_msvcrt())
     out = tmp_path / "site"
     order: list[str] = []
-    holding = threading.Event()
+    holding, polling = threading.Event(), threading.Event()
+    monkeypatch.setattr(lock, "stop_point", lambda step: step == "lock-waiting" and polling.set())
 
     def waiter() -> None:
         holding.wait()
@@ -93,7 +93,7 @@ def test_a_waiter_takes_over_when_the_holder_removes_the_lock_file(
     thread.start()
     with lock.build_lock(out, platform=platform):
         holding.set()
-        time.sleep(0.3)  # the waiter is polling
+        assert polling.wait(timeout=20)  # the waiter found the lock held and is polling
         order.append("holder out")
     thread.join(timeout=20)
     assert order == ["holder out", "waiter in", "waiter out"]
@@ -177,6 +177,25 @@ def test_a_windows_rename_is_retried_while_a_file_is_held_open(
     monkeypatch.setattr(emit.os, "rename", busy_twice)
     emit.replace_out(new, out, tmp_path / "aside", platform="win32")
     assert (out / "index.html").read_text() == "new"
+
+
+def test_a_windows_rename_held_up_for_a_moment_costs_a_moment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tried again every 50 ms: four refusals fit in half a second."""
+    new, out = _site(tmp_path / "new", "new"), _site(tmp_path / "out", "old")
+    real_rename, refusals = os.rename, [4]
+
+    def busy(source: object, dest: object) -> None:
+        if refusals[0]:
+            refusals[0] -= 1
+            raise PermissionError(errno.EACCES, "in use")
+        real_rename(source, dest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(emit.os, "rename", busy)
+    monkeypatch.setattr(emit, "WINDOWS_RENAME_RETRY_SECONDS", 0.5)
+    emit.replace_out(new, out, tmp_path / "aside", platform="win32")
+    assert (out / "index.html").read_text() == "new" and refusals == [0]
 
 
 def test_linux_swaps_with_renameat2_exchange(tmp_path: Path) -> None:

@@ -193,19 +193,25 @@ def test_a_failed_build_keeps_the_last_site_and_shows_the_error(server: Server) 
 
 
 def test_bursts_are_one_rebuild_and_dot_folders_are_ignored(server: Server) -> None:
+    # Each marker note is saved after the changes before it, so the watcher reports it no
+    # sooner than them: the first "changed:" line after a change shows what was reported.
     (server.vault / ".obsidian").mkdir()
     (server.vault / ".obsidian" / "workspace.json").write_text("{}", encoding="utf-8")
-    assert not [line for line in server.drain(0.6) if "changed:" in line]
+    save(server.vault / "Marker 1.md", "# Marker 1\n")
+    assert server.wait_line(r"changed: (.*)").group(1) == "Marker 1.md"  # not .obsidian/
+    server.wait_line(r"garden: built \d+ pages")
     folder = server.vault / "Projects"
     folder.mkdir()
     for i in range(5):
         save(folder / f"Note {i}.md", f"# Note {i}\n")
     folder.rename(server.vault / "Archive")
+    assert "Marker" not in server.wait_line(r"changed: (.*)").group(1)
     server.wait_line(r"garden: built \d+ pages")
-    later = server.drain(0.6)
-    assert not [line for line in later if "changed:" in line], later
     _, page = server.get("/Archive/Note-3.html")
     assert "Note 3" in page
+    save(server.vault / "Marker 2.md", "# Marker 2\n")
+    # One rebuild for the whole burst: the next change reported is the marker's.
+    assert server.wait_line(r"changed: (.*)").group(1) == "Marker 2.md"
 
 
 def test_no_site_yet_shows_the_error_then_the_site(tmp_path: Path) -> None:
@@ -254,7 +260,10 @@ def test_inject_places_the_script_before_body_end() -> None:
 
 def test_default_out_is_outside_the_vault_and_per_vault(tmp_path: Path) -> None:
     a, b = tmp_path / "a" / "vault", tmp_path / "b" / "vault"
-    assert default_out(a) != default_out(b)
+    cache = tmp_path.parent / "cache"
+    assert default_out(a, cache).parent.parent == cache / "serve"  # <cache>/serve/<vault>/site
+    assert default_out(a, cache) != default_out(b, cache)
+    assert default_out(a, cache).parent.name.startswith("vault-")  # readable in a listing
     assert tmp_path not in default_out(a).parents
 
 

@@ -236,11 +236,20 @@ def test_block_comment_never_published(site_of: SiteOf) -> None:
 def test_comment_in_first_paragraph_not_in_description(site_of: SiteOf) -> None:
     site = site_of({"N.md": "Opening words %%DESCMARKER%% end.\n"})
     assert files_containing(site, "DESCMARKER") == []
+    assert site.index["N"]["description"] == "Opening words end."
+    assert '<meta name="description" content="Opening words end.">' in site.page("N.html")
 
 
 def test_attachment_referenced_only_in_comment_not_copied(site_of: SiteOf) -> None:
-    site = site_of({"N.md": "Text %%![[hidden.png]]%%\n", "hidden.png": png(10, 10)})
-    assert not [f for f in site.files() if "hidden" in f]
+    site = site_of(
+        {
+            "N.md": "Text %%![[hidden.png]]%% ![[shown.png]]\n",
+            "hidden.png": png(10, 10),
+            "shown.png": png(10, 10),
+        }
+    )
+    images = [f.split("-")[0] for f in site.files() if f.endswith(".webp")]
+    assert images == ["shown"]  # its resized copy
 
 
 def test_percent_signs_inside_code_are_kept(site_of: SiteOf) -> None:
@@ -330,7 +339,11 @@ def test_tag_inside_link_text_does_not_nest_links(site_of: SiteOf) -> None:
     site = site_of(
         {"N.md": "[see #foo](https://example.com) and [go #bar](Other.md)\n", "Other.md": "x\n"}
     )
-    assert scan(content(site, "N.html")).nested_anchors == 0
+    html = content(site, "N.html")
+    assert scan(html).nested_anchors == 0
+    # Each link keeps its text, the tag shown inside it as a tag, not as a link of its own.
+    assert 'href="https://example.com" rel="noopener">see <span class="tag">#foo</span></a>' in html
+    assert 'href="Other.html" data-title="Other">go <span class="tag">#bar</span></a>' in html
 
 
 def test_parent_tag_page_counts_notes_not_subtags(site_of: SiteOf) -> None:
@@ -642,7 +655,8 @@ def test_draft_note_leaves_no_trace(site_of: SiteOf) -> None:
     )
     for word in ("HIDDENTITLE", "hiddentag", "hiddeninline", "HIDDENBODY"):
         assert files_containing(site, word) == [], word
-    assert "Hidden" not in site.index
+    assert set(site.index) == {"Public"}
+    assert site.index["Public"]["backlinks"] == []
 
 
 # --------------------------------------------------------------------------------------------
@@ -724,12 +738,16 @@ def test_attachment_referenced_only_by_draft_is_not_copied(site_of: SiteOf) -> N
     site = site_of(
         {
             "Public.md": "Nothing here.\n",
-            "Draft.md": "---\ndraft: true\n---\n![[only-draft.png]]\n\n[[only-draft.pdf]]\n",
+            "Draft.md": "---\ndraft: true\n---\n![[only-draft.png]]\n\n[[only-draft.pdf]]\n"
+            "![[both.png]]\n",
+            "Shared.md": "![[both.png]]\n",
             "only-draft.png": png(10, 10),
             "only-draft.pdf": b"%PDF-1.4",
+            "both.png": png(10, 10),
         }
     )
     assert not [f for f in site.files() if "only-draft" in f]
+    assert [f.split("-")[0] for f in site.files() if f.endswith(".webp")] == ["both"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -745,10 +763,13 @@ def test_dot_obsidian_and_trash_never_published(site_of: SiteOf) -> None:
             ".trash/old.png": png(5, 5),
         }
     )
+    assert set(site.index) == {"index"}
     assert not [f for f in site.files() if ".obsidian" in f or ".trash" in f or "old" in f.lower()]
     assert files_containing(site, "OBSIDIANMARKER") == []
     assert files_containing(site, "TRASHMARKER") == []
-    assert not elements(content(site, "index.html"), "a", class_="internal")
+    html = content(site, "index.html")
+    assert not elements(html, "a", class_="internal")
+    assert len(re.findall(r'class="broken[ "]', html)) == 2  # [[Old]] and [[workspace]]
 
 
 def test_invalid_front_matter_naming_publish_is_not_published_and_warns(site_of: SiteOf) -> None:

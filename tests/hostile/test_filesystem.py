@@ -4,22 +4,22 @@ a killed build leaves the old site or the new one, and no file's page replaces a
 from __future__ import annotations
 
 import os
-import random
 import re
 import shutil
-import signal
 import sys
-import time
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import build_site, leaks, make_vault, png
+from conftest import build_site, garden_stopping_at, leaks, make_vault, png, wait_until_stopped
 
 from garden.build import build
+from garden.emit import reclaim_staging
 from garden.errors import OutputError
+from garden.lock import LOCK_NAME, build_lock, staging_folder
 from garden.paths import WINDOWS_RESERVED
 
 # -- nothing outside the vault is opened -----------------------------------------------------------
@@ -158,9 +158,22 @@ def test_refuses_unsafe_output_folders_and_changes_nothing(tmp_path: Path, where
         "a file": root / "file",
         "not garden's": root / "docs",
     }[where]
+    target, real_vault = out.resolve(), vault.resolve()
+    if where in ("parent", "grandparent"):
+        why = f"refusing to write the site to {target}: it contains the vault {real_vault}"
+    elif where == "a file":
+        why = f"{target} exists and is not a folder"
+    elif where == "not garden's":
+        why = (
+            f"{target} is not empty and was not made by garden (.garden-site missing); "
+            "choose an empty or new folder so nothing of yours is replaced"
+        )
+    else:
+        why = f"refusing to write the site to {target}: it is inside the vault {real_vault}"
     before = _tree(tmp_path)
-    with pytest.raises(OutputError):
+    with pytest.raises(OutputError) as refused:
         build(vault, out)
+    assert str(refused.value) == why
     assert _tree(tmp_path) == before
     assert sorted(p.name for p in root.iterdir()) == [
         "docs",
@@ -176,8 +189,10 @@ def test_refuses_root_and_home(tmp_path: Path, where: str) -> None:
     vault = make_vault(tmp_path / "v", {"a.md": "hello"})
     out = Path("/") if where == "/" else Path.home()
     before = sorted(p.name for p in out.iterdir())
-    with pytest.raises(OutputError):
+    folder = "the root folder" if where == "/" else "your home folder"
+    with pytest.raises(OutputError) as refused:
         build(vault, out)
+    assert str(refused.value) == f"refusing to write the site to {folder} {out.resolve()}"
     assert sorted(p.name for p in out.iterdir()) == before
 
 
@@ -208,83 +223,134 @@ def test_rebuilds_touch_nothing_beside_out(tmp_path: Path) -> None:
     assert (out / "b.html").exists()
 
 
-def _forked_build(vault: Path, out: Path) -> tuple[int, int]:
-    """Start ``build(vault, out)`` in a forked child (no interpreter start-up to wait for); its
-    writes each take a little longer, so random kills land all over the emit stage, the only one
-    that touches OUT. Returns the child's pid and a pipe that gets a byte when emit starts."""
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid:
-        os.close(write_end)
-        return pid, read_end
-    try:  # the child: never returns into pytest
-        os.close(read_end)
-        import garden.build
-
-        def slow(write: Callable[..., object]) -> Callable[..., object]:
-            def slowed(*args: object, **kwargs: object) -> object:
-                time.sleep(0.003)
-                return write(*args, **kwargs)
-
-            return slowed
-
-        def announced(*args: object, **kwargs: object) -> None:
-            os.write(write_end, b"e")
-            emit_site(*args, **kwargs)
-
-        emit_site = garden.build.emit_site
-        garden.build.emit_site = announced  # type: ignore[assignment]
-        Path.write_text = slow(Path.write_text)  # type: ignore[method-assign]
-        Path.write_bytes = slow(Path.write_bytes)  # type: ignore[method-assign]
-        shutil.copyfile = slow(shutil.copyfile)  # type: ignore[assignment]
-        garden.build.build(vault, out)
-    finally:
-        os._exit(0)
-
-
 def _snapshot(out: Path) -> dict[str, bytes]:
     return {k: v for k, v in _tree(out).items() if isinstance(v, bytes)}
 
 
-def test_a_killed_build_leaves_the_old_site_or_the_new_one(tmp_path: Path) -> None:
-    """SIGKILL at random moments of a build that replaces a site: OUT is always one whole site."""
+_NO_ATOMIC_SWAP = "import garden.emit\ngarden.emit.atomic_swap = lambda *args, **kwargs: None"
+
+# A build that replaces a site, killed at each step of emit (``garden.stop_points``): what is in
+# OUT, in the staging folder's "site" (the new site being written; after an atomic swap, the
+# old one) and "old" (the old site, renamed aside where there is no atomic swap) right after the
+# kill; then what OUT holds once the next build has reclaimed the staging folder.
+KILLED_AT = {
+    ("emit-writing", True): ({"OUT": "old", "site": "empty", "old": None}, "old"),
+    ("emit-written", True): ({"OUT": "old", "site": "new", "old": None}, "old"),
+    ("emit-swapped", True): ({"OUT": "new", "site": "old", "old": None}, "new"),
+    ("emit-written", False): ({"OUT": "old", "site": "new", "old": None}, "old"),
+    ("emit-renamed-aside", False): ({"OUT": None, "site": "new", "old": "old"}, "old"),
+    ("emit-swapped", False): ({"OUT": "new", "site": None, "old": "old"}, "new"),
+}
+
+
+@dataclass(frozen=True)
+class TwoSites:
+    """A vault before and after an edit, and the site a clean build of each makes."""
+
+    old_vault: Path
+    new_vault: Path
+    old_site: Path
+    new_site: Path
+
+    def snapshots(self) -> dict[str, dict[str, bytes]]:
+        return {"old": _snapshot(self.old_site), "new": _snapshot(self.new_site), "empty": {}}
+
+
+@pytest.fixture(scope="module")
+def two_sites(tmp_path_factory: pytest.TempPathFactory) -> TwoSites:
     notes = 60
     old_files: dict[str, str | bytes] = {
         f"n{i:03}.md": f"# Note {i}\n\nold [[n{(i + 1) % notes:03}]] #t{i % 7}\n"
         for i in range(notes)
     }
     new_files = {rel: f"{text}\nnew ![[n000]]\n" for rel, text in old_files.items()}
-    vault, out, saved = tmp_path / "v", tmp_path / "site", tmp_path / "old"
-    build(make_vault(vault, old_files), saved)
-    old = _snapshot(saved)
-    build(make_vault(vault, new_files), tmp_path / "reference")
-    new = _snapshot(tmp_path / "reference")
-    rng = random.Random(7)
-    outcomes = []
-    for run in range(5):
-        shutil.rmtree(out, ignore_errors=True)
-        shutil.copytree(saved, out)
-        pid, emitting = _forked_build(vault, out)
-        if run > 0:  # the first run is killed before emit; the others while it writes
-            assert os.read(emitting, 1) == b"e"
-        time.sleep(rng.uniform(0.0, 0.3))
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-        os.close(emitting)
-        got = _snapshot(out)
-        assert got in (old, new), f"run {run}: OUT is a mix of two sites"
-        outcomes.append("new" if got == new else "old")
-    assert "old" in outcomes[1:]  # some kills did land in the middle of emit
-    # A killed build's staging folder is emptied and removed by the next build, which is whole;
-    # then nothing of garden's is left beside OUT (its cache is in the user's cache folder).
+    del new_files["n059.md"]  # a page of the old site that the new one no longer has
+    root = tmp_path_factory.mktemp("two-sites")
+    sites = TwoSites(
+        make_vault(root / "old" / "v", old_files),  # one name: the site's title is the vault's
+        make_vault(root / "new" / "v", new_files),
+        root / "old" / "site",
+        root / "new" / "site",
+    )
+    build(sites.old_vault, sites.old_site)
+    build(sites.new_vault, sites.new_site)
+    assert _snapshot(sites.old_site) != _snapshot(sites.new_site)
+    return sites
+
+
+@pytest.mark.parametrize(("step", "atomic"), list(KILLED_AT))
+def test_a_build_killed_at_each_step_of_emit_leaves_one_whole_site(
+    tmp_path: Path, two_sites: TwoSites, step: str, atomic: bool
+) -> None:
+    """SIGKILL at each step of a build that replaces a site: OUT is always the old site or the
+    new one (or, between the two renames where there is no atomic swap, absent until the next
+    build puts the old one back); the next build cleans up and leaves nothing beside OUT."""
+    sites = two_sites.snapshots()
+    out = tmp_path / "site"
+    shutil.copytree(two_sites.old_site, out)
+    vault = two_sites.new_vault
+    killed = garden_stopping_at(
+        step, "build", vault, "-o", out, code="" if atomic else _NO_ATOMIC_SWAP
+    )
+    try:
+        wait_until_stopped(killed)
+    finally:
+        killed.kill()
+        killed.wait()
+    staging = staging_folder(out)
+    right_after, reclaimed = KILLED_AT[step, atomic]
+    where = {"OUT": out, "site": staging / "site", "old": staging / "old"}
+    for name, expected in right_after.items():
+        found = _snapshot(where[name]) if where[name].is_dir() else None
+        assert found == (sites[expected] if expected else None), f"{name} after the kill"
+
+    with build_lock(out) as held:  # what the next build does first
+        reclaim_staging(out, held)
+        assert sorted(p.name for p in held.iterdir()) == [LOCK_NAME]
+    assert _snapshot(out) == sites[reclaimed]
     build(vault, out)
-    assert _snapshot(out) == new
-    assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "old",
-        "reference",
-        "site",
-        "v",
-    ]
+    assert _snapshot(out) == sites["new"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+_IN_PLACE = (
+    "from pathlib import Path\nfrom garden.build import build\n"
+    "build(Path(sys.argv[2]), Path(sys.argv[4]), in_place=True)\nsys.exit(0)"
+)
+
+
+@pytest.mark.parametrize("step", ["emit-updating", "emit-updated"])
+def test_the_preview_killed_while_updating_out_is_mended_by_its_next_build(
+    tmp_path: Path, two_sites: TwoSites, step: str
+) -> None:
+    """The preview (``garden serve``) writes what changed straight into OUT, not atomically:
+    killed half-way, it leaves a mix of two sites, which its next build mends whatever the
+    vault then holds."""
+    sites = two_sites.snapshots()
+    vault, out = tmp_path / "v", tmp_path / "site"
+    shutil.copytree(two_sites.old_vault, vault)
+    build(vault, out, in_place=True)
+    assert _snapshot(out) == sites["old"]
+    shutil.rmtree(vault)
+    shutil.copytree(two_sites.new_vault, vault)
+    killed = garden_stopping_at(step, "build", vault, "-o", out, code=_IN_PLACE)
+    try:
+        wait_until_stopped(killed)
+    finally:
+        killed.kill()
+        killed.wait()
+    mix = _snapshot(out)
+    if step == "emit-updating":
+        assert mix == sites["old"]
+    else:  # every page is the new one, and the page gone from the site is still there
+        assert {rel: mix[rel] for rel in sites["new"]} == sites["new"] and "n059.html" in mix
+    # The edit is undone while the preview is down: its next build must not take OUT for the
+    # old site it last built (files it would keep are the killed build's).
+    shutil.rmtree(vault)
+    shutil.copytree(two_sites.old_vault, vault)
+    build(vault, out, in_place=True)
+    assert _snapshot(out) == sites["old"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site", "v"]
 
 
 # -- no file's page replaces another's -------------------------------------------------------------

@@ -21,4 +21,7 @@ def test_ampersand_in_an_external_url_is_escaped_once() -> None:
 
 def test_quotes_cannot_leave_the_href() -> None:
     html = _html('[x](<https://e.org/a"onmouseover="b>)\n')
+    assert (
+        '<a class="external" href="https://e.org/a%22onmouseover=%22b" rel="noopener">x</a>' in html
+    )
     assert '"onmouseover' not in html

@@ -1,0 +1,124 @@
+"""Front matter, driven directly: where it ends, what it holds, and each way it can be bad, with
+the line the warning names."""
+
+from __future__ import annotations
+
+import pytest
+
+from garden.frontmatter import MAX_DEPTH, MAX_VALUES, split_frontmatter
+
+
+@pytest.mark.parametrize(
+    ("text", "data", "body", "first_line"),
+    [
+        ("no front matter", {}, "no front matter", 1),
+        ("---x\nbody", {}, "---x\nbody", 1),  # not a front matter fence
+        ("---\ntitle: a\n---\nbody\nmore", {"title": "a"}, "body\nmore", 4),
+        ("---\ntitle: a\n...\nbody", {"title": "a"}, "body", 4),  # YAML's end of document
+        ("---  \ntitle: a\n---   \nb", {"title": "a"}, "b", 4),  # spaces after the fences
+        ("---\n---\nb", {}, "b", 3),
+        ("---\n\n---\nb", {}, "b", 4),
+        ("---\na: 1\nb: ---\n---\n", {"a": 1, "b": "---"}, "", 5),
+    ],
+)
+def test_front_matter_and_body(text: str, data: dict, body: str, first_line: int) -> None:
+    got = split_frontmatter(text)
+    assert (got.data, got.body, got.body_first_line, got.error, got.error_line) == (
+        data,
+        body,
+        first_line,
+        "",
+        0,
+    )
+
+
+def test_yaml_values_become_json_values() -> None:
+    got = split_frontmatter(
+        "---\nd: 2024-02-03\nt: 2024-02-03 10:00:00\ns: !!set {b, a, c}\n"
+        "l: [1, 2.5, null, true]\nn: {k: v, 3: x}\nb: !!binary aGk=\nq: (1, 2)\n---\nb"
+    )
+    assert got.data == {
+        "d": "2024-02-03",
+        "t": "2024-02-03T10:00:00",
+        "s": ["a", "b", "c"],  # a set in a stable order
+        "l": [1, 2.5, None, True],
+        "n": {"k": "v", "3": "x"},
+        "b": "b'hi'",
+        "q": "(1, 2)",
+    }
+    assert got.error == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "error", "line", "first_line"),
+    [
+        ("---\ntitle: x\nbody", "front matter has no closing '---'", 1, 1),
+        (
+            "---\ntitle: [unclosed\nb: 2\n---\nbody",
+            "invalid YAML front matter: did not find expected ',' or ']'",
+            3,
+            5,
+        ),
+        (
+            "---\nk: v\n  bad: indent\n---\nb",
+            "invalid YAML front matter: mapping values are not allowed in this context",
+            3,
+            5,
+        ),
+        ("---\n- a\n---\nb", "front matter is a list, not a mapping", 2, 4),
+        ("---\nx\n---\nb", "front matter is a str, not a mapping", 2, 4),
+        (
+            "---\nd: 2024-02-30\n---\nb",
+            "invalid YAML front matter: day is out of range for month",
+            2,
+            4,
+        ),
+        (
+            "---\na: &a [*a]\n---\nb",
+            f"front matter is nested more than {MAX_DEPTH} levels deep (or contains itself)",
+            2,
+            4,
+        ),
+        # YAML sees the unclosed bracket only at the end: the line is still inside the block.
+        (
+            "---\na: [1,\n---\nb",
+            "invalid YAML front matter: did not find expected node content",
+            2,
+            4,
+        ),
+    ],
+)
+def test_each_bad_front_matter_is_an_error_on_its_line(
+    text: str, error: str, line: int, first_line: int
+) -> None:
+    got = split_frontmatter(text)
+    assert (got.data, got.error, got.error_line, got.body_first_line) == (
+        {},
+        error,
+        line,
+        first_line,
+    )
+
+
+def test_values_past_the_budget_are_refused() -> None:
+    many = "---\nl: [" + ", ".join("1" for _ in range(MAX_VALUES)) + "]\n---\n"
+    assert (
+        split_frontmatter(many).error
+        == f"front matter has more than {MAX_VALUES} values (YAML aliases?)"
+    )
+    fits = "---\nl: [" + ", ".join("1" for _ in range(MAX_VALUES - 2)) + "]\n---\n"
+    got = split_frontmatter(fits)
+    assert got.error == "" and len(got.data["l"]) == MAX_VALUES - 2
+
+
+def test_nesting_up_to_the_limit_is_read() -> None:
+    deep = "---\na: " + "[" * MAX_DEPTH + "]" * MAX_DEPTH + "\n---\n"
+    got = split_frontmatter(deep)
+    assert got.error == ""
+    too_deep = "---\na: " + "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1) + "\n---\n"
+    assert "nested more than" in split_frontmatter(too_deep).error
+
+
+def test_huge_numbers_are_an_error_not_a_crash() -> None:
+    got = split_frontmatter("---\nn: " + "9" * 5000 + "\n---\nb")
+    assert got.error.startswith("invalid YAML front matter: ") and got.error_line == 2

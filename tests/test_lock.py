@@ -1,0 +1,237 @@
+"""The lock on OUT, driven directly: its messages, what it writes, what it removes, and how each
+system's primitive is called. (A real second process: tests/test_cli.py.)"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import types
+from pathlib import Path
+
+import pytest
+
+from garden import lock
+from garden.errors import LockError, OutputError
+
+
+def test_the_staging_folder_is_beside_out_and_named_after_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert lock.staging_folder(tmp_path / "public") == tmp_path / ".public.garden-build"
+    monkeypatch.chdir(tmp_path)
+    assert lock.staging_folder(Path("site")) == tmp_path / ".site.garden-build"
+
+
+def test_the_holder_writes_its_pid_and_a_second_build_is_told_who_holds_it(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "site"
+    with lock.build_lock(out) as staging:
+        assert (staging / lock.LOCK_NAME).read_text() == f"{os.getpid()}\n"
+        with pytest.raises(LockError) as busy, lock.build_lock(out):
+            pass
+        assert str(busy.value) == (
+            f"another garden build is writing {out} (pid {os.getpid()}); "
+            "nothing was built (use --wait SECONDS to wait for it)"
+        )
+        with pytest.raises(LockError) as waited, lock.build_lock(out, wait=0.2):
+            pass
+        assert f"(pid {os.getpid()}) after waiting 0.2s; nothing was built" in str(waited.value)
+        with pytest.raises(LockError) as negative, lock.build_lock(out, wait=-5):
+            pass
+        assert "after waiting" not in str(negative.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_lock_file_without_a_pid_names_no_holder(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    staging = lock.staging_folder(out)
+    staging.mkdir()
+    (staging / lock.LOCK_NAME).write_text("not a pid\n")
+    fd = os.open(staging / lock.LOCK_NAME, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held by "another build"
+        with pytest.raises(LockError) as busy, lock.build_lock(out):
+            pass
+        assert str(busy.value).startswith(f"another garden build is writing {out}; nothing")
+    finally:
+        os.close(fd)
+
+
+@pytest.mark.parametrize("text", [b"\xff\xfe not ascii", b"12345\n"])
+def test_a_pid_that_cannot_be_read_is_left_out_of_the_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: bytes
+) -> None:
+    out = tmp_path / "site"
+    staging = lock.staging_folder(out)
+    staging.mkdir()
+    (staging / lock.LOCK_NAME).write_bytes(text)
+    if text.startswith(b"1"):  # readable text, but reading fails
+
+        def unreadable(fd: int, n: int) -> bytes:
+            raise OSError(errno.EIO, "I/O error")
+
+        monkeypatch.setattr(lock.os, "read", unreadable)
+    fd = os.open(staging / lock.LOCK_NAME, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(LockError) as busy, lock.build_lock(out):
+            pass
+        assert str(busy.value).startswith(f"another garden build is writing {out}; nothing")
+    finally:
+        os.close(fd)
+
+
+def test_a_stale_lock_file_is_taken_over_and_rewritten(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    staging = lock.staging_folder(out)
+    staging.mkdir()
+    (staging / lock.LOCK_NAME).write_text("999999999 and more text than a pid\n")
+    with lock.build_lock(out):
+        assert (staging / lock.LOCK_NAME).read_text() == f"{os.getpid()}\n"
+
+
+def test_a_staging_folder_that_cannot_be_made_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("a file where OUT's parent should be")
+    out = tmp_path / "file" / "site"
+    with pytest.raises(OutputError) as failed, lock.build_lock(out):
+        pass
+    folder = tmp_path / "file" / ".site.garden-build"
+    assert str(failed.value) == f"cannot make the staging folder {folder}: Not a directory"
+
+
+def test_release_removes_what_the_build_left_but_never_follows_a_symlink(tmp_path: Path) -> None:
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "thesis.tex").write_text("precious")
+    out = tmp_path / "site"
+    with lock.build_lock(out) as staging:
+        (staging / "site" / "deep").mkdir(parents=True)
+        (staging / "site" / "deep" / "a.html").write_text("half a site")
+        (staging / "stray.txt").write_text("a file")
+        os.symlink(mine, staging / "old")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine"]
+    assert (mine / "thesis.tex").read_text() == "precious"
+
+
+def test_a_file_the_release_cannot_delete_does_not_fail_the_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows refuses to delete a file another program holds open (a virus scan, an indexer):
+    the build's site is in place all the same, the release deletes all it can, and the next
+    build empties the staging folder."""
+    real_unlink = os.unlink
+    refused: list[str] = []
+
+    def held(path: object, *args: object, **kwargs: object) -> None:
+        name = os.fsdecode(path)  # type: ignore[arg-type]
+        # "held.txt", and the first file of the half-written site, whichever rmtree takes first.
+        if name == str(staging / "held.txt") or (kwargs.get("dir_fd") is not None and not refused):
+            refused.extend([name] if kwargs.get("dir_fd") is not None else [])
+            raise PermissionError(errno.EACCES, "held open")
+        real_unlink(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    out = tmp_path / "site"
+    with lock.build_lock(out) as staging:
+        (staging / "site").mkdir()
+        for i in range(5):
+            (staging / "site" / f"{i}.html").write_text("a page")
+        (staging / "held.txt").write_text("in use")
+        (staging / "gone.txt").write_text("deleted")
+        monkeypatch.setattr(os, "unlink", held)
+    monkeypatch.undo()
+    left = sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*"))
+    assert left == ["held.txt", "site", f"site/{refused[0]}"]
+    with lock.build_lock(out):  # the next build takes the lock in the folder left behind
+        pass
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("platform", "order"), [("linux", ["unlink", "close"]), ("win32", ["close", "unlink"])]
+)
+def test_the_lock_file_goes_while_held_on_posix_and_after_closing_on_windows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, platform: str, order: list[str]
+) -> None:
+    """POSIX may delete an open file: deleting it while still locked means no waiter can lock
+    a file that is about to vanish. Windows may not: the holder closes it first."""
+    msvcrt = types.SimpleNamespace(LK_NBLCK=2, locking=lambda fd, mode, nbytes: None)
+    monkeypatch.setitem(__import__("sys").modules, "msvcrt", msvcrt)
+    events: list[str] = []
+    real_close, real_unlink = os.close, Path.unlink
+
+    def close(fd: int) -> None:
+        events.append("close")
+        real_close(fd)
+
+    def unlink(path: Path, missing_ok: bool = False) -> None:
+        if path.name == lock.LOCK_NAME:
+            events.append("unlink")
+        real_unlink(path, missing_ok)
+
+    with lock.build_lock(tmp_path / "site", platform=platform):
+        monkeypatch.setattr(lock.os, "close", close)
+        monkeypatch.setattr(Path, "unlink", unlink)
+    monkeypatch.undo()
+    assert events == order
+    assert list(tmp_path.iterdir()) == []
+
+
+# -- each system's primitive -----------------------------------------------------------------------
+class _Fcntl(types.SimpleNamespace):
+    """``fcntl.flock`` that records its calls and raises what it is told to."""
+
+    def __init__(self, raises: BaseException | None = None) -> None:
+        super().__init__(LOCK_EX=fcntl.LOCK_EX, LOCK_NB=fcntl.LOCK_NB, calls=[], raises=raises)
+
+    def flock(self, fd: int, operation: int) -> None:
+        self.calls.append((fd, operation))
+        if self.raises is not None:
+            raise self.raises
+
+
+def test_flock_is_exclusive_and_does_not_block() -> None:
+    fake = _Fcntl()
+    assert lock._Flock(fake).try_lock(7) is True  # type: ignore[arg-type]
+    assert fake.calls == [(7, fcntl.LOCK_EX | fcntl.LOCK_NB)]
+
+
+@pytest.mark.parametrize(
+    "raised",
+    [BlockingIOError(), OSError(errno.EACCES, "held"), OSError(errno.EAGAIN, "held")],
+)
+def test_flock_held_by_another_process_is_false(raised: OSError) -> None:
+    assert lock._Flock(_Fcntl(raised)).try_lock(7) is False  # type: ignore[arg-type]
+
+
+def test_flock_failing_otherwise_is_an_error() -> None:
+    with pytest.raises(OSError, match="disk"):
+        lock._Flock(_Fcntl(OSError(errno.EIO, "disk"))).try_lock(7)  # type: ignore[arg-type]
+
+
+def test_msvcrt_locks_one_byte_past_the_pid_and_does_not_block(tmp_path: Path) -> None:
+    calls: list[tuple[int, int, int, int]] = []
+
+    def locking(fd: int, mode: int, nbytes: int) -> None:
+        calls.append((fd, os.lseek(fd, 0, os.SEEK_CUR), mode, nbytes))
+        if len(calls) > 1:
+            raise PermissionError(errno.EACCES, "held")
+
+    fake = types.SimpleNamespace(LK_NBLCK=2, locking=locking)
+    fd = os.open(tmp_path / "lock", os.O_RDWR | os.O_CREAT)
+    try:
+        assert lock._Msvcrt(fake).try_lock(fd) is True  # type: ignore[arg-type]
+        assert lock._Msvcrt(fake).try_lock(fd) is False  # type: ignore[arg-type]
+    finally:
+        os.close(fd)
+    assert calls == [(fd, 1 << 30, 2, 1)] * 2
+
+
+def test_each_system_gets_its_primitive(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(__import__("sys").modules, "msvcrt", types.ModuleType("msvcrt"))
+    windows, posix = lock._backend("win32"), lock._backend("linux")
+    assert isinstance(windows, lock._Msvcrt) and not windows.deletes_open_files
+    assert isinstance(posix, lock._Flock) and posix.deletes_open_files
+    assert posix.fcntl is fcntl
+    assert isinstance(lock._backend("darwin"), lock._Flock)
