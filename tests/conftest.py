@@ -50,6 +50,27 @@ def pytest_configure(config: pytest.Config) -> None:
     atexit.register(shutil.rmtree, folder, True)  # xdist may end a worker without unconfigure
 
 
+# The files whose tests take longest (a minute and more: differential builds, the wheel in a fresh
+# venv, Chromium over every page), slowest first. xdist hands tests out in collection order: run
+# first, they overlap the many short tests instead of leaving one core busy at the end of the run.
+LONGEST_FIRST = (
+    "tests/test_incremental.py",
+    "tests/test_package.py",
+    "tests/test_browser.py",
+    "tests/test_reader.py",
+    "tests/test_parallel.py",
+    "tests/hostile/test_filesystem.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: each file's tests keep their order
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     while _PROCESS_CACHE_HOME:
         shutil.rmtree(_PROCESS_CACHE_HOME.pop(), ignore_errors=True)
