@@ -12,7 +12,7 @@ import json
 import os
 import random
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -271,15 +271,21 @@ def generate(notes: int, *, images: int | None = None, seed: int = 1) -> Path:
         target = root / spec.path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(_note_text(rng, spec, specs, image_names), encoding="utf-8")
-    (root / "index.md").write_text("# Benchmark garden\n\nStart at [[Note 1]].\n", encoding="utf-8")
-    (root / MARKER).write_text(json.dumps(meta))
-    return root
+    return _finish(root, "# Benchmark garden\n\nStart at [[Note 1]].\n", meta)
 
 
 MARKER = ".bench-generated.json"
 
 
-def _cached(root: Path, meta: dict[str, int]) -> bool:
+def _finish(root: Path, index: str, meta: Mapping[str, object]) -> Path:
+    """The vault's home note, then the marker that says the vault is whole (written last: a
+    generation stopped half-way is made again next time)."""
+    (root / "index.md").write_text(index, encoding="utf-8")
+    (root / MARKER).write_text(json.dumps(meta))
+    return root
+
+
+def _cached(root: Path, meta: Mapping[str, object]) -> bool:
     """Whether ``root`` holds the vault ``meta`` describes; if not, it is cleared for a new one."""
     marker = root / MARKER
     if marker.is_file() and json.loads(marker.read_text()) == meta:
@@ -489,12 +495,8 @@ def generate_visual(
         board.parent.mkdir(parents=True, exist_ok=True)
         board.write_text(json_canvas(rng, i, specs, image_names), encoding="utf-8")
     links = " ".join(f"[[Board {i}.canvas]]" for i in range(0, canvases, 10))
-    (root / "index.md").write_text(
-        f"# Visual garden\n\nStart at [[Note 1]]. Boards: {links}\n\n![[Board 0.canvas]]\n",
-        encoding="utf-8",
-    )
-    (root / MARKER).write_text(json.dumps(meta))
-    return root
+    index = f"# Visual garden\n\nStart at [[Note 1]]. Boards: {links}\n\n![[Board 0.canvas]]\n"
+    return _finish(root, index, meta)
 
 
 # --------------------------------------------------------------------------------------------
@@ -628,15 +630,6 @@ class _Shape:
         return self.paths[i].rsplit("/", 1)[-1][:-3]
 
 
-def _cached_shape(root: Path, meta: dict[str, object]) -> bool:
-    marker = root / MARKER
-    if marker.is_file() and json.loads(marker.read_text()) == meta:
-        return True
-    if root.exists():
-        shutil.rmtree(root)
-    return False
-
-
 def generate_longform(notes: int = 1000, images: int = 100, *, seed: int = 1) -> Path:
     """Long-form notes as people write essays, project logs and reading notes: median ~9 KB of
     prose with emphasis, inline code and math, links, lists (nested, numbered, tasks), code
@@ -646,7 +639,7 @@ def generate_longform(notes: int = 1000, images: int = 100, *, seed: int = 1) ->
     root = CACHE / f"longform-{notes}-{images}-s{seed}"
     meta: dict[str, object] = {"shapes": SHAPES_VERSION, "kind": "longform", "notes": notes}
     meta.update(images=images, seed=seed)
-    if _cached_shape(root, meta):
+    if _cached(root, meta):
         return root
     rng = random.Random(seed)
     folders = ["Essays", "Projects/Garden", "Projects/Tools", "Reading/2023", "Reading/2024", ""]
@@ -715,11 +708,7 @@ def generate_longform(notes: int = 1000, images: int = 100, *, seed: int = 1) ->
         target_file = root / path
         target_file.parent.mkdir(parents=True, exist_ok=True)
         target_file.write_text("\n".join(parts) + "\n", encoding="utf-8")
-    (root / "index.md").write_text(
-        f"# Long-form garden\n\nStart at [[{shape.name(0)}]].\n", encoding="utf-8"
-    )
-    (root / MARKER).write_text(json.dumps(meta))
-    return root
+    return _finish(root, f"# Long-form garden\n\nStart at [[{shape.name(0)}]].\n", meta)
 
 
 def generate_short(notes: int = 6500, *, seed: int = 1) -> Path:
@@ -729,7 +718,7 @@ def generate_short(notes: int = 6500, *, seed: int = 1) -> Path:
     root = CACHE / f"short-{notes}-s{seed}"
     meta: dict[str, object] = {"shapes": SHAPES_VERSION, "kind": "short", "notes": notes}
     meta.update(seed=seed)
-    if _cached_shape(root, meta):
+    if _cached(root, meta):
         return root
     rng = random.Random(seed)
     # A folder tree: 8 top folders, each new folder under a random one, down to 7 deep (a
@@ -783,11 +772,7 @@ def generate_short(notes: int = 6500, *, seed: int = 1) -> Path:
         target_file = root / path
         target_file.parent.mkdir(parents=True, exist_ok=True)
         target_file.write_text("\n".join(parts) + "\n", encoding="utf-8")
-    (root / "index.md").write_text(
-        f"# Community garden\n\nStart at [[{shape.name(1)}]].\n", encoding="utf-8"
-    )
-    (root / MARKER).write_text(json.dumps(meta))
-    return root
+    return _finish(root, f"# Community garden\n\nStart at [[{shape.name(1)}]].\n", meta)
 
 
 if __name__ == "__main__":

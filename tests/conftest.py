@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import errno
 import gzip
 import html
 import io
@@ -84,6 +85,21 @@ def user_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mon
     cache_home = tmp_path_factory.mktemp("cache-home")
     monkeypatch.setenv("XDG_CACHE_HOME", str(cache_home))
     return cache_home / "garden"
+
+
+def refuse_renames(monkeypatch: pytest.MonkeyPatch, module: object, times: int) -> list[int]:
+    """``module``'s ``os.rename`` refuses its first ``times`` calls, as Windows does while a
+    program holds a file open. Returns the count of refusals still to come, for the test to read."""
+    real_rename, left = os.rename, [times]
+
+    def rename(source: object, dest: object) -> None:
+        if left[0]:
+            left[0] -= 1
+            raise PermissionError(errno.EACCES, "in use")
+        real_rename(source, dest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(module.os, "rename", rename)  # type: ignore[attr-defined]
+    return left
 
 
 def png(width: int, height: int, color: tuple[int, int, int] = (40, 120, 80)) -> bytes:

@@ -22,7 +22,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 import pytest
-from conftest import build_site, make_vault, png
+from conftest import build_site, make_vault, png, refuse_renames
 from PIL import Image
 
 from garden import emit, lock, places
@@ -166,17 +166,9 @@ def test_a_windows_rename_is_retried_while_a_file_is_held_open(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     new, out = _site(tmp_path / "new", "new"), _site(tmp_path / "out", "old")
-    real_rename, refusals = os.rename, [2]
-
-    def busy_twice(source: object, dest: object) -> None:
-        if refusals[0]:
-            refusals[0] -= 1
-            raise PermissionError(errno.EACCES, "in use")
-        real_rename(source, dest)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(emit.os, "rename", busy_twice)
+    refusals = refuse_renames(monkeypatch, emit, 2)
     emit.replace_out(new, out, tmp_path / "aside", platform="win32")
-    assert (out / "index.html").read_text() == "new"
+    assert (out / "index.html").read_text() == "new" and refusals == [0]
 
 
 def test_a_windows_rename_held_up_for_a_moment_costs_a_moment(
@@ -184,15 +176,7 @@ def test_a_windows_rename_held_up_for_a_moment_costs_a_moment(
 ) -> None:
     """Tried again every 50 ms: four refusals fit in half a second."""
     new, out = _site(tmp_path / "new", "new"), _site(tmp_path / "out", "old")
-    real_rename, refusals = os.rename, [4]
-
-    def busy(source: object, dest: object) -> None:
-        if refusals[0]:
-            refusals[0] -= 1
-            raise PermissionError(errno.EACCES, "in use")
-        real_rename(source, dest)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(emit.os, "rename", busy)
+    refusals = refuse_renames(monkeypatch, emit, 4)
     monkeypatch.setattr(emit, "WINDOWS_RENAME_RETRY_SECONDS", 0.5)
     emit.replace_out(new, out, tmp_path / "aside", platform="win32")
     assert (out / "index.html").read_text() == "new" and refusals == [0]
