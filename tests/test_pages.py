@@ -260,3 +260,19 @@ def test_note_and_folder_note_with_the_same_slug_both_get_pages(site_of) -> None
     sources = {v["source"]: slug for slug, v in site.index.items()}
     assert set(sources) == {"A.md", "A/index.md"}
     assert len(set(sources.values())) == 2
+
+
+def test_a_theme_template_edited_between_builds_in_one_process_is_used(tmp_path) -> None:
+    """Templates are compiled once per process (the preview builds many times in one): a
+    template edited since is compiled again, by its own text, not served from that memory."""
+    from conftest import build_site, make_vault
+
+    from garden.theme import copy_theme
+
+    footer = copy_theme(tmp_path / "mine") / "templates" / "partials" / "footer.html"
+    footer.write_text("<footer>FIRST FOOTER</footer>\n", encoding="utf-8")
+    vault = make_vault(tmp_path / "vault", {"garden.yaml": "theme: ../mine\n", "a.md": "A"})
+    assert "FIRST FOOTER" in build_site(vault).page("a.html")
+    footer.write_text("<footer>SECOND FOOTER</footer>\n", encoding="utf-8")
+    page = build_site(vault).page("a.html")
+    assert "SECOND FOOTER" in page and "FIRST FOOTER" not in page
