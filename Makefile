@@ -28,7 +28,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix garden tests bench
 
 test: lint
-	$(BIN)/pytest -n auto
+	$(BIN)/pytest -n auto --dist worksteal
 
 # Not part of `make test`: random vaults (10,000+ generated notes) and a 5 MB note through the whole
 # pipeline, looking for crashes and leaks; prints how many notes went through; 2,000 random canvases.

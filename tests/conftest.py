@@ -53,7 +53,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 # The files whose tests take longest (a minute and more: differential builds, the wheel in a fresh
 # venv, Chromium over every page), slowest first. xdist hands tests out in collection order: run
-# first, they overlap the many short tests instead of leaving one core busy at the end of the run.
+# first, they overlap the many short tests instead of leaving one core busy at the end of the run;
+# `make test` also lets an idle worker take tests queued for a busy one (`--dist worksteal`): with
+# the default `load`, one worker was given all of these and ran 30-40% longer than the other.
 LONGEST_FIRST = (
     "tests/test_incremental.py",
     "tests/test_package.py",
