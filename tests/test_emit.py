@@ -16,6 +16,7 @@ from garden.cache import content_identity
 from garden.errors import OutputError
 from garden.model import CopiedFile, ImageVariant, Page, Site
 from garden.paths import OutPath, Slug
+from garden.stop_points import STEPS
 
 
 def _page(out_path: str, html: str) -> Page:
@@ -238,6 +239,54 @@ def test_a_copy_of_an_old_file_is_known_by_its_stat(tmp_path: Path, staging: Pat
     os.utime(source, (2_000_000, 2_000_000))
     emit.emit_site(site, out, previous, staging=staging)
     assert (out / "doc.pdf").read_bytes() == b"changed"
+
+
+# -- where a build can be stopped (garden.stop_points) ---------------------------------------------
+@pytest.mark.parametrize("atomic", [True, False])
+def test_each_stop_point_of_a_build_is_reached_where_its_description_says(
+    tmp_path: Path, staging: Path, monkeypatch: pytest.MonkeyPatch, atomic: bool
+) -> None:
+    """The killed-build tests stop a ``garden build`` at these named steps in a subprocess: here,
+    in this process, each step is reached in order and what OUT and the staging folder hold
+    there is what ``STEPS`` promises them."""
+    if not atomic:
+        monkeypatch.setattr(emit, "atomic_swap", lambda platform: None)
+    out = tmp_path / "site"
+    seen: list[tuple[str, dict[str, bytes], dict[str, bytes]]] = []
+
+    def record(step: str) -> None:
+        assert step in STEPS
+        seen.append((step, _tree(out), _tree(staging)))
+
+    monkeypatch.setattr(emit, "stop_point", record)
+    marker = {emit.SITE_MARKER: b"This folder is a site built by garden.\n"}
+    previous = emit.emit_site(_site(_page("a.html", "one")), out, staging=staging)
+    assert seen == [  # a first build: the new site is renamed into a new OUT
+        ("emit-writing", {}, {}),
+        (
+            "emit-written",
+            {},
+            {"site/a.html": b"one", f"site/{emit.SITE_MARKER}": marker[emit.SITE_MARKER]},
+        ),
+    ]
+    seen.clear()
+    previous = emit.emit_site(_site(_page("a.html", "two")), out, previous, staging=staging)
+    old_site = {"old/a.html": b"one", f"old/{emit.SITE_MARKER}": marker[emit.SITE_MARKER]}
+    new_site = {"site/a.html": b"two", f"site/{emit.SITE_MARKER}": marker[emit.SITE_MARKER]}
+    swapped = {"site/a.html": b"one", f"site/{emit.SITE_MARKER}": marker[emit.SITE_MARKER]}
+    assert seen == [
+        ("emit-writing", {"a.html": b"one", **marker}, {}),
+        ("emit-written", {"a.html": b"one", **marker}, new_site),
+        *([] if atomic else [("emit-renamed-aside", {}, {**old_site, **new_site})]),
+        ("emit-swapped", {"a.html": b"two", **marker}, swapped if atomic else old_site),
+    ]
+    seen.clear()
+    site = _site(_page("b.html", "three"))
+    emit.emit_site(site, out, previous, staging=staging, in_place=True)
+    assert seen == [
+        ("emit-updating", {"a.html": b"two", **marker}, {}),
+        ("emit-updated", {"a.html": b"two", "b.html": b"three", **marker}, {}),
+    ]
 
 
 # -- the preview's update in place -----------------------------------------------------------------
