@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import build_site, canvas_file, leaks, make_vault, png
 
+from garden.build import explain
 from garden.cli import main
 from garden.publish import flag_value, unpublished_reason
 
@@ -353,8 +354,9 @@ def explained_vault(tmp_path: Path) -> Path:
         tmp_path / "vault",
         {
             "garden.yaml": "ignore: [Templates/**]\n",
-            "Public.md": "[[Secret]] ![[used.png]] [[Templates/t.png]]",
-            "Secret.md": "---\ndraft: yes\n---\n![[secret-only.png]]",
+            "Public.md": "[[Secret]] ![[used.png]] [[Templates/t.png]] [[Linked.canvas]]",
+            "Secret.md": "---\ndraft: yes\n---\n![[secret-only.png]] [[Linked.canvas]]",
+            "Wanted.md": "---\npublish: true\n---\n",
             "Bad.md": "---\n- draft\n---\n",
             "used.png": png(2, 2),
             "secret-only.png": png(2, 2),
@@ -363,6 +365,7 @@ def explained_vault(tmp_path: Path) -> Path:
             "Templates/t.png": png(2, 2),
             ".obsidian/app.json": "{}",
             "Board.canvas": canvas_file([]),
+            "Linked.canvas": canvas_file([]),
             "Templates/Plan.canvas": canvas_file([]),
         },
     )
@@ -372,34 +375,51 @@ def explained_vault(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize(
-    ("path", "code", "reason"),
+    ("path", "said"),
     [
-        ("Public.md", 0, "no draft: true or publish: false"),
-        ("Secret.md", 1, "draft: true"),
-        ("Bad.md", 1, "front matter unreadable"),
-        ("used.png", 0, "used by Public.md"),
-        ("secret-only.png", 1, "used only by Secret.md, which is not published: draft"),
-        ("lonely.pdf", 1, "no note links to or embeds it"),
-        ("Templates/t.md", 1, "matches ignore pattern 'Templates/**'"),
-        ("Templates/t.png", 1, "matches ignore pattern 'Templates/**'"),
-        ("Board.canvas", 0, "a canvas is published unless an ignore pattern covers it"),
-        ("Templates/Plan.canvas", 1, "matches ignore pattern 'Templates/**'"),
-        (".obsidian/app.json", 1, "dot-files and dot-folders are never read"),
-        ("leaving.md", 1, "symlink leaves the vault"),
-        ("nothing.md", 1, "no such file in the vault"),
+        ("Public.md", "published (note)\n  no draft: true or publish: false in its front matter"),
+        ("Wanted.md", "published (note)\n  publish: true"),
+        ("Secret.md", "NOT published (note)\n  draft: true"),
+        (
+            "Bad.md",
+            "NOT published (note)\n  front matter unreadable "
+            "(front matter is a list, not a mapping)",
+        ),
+        ("used.png", "published (attachment)\n  used by Public.md"),
+        (
+            "secret-only.png",
+            "NOT published (attachment)\n  used only by Secret.md, which is not published: "
+            "draft: true",
+        ),
+        ("lonely.pdf", "NOT published (attachment)\n  no note links to or embeds it"),
+        ("Templates/t.md", "NOT published (note)\n  matches ignore pattern 'Templates/**'"),
+        ("Templates/t.png", "NOT published (attachment)\n  matches ignore pattern 'Templates/**'"),
+        (
+            "Board.canvas",
+            "published (canvas)\n  a canvas is published unless an ignore pattern covers it",
+        ),
+        ("Linked.canvas", "published (canvas)\n  linked from Public.md"),  # not from Secret.md
+        (
+            "Templates/Plan.canvas",
+            "NOT published (canvas)\n  matches ignore pattern 'Templates/**'",
+        ),
+        (
+            ".obsidian/app.json",
+            "NOT published (not in vault)\n  inside .obsidian, and dot-files and dot-folders are "
+            "never read",
+        ),
+        ("leaving.md", "NOT published (not in vault)\n  symlink leaves the vault; not followed"),
+        ("nothing.md", "NOT published (not in vault)\n  no such file in the vault"),
     ],
 )
 def test_explain_says_why(
-    explained_vault: Path,
-    capsys: pytest.CaptureFixture[str],
-    path: str,
-    code: int,
-    reason: str,
+    explained_vault: Path, capsys: pytest.CaptureFixture[str], path: str, said: str
 ) -> None:
     got, out = _explain(capsys, path, "--vault", str(explained_vault))
-    assert got == code, out
-    assert out.startswith(f"{path}: {'published' if code == 0 else 'NOT published'}")
-    assert reason in out
+    assert out == f"{path}: {said}\n"
+    assert got == (0 if said.startswith("published") else 1)
+    verdict = explain(explained_vault, Path(path))
+    assert verdict.published is said.startswith("published")  # a bool, as the type says
 
 
 def test_explain_takes_a_path_from_anywhere(
