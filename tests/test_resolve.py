@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from garden.model import Note
+from garden.model import Note, Resolution
 from garden.paths import VaultPath, fold
 from garden.resolve import NoteIndex, resolve_target
 
@@ -31,6 +31,8 @@ NOTES = [
     note("y/Shared.md"),
     note("zz/Shared.md"),
     note("p/q/Shared.md"),
+    note("m/n/o/Deep.md"),
+    note("N.md"),  # "Note" without its last three letters
 ]
 ATTACHMENTS = [VaultPath("img/Figure 1.png"), VaultPath("docs/Manual.pdf")]
 FOLDERS = {
@@ -45,6 +47,9 @@ FOLDERS = {
     "zz",
     "p",
     "p/q",
+    "m",
+    "m/n",
+    "m/n/o",
     "img",
     "docs",
 }
@@ -59,6 +64,10 @@ CASES = [
     ("Shared", "zzzz/deep/Other.md", "note", "y/Shared.md"),  # else shortest path
     ("Shared", "p/x.md", "note", "y/Shared.md"),  # an ancestor folder counts for nothing
     ("q/Shared", "Note.md", "note", "p/q/Shared.md"),  # partial path from the end
+    ("n/o/Deep", "Note.md", "note", "m/n/o/Deep.md"),  # ... of more than one folder
+    ("b\\Note", "a/x.md", "note", "b/Note.md"),  # a Windows path's separators
+    ("..\\Note", "a/b/x.md", "note", "a/Note.md"),
+    ("Note\\", "Note.md", "broken", None),
     ("note", "x/Only here.md", "note", "Note.md"),  # case-insensitive
     ("NOTE.MD", "x/Only here.md", "note", "Note.md"),  # extension optional, any case
     ("Three laws of motion", "Note.md", "note", "Projects/Three laws of motion.md"),
@@ -76,6 +85,9 @@ CASES = [
     ("Projects/", "Note.md", "folder", "Projects"),
     ("zzzz/deep/", "Note.md", "folder", "zzzz/deep"),
     ("Projects", "Note.md", "folder", "Projects"),  # no note of that name: the folder
+    ("/", "a/x.md", "folder", ""),  # the vault's root folder
+    ("Note/", "Note.md", "broken", None),  # a folder link never finds a note
+    ("Nowhere/", "Note.md", "broken", None),
     ("", "a/Note.md", "note", "a/Note.md"),  # [[#Heading]]
     ("Figure 1", "Note.md", "broken", None),  # other files need their extension
     ("Nowhere", "Note.md", "broken", None),
@@ -89,6 +101,36 @@ CASES = [
 def test_resolution_rules(target: str, source: str, kind: str, expected: str | None) -> None:
     res = resolve_target(INDEX, target, VaultPath(source))
     assert (res.kind, res.target) == (kind, expected)
+
+
+@pytest.mark.parametrize(
+    ("target", "reason"),
+    [
+        ("../Note", "points outside the vault"),
+        ("Nowhere", "no such note or file"),
+        ("Nowhere/", "no such note or file"),
+    ],
+)
+def test_a_broken_link_says_why(target: str, reason: str) -> None:
+    assert resolve_target(INDEX, target, VaultPath("Note.md")) == Resolution(
+        "broken", reason=reason
+    )
+
+
+def test_headings_are_found_by_text_by_the_last_of_a_chain_or_by_their_id() -> None:
+    from garden.parse import parse_note_bytes
+    from garden.resolve import resolve_vault
+
+    b = parse_note_bytes(VaultPath("B.md"), b"# Top\n\n## Mid\n\n### Low\n\n## Mid\n")[0]
+    links = "[[B#Top#Mid#Low]] [[B#mid-1]] [[B#Missing]] [[B#^nope]]"
+    a = parse_note_bytes(VaultPath("A.md"), links.encode())[0]
+    vault, warnings = resolve_vault([a, b], [], {""})
+    anchors = {key[1][1] or key[1][2]: res.anchor for key, res in vault.resolutions.items()}
+    assert anchors == {"Top#Mid#Low": "low", "mid-1": "mid-1", "Missing": None, "nope": None}
+    assert [w.message for w in warnings] == [
+        "no heading 'Missing' in B.md",
+        "no block ^nope in B.md",
+    ]
 
 
 @given(st.sampled_from(NOTES), st.sampled_from(NOTES))
@@ -198,3 +240,17 @@ def test_last_resolution_is_reused_only_while_it_still_holds(tmp_path: Path) -> 
     }
     for what, (now, attachments, folders) in changes.items():
         assert reuse_resolution(vault, now, attachments, folders) is None, what
+
+
+def test_the_home_page_is_the_configured_note_or_the_root_index() -> None:
+    from garden.diagnostics import Category, Diagnostic
+    from garden.resolve import find_home, resolve_vault
+
+    vault, _ = resolve_vault([note("index.md"), note("Start.md"), note("sub/index.md")], [], {""})
+    assert find_home(vault, "") == ("index.md", [])
+    assert find_home(vault, "start") == ("Start.md", [])
+    for home in ("/", "Nowhere"):  # the root folder is no note either
+        problem = f"home note {home!r} is not a published note; using a generated home page"
+        assert find_home(vault, home) == (None, [Diagnostic(Category.CONFIG, "", 0, problem)])
+    without, _ = resolve_vault([note("sub/index.md")], [], {""})
+    assert find_home(without, "") == (None, [])
