@@ -254,3 +254,19 @@ def test_the_home_page_is_the_configured_note_or_the_root_index() -> None:
         assert find_home(vault, home) == (None, [Diagnostic(Category.CONFIG, "", 0, problem)])
     without, _ = resolve_vault([note("sub/index.md")], [], {""})
     assert find_home(without, "") == (None, [])
+
+
+def test_the_same_link_in_two_folders_resolves_from_each_ones_folder() -> None:
+    """Resolution is cached by link text and linking folder: never across folders."""
+    from garden.parse import parse_note_bytes
+    from garden.resolve import resolve_vault
+
+    texts = {"a/x": "[[Shared]] [[./Here]]", "b/y": "[[Shared]] [[./Here]]"}
+    texts |= {f"{folder}/{name}": "" for folder in "ab" for name in ("Shared", "Here")}
+    notes = [parse_note_bytes(VaultPath(p + ".md"), t.encode())[0] for p, t in texts.items()]
+    vault, _ = resolve_vault(notes, [], {"", "a", "b"})
+    for source, folder in (("a/x.md", "a"), ("b/y.md", "b")):
+        for target, found in (("Shared", "Shared"), ("./Here", "Here")):
+            assert (
+                vault.resolutions[(source, (target, None, None))].target == f"{folder}/{found}.md"
+            )
