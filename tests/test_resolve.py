@@ -270,3 +270,47 @@ def test_the_same_link_in_two_folders_resolves_from_each_ones_folder() -> None:
             assert (
                 vault.resolutions[(source, (target, None, None))].target == f"{folder}/{found}.md"
             )
+
+
+def test_the_graph_has_an_edge_per_linked_note_and_no_other() -> None:
+    """Backlinks and the graph view are drawn from these edges: a link to another note is one;
+    a link to the note itself, to an attachment or a folder, or a diagram's node is none. A
+    ``#View`` after a base names one of its views, not a heading: no warning."""
+    from garden.diagnostics import Category
+    from garden.model import LinkRef, SourceFile, SourceKind
+    from garden.resolve import resolve_vault
+
+    def with_links(path: str, *links: LinkRef, kind: SourceKind = "note") -> Note:
+        return Note(VaultPath(path), path, {}, (), (), (), frozenset(), links, [], kind=kind)
+
+    links = (
+        LinkRef("B"),
+        LinkRef("A", heading="Nowhere", line=3),
+        LinkRef("pic.png"),
+        LinkRef("Sub/"),
+        LinkRef("C", syntax="diagram"),
+        LinkRef("Books.base", heading="Gallery"),
+        LinkRef("D"),
+    )
+    notes = [
+        with_links("A.md", *links),
+        with_links("B.md"),
+        with_links("C.md"),
+        with_links("Sub/D.md"),
+        with_links("Books.base", kind="base"),
+    ]
+    pic = SourceFile(VaultPath("pic.png"), Path("pic.png"), "attachment")
+    vault, warnings = resolve_vault(notes, [pic], {"", "Sub"})
+    assert sorted(vault.graph.edges) == [
+        ("A.md", "B.md"),
+        ("A.md", "Books.base"),
+        ("A.md", "Sub/D.md"),
+    ]
+    assert sorted(vault.graph.nodes) == sorted(n.path for n in notes)
+    assert [(w.category, w.path, w.line, w.message) for w in warnings] == [
+        (Category.ANCHOR, "A.md", 3, "no heading 'Nowhere' in A.md")
+    ]
+    assert vault.resolutions[("A.md", ("C", None, None))] == Resolution("note", VaultPath("C.md"))
+    assert vault.resolutions[("A.md", ("A", "Nowhere", None))] == Resolution("note", "A.md", None)
+    assert vault.notes == {n.path: n for n in notes}
+    assert vault.attachments == {pic.path: pic} and vault.folders == frozenset({"", "Sub"})
