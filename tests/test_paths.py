@@ -8,6 +8,7 @@ import unicodedata
 from pathlib import PurePosixPath, PureWindowsPath
 from urllib.parse import unquote
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -23,6 +24,7 @@ from garden.paths import (
     normalize_vault_path,
     page_out_path,
     relative_url,
+    root_path,
     root_prefix,
     slugify,
     slugify_segment,
@@ -175,3 +177,22 @@ def test_backslashes_in_a_vault_path_are_folder_separators() -> None:
     assert normalize_vault_path("a\\b\\..\\c.md") == "a/c.md"
     assert normalize_vault_path("..\\outside.md") is None
     assert slugify("Notes\\Sub\\Page") == "Notes/Sub/Page"
+
+
+@pytest.mark.parametrize(
+    ("base_url", "root"),
+    [
+        ("", "/"),
+        ("  ", "/"),
+        ("https://example.org/notes/", "/notes/"),
+        ("https://example.org", "/"),
+        ("example.org/notes", "/notes/"),  # a host without a scheme
+        ("//example.org/notes", "/notes/"),  # a scheme-relative URL
+        ("/notes", "/notes/"),  # a path alone
+        ("https://example.org/notes/X/", "/notes/X/"),
+        ("https://example.org/my notes/", "/my%20notes/"),
+        ("https://example.org/my%20notes", "/my%20notes/"),
+    ],
+)
+def test_the_404_pages_root_is_the_path_of_base_url(base_url: str, root: str) -> None:
+    assert root_path(base_url) == root
