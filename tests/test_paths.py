@@ -196,3 +196,8 @@ def test_backslashes_in_a_vault_path_are_folder_separators() -> None:
 )
 def test_the_404_pages_root_is_the_path_of_base_url(base_url: str, root: str) -> None:
     assert root_path(base_url) == root
+
+
+def test_the_vault_roots_slug_is_index_and_a_name_of_punctuation_is_untitled() -> None:
+    assert slugify("") == "index" and slugify("/") == "index"
+    assert slugify("!!!") == "untitled" and slugify("a/???") == "a/untitled"
