@@ -137,6 +137,7 @@ def test_long_names_are_cut_to_whole_characters_within_the_byte_limit() -> None:
     assert slugify_segment("a" * 149 + "é") == "a" * 149  # "é" would straddle byte 150
     assert slugify_segment("é" * 200) == "é" * 75
     assert slugify_segment("a" * 149 + "-b") == "a" * 149  # no dash left at the cut
+    assert slugify_segment("X" * 200) == "X" * 150  # only dots and dashes are cut off its ends
 
 
 def test_headings_without_letters_get_an_id_all_the_same() -> None:
