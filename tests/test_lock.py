@@ -92,6 +92,25 @@ def test_a_stale_lock_file_is_taken_over_and_rewritten(tmp_path: Path) -> None:
         assert (staging / lock.LOCK_NAME).read_text() == f"{os.getpid()}\n"
 
 
+def test_a_staging_folder_removed_while_opening_the_lock_is_made_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The build before removed its staging folder just as this one opened the lock file."""
+    real_open, misses = lock._open_lock_file, [1]
+
+    def racing(folder: Path) -> int | None:
+        if misses[0]:
+            misses[0] -= 1
+            return None  # as _open_lock_file says when the folder went away under it
+        return real_open(folder)
+
+    monkeypatch.setattr(lock, "_open_lock_file", racing)
+    out = tmp_path / "site"
+    with lock.build_lock(out) as staging:
+        assert misses == [0] and (staging / lock.LOCK_NAME).read_text() == f"{os.getpid()}\n"
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_staging_folder_that_cannot_be_made_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("a file where OUT's parent should be")
     out = tmp_path / "file" / "site"
