@@ -111,6 +111,31 @@ def test_a_staging_folder_removed_while_opening_the_lock_is_made_again(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_lock_file_removed_by_its_last_holder_is_given_up_for_the_new_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file locked was unlinked by the build before (POSIX): closed, and the lock taken on
+    the file now at the path."""
+    real_same, stale, opened = lock._same_file, [1], []
+    real_open = lock._open_lock_file
+
+    def same_file(fd: int, path: Path) -> bool:
+        if stale[0]:
+            stale[0] -= 1
+            return False
+        return real_same(fd, path)
+
+    def open_lock_file(folder: Path) -> int | None:
+        opened.append(real_open(folder))
+        return opened[-1]
+
+    monkeypatch.setattr(lock, "_same_file", same_file)
+    monkeypatch.setattr(lock, "_open_lock_file", open_lock_file)
+    with lock.build_lock(tmp_path / "site") as staging:
+        assert (staging / lock.LOCK_NAME).read_text() == f"{os.getpid()}\n"
+        assert len(opened) == 2 and stale == [0]
+
+
 def test_a_staging_folder_that_cannot_be_made_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("a file where OUT's parent should be")
     out = tmp_path / "file" / "site"
