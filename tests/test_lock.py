@@ -6,6 +6,8 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+import shutil
+import sys
 import types
 from pathlib import Path
 
@@ -219,6 +221,162 @@ def test_the_lock_file_goes_while_held_on_posix_and_after_closing_on_windows(
         monkeypatch.setattr(Path, "unlink", unlink)
     monkeypatch.undo()
     assert events == order
+    assert list(tmp_path.iterdir()) == []
+
+
+class _Clock:
+    """The lock's ``time``: a monotonic clock that moves only when the lock sleeps, so a test
+    counts each try; it reads the same before and after a try, as a coarse clock often does
+    (Windows' monotonic clock ticks every 15.6 ms before Python 3.13)."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.mark.parametrize(("wait", "polls"), [(0, 0), (-5, 0), (0.25, 4)])
+def test_a_second_build_tries_until_its_wait_is_over_and_no_longer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, wait: float, polls: int
+) -> None:
+    """Without --wait (or with a negative one) a second build tries the lock once and gives up
+    at once, even when the clock has not moved since it started; with --wait it tries again
+    after each poll until the wait is over, and not once more."""
+    out = tmp_path / "site"
+    with lock.build_lock(out):
+        clock = _Clock()
+        monkeypatch.setattr(lock, "time", clock)
+        monkeypatch.setattr(lock, "_POLL", 0.0625)  # a power of two: the sums are exact
+        with pytest.raises(LockError) as busy, lock.build_lock(out, wait=wait):
+            pass
+        monkeypatch.undo()
+    assert clock.sleeps == [0.0625] * polls
+    waited = f" after waiting {wait:g}s" if polls else ""
+    assert f"(pid {os.getpid()}){waited}; nothing was built" in str(busy.value)
+
+
+def test_out_in_folders_not_made_yet_gets_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``garden build vault -o new/deeper/site``: the folders above OUT are made with the
+    staging folder, and the lock file is opened at the first try."""
+    real_open, tries = lock._open_lock_file, []
+
+    def open_lock_file(folder: Path) -> int | None:
+        tries.append(folder)
+        assert len(tries) == 1, "the lock file could not be opened"
+        return real_open(folder)
+
+    monkeypatch.setattr(lock, "_open_lock_file", open_lock_file)
+    out = tmp_path / "new" / "deeper" / "site"
+    with lock.build_lock(out) as staging:
+        assert staging == tmp_path / "new" / "deeper" / ".site.garden-build"
+        assert (staging / lock.LOCK_NAME).read_text() == f"{os.getpid()}\n"
+    assert list((tmp_path / "new" / "deeper").iterdir()) == []
+
+
+def test_the_lock_file_is_read_write_for_its_owner_and_readable_by_others(tmp_path: Path) -> None:
+    """Like the files of the site (under the usual umask 022): never executable, and only its
+    owner may write in it."""
+    umask = os.umask(0o022)
+    try:
+        with lock.build_lock(tmp_path / "site") as staging:
+            mode = (staging / lock.LOCK_NAME).stat().st_mode & 0o777
+    finally:
+        os.umask(umask)
+    assert oct(mode) == oct(0o644)
+
+
+def test_a_system_without_o_cloexec_opens_the_lock_file_read_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows' ``os`` has no ``O_CLOEXEC``: the lock file is opened without it, still for
+    reading and writing (the PID is written, and read back for a second build's message)."""
+    monkeypatch.delattr(lock.os, "O_CLOEXEC")
+    out = tmp_path / "site"
+    with lock.build_lock(out) as staging:
+        assert (staging / lock.LOCK_NAME).read_text() == f"{os.getpid()}\n"
+        with pytest.raises(LockError, match=f"pid {os.getpid()}"), lock.build_lock(out):
+            pass
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_staging_folder_removed_during_the_build_does_not_fail_its_end(tmp_path: Path) -> None:
+    """Something else removed the hidden folder beside OUT while the build ran (``git clean
+    -fdx``, a clean-up of temporary files): the build still ends without an error, and leaves
+    nothing beside OUT."""
+    out = tmp_path / "site"
+    with lock.build_lock(out) as staging:
+        (staging / "site").mkdir()
+        shutil.rmtree(staging)
+    assert list(tmp_path.iterdir()) == []
+    with lock.build_lock(out) as staging:  # and the next build locks OUT as ever
+        assert (staging / lock.LOCK_NAME).read_text() == f"{os.getpid()}\n"
+
+
+def test_on_windows_a_lock_file_a_waiter_has_open_is_left_to_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows refuses to delete a file another process has open: when a waiting build has the
+    lock file open as the holder ends, the holder's build ends without an error and leaves the
+    file and its folder to the waiter, which removes them when it ends."""
+    msvcrt = types.SimpleNamespace(LK_NBLCK=2, locking=lambda fd, mode, nbytes: None)
+    monkeypatch.setitem(sys.modules, "msvcrt", msvcrt)
+    out = tmp_path / "site"
+    real_unlink = os.unlink
+    with lock.build_lock(out, platform="win32") as staging:
+        lock_file = staging / lock.LOCK_NAME
+        waiter = os.open(lock_file, os.O_RDWR)
+
+        def windows_unlink(path: object, *args: object, **kwargs: object) -> None:
+            if os.fsdecode(path) == str(lock_file):  # type: ignore[arg-type]
+                raise PermissionError(errno.EACCES, "in use by another process")
+            real_unlink(path, *args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(os, "unlink", windows_unlink)
+    monkeypatch.setattr(os, "unlink", real_unlink)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.garden-build"]
+    assert [p.name for p in staging.iterdir()] == [lock.LOCK_NAME]
+    os.close(waiter)
+    with lock.build_lock(out, platform="win32"):  # the waiter's build
+        pass
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("then", ["folder removed", "new file made"])
+def test_a_lock_got_on_a_file_the_last_holder_removed_is_given_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, then: str
+) -> None:
+    """The build before ended between this one's opening the lock file and locking it (POSIX:
+    it removes the file while still holding it). The file this build locked is then one no
+    other build can see: it must lock the file at the path instead (made again if the folder
+    went too), or a third build would get in beside it."""
+    real_open, opened = lock._open_lock_file, []
+
+    def open_then_lose_it(folder: Path) -> int | None:
+        fd = real_open(folder)
+        if not opened:  # the last holder's release, just after this open
+            (folder / lock.LOCK_NAME).unlink()
+            if then == "folder removed":
+                folder.rmdir()
+            else:  # a third build has opened the path again since
+                (folder / lock.LOCK_NAME).write_text("")
+        opened.append(fd)
+        return fd
+
+    monkeypatch.setattr(lock, "_open_lock_file", open_then_lose_it)
+    out = tmp_path / "site"
+    with lock.build_lock(out) as staging:
+        assert len(opened) == 2
+        assert (staging / lock.LOCK_NAME).read_text() == f"{os.getpid()}\n"
+        with pytest.raises(LockError, match=f"pid {os.getpid()}"), lock.build_lock(out):
+            pass
     assert list(tmp_path.iterdir()) == []
 
 
