@@ -132,9 +132,16 @@ def test_filtering_turns_links_into_private_notes_and_empty_folders_broken(
     assert 'href="Mixed/index.html"' in site.article("index.html")
 
 
-def test_an_ignored_publish_css_is_not_copied(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("pattern", "published"), [("'*.css'", False), ("'*.txt'", True)])
+def test_an_ignored_publish_css_is_not_copied(
+    tmp_path: Path, pattern: str, published: bool
+) -> None:
+    """The same vault, its publish.css ignored or not: copied and linked from every page only
+    when it is not."""
     vault = make_vault(
         tmp_path / "v",
-        {"index.md": "x", "publish.css": "body {}", "garden.yaml": "ignore: ['*.css']\n"},
+        {"index.md": "x", "publish.css": "body {}", "garden.yaml": f"ignore: [{pattern}]\n"},
     )
-    assert "publish.css" not in build_site(vault, tmp_path / "site").files()
+    site = build_site(vault, tmp_path / "site")
+    assert ("publish.css" in site.files()) is published
+    assert ('href="publish.css"' in site.page("index.html")) is published
