@@ -191,6 +191,9 @@ def test_every_inline_svg_has_a_size(site_of) -> None:
         if not (re.search(r'\swidth="\d', tag) and re.search(r'\sheight="\d', tag))
     ]
     assert not unsized, "\n".join(unsized)
+    # It looked at SVGs of each kind: a template's, the script's, a note's page, a canvas's page.
+    drawn = {name for name, text in sources.items() if re.search(r"<svg\b", text)}
+    assert {"theme-toggle.html", "garden.js", "a.html", "c.canvas.html"} <= drawn
 
 
 def test_titles_from_front_matter_or_file_name(site_of) -> None:
