@@ -7,6 +7,7 @@ import ctypes
 import dataclasses
 import errno
 import os
+import types
 from pathlib import Path
 
 import pytest
@@ -497,7 +498,8 @@ def test_only_windows_tries_a_refused_rename_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Elsewhere a refused rename will not go away by waiting: the build fails at once, OUT
-    as it was."""
+    as it was, without a second try even when the clock has not moved since the first (a coarse
+    clock)."""
     new, out = tmp_path / "new", tmp_path / "out"
     new.mkdir()
     out.mkdir()
@@ -510,10 +512,14 @@ def test_only_windows_tries_a_refused_rename_again(
             raise PermissionError(errno.EACCES, "in use")
         real_rename(source, dest)  # type: ignore[arg-type]
 
+    sleeps: list[float] = []
+    frozen = types.SimpleNamespace(monotonic=lambda: 100.0, sleep=sleeps.append)
     monkeypatch.setattr(emit.os, "rename", refuse_once)
+    monkeypatch.setattr(emit, "time", frozen)
     with pytest.raises(PermissionError):
         emit.replace_out(new, out, tmp_path / "aside", platform="darwin")
     assert (out / "index.html").read_text() == "old" and new.is_dir()
+    assert sleeps == [] and refusals == [0]
 
 
 def test_no_swap_without_the_call_or_a_libc(monkeypatch: pytest.MonkeyPatch) -> None:
