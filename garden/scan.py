@@ -121,7 +121,10 @@ def scan_vault(
                 target = real
             try:
                 is_dir = target.is_dir()
-            except OSError:
+            except OSError as exc:  # in a folder it may list but not enter (mode r--), say
+                diagnostics.append(
+                    Diagnostic(Category.SCAN, path, 0, f"cannot read: {exc.strerror}")
+                )
                 continue
             if is_dir:
                 real_dir = target.resolve()

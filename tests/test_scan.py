@@ -153,3 +153,25 @@ def test_a_folder_that_cannot_be_read_is_a_warning(
     assert [(w.path, w.message) for w in warnings] == [
         ("locked", "cannot read folder: Permission denied")
     ]
+
+
+def test_a_file_that_cannot_be_looked_at_is_a_warning_and_the_rest_is_scanned(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder its user may list but not enter (mode ``r--``): the names are there, but what
+    each one is cannot be read. Each is named in a warning (a note is not lost silently), and the
+    rest of the vault is scanned."""
+    vault = make_vault(tmp_path / "v", {"a.md": "", "half/b.md": "", "half/c.md": "", "z.md": ""})
+    real_is_dir = Path.is_dir
+
+    def is_dir(path: Path) -> bool:  # chmod does not stop root, who runs CI
+        if path.name == "b.md":
+            raise PermissionError(errno.EACCES, "Permission denied")
+        return real_is_dir(path)
+
+    monkeypatch.setattr(Path, "is_dir", is_dir)
+    files, folders, warnings = scan_vault(vault)
+    assert [f.path for f in files] == ["a.md", "half/c.md", "z.md"] and folders == {"half"}
+    assert [(w.category, w.path, w.line, w.message) for w in warnings] == [
+        ("scan", "half/b.md", 0, "cannot read: Permission denied")
+    ]
