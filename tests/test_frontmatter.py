@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from garden.frontmatter import MAX_DEPTH, MAX_VALUES, split_frontmatter
+from garden.frontmatter import MAX_DEPTH, MAX_VALUES, front_matter_day, split_frontmatter
 
 
 @pytest.mark.parametrize(
@@ -34,13 +34,14 @@ def test_front_matter_and_body(text: str, data: dict, body: str, first_line: int
 
 def test_yaml_values_become_json_values() -> None:
     got = split_frontmatter(
-        "---\nd: 2024-02-03\nt: 2024-02-03 10:00:00\ns: !!set {b, a, c}\n"
+        "---\nd: 2024-02-03\nt: 2024-02-03 10:00:00\ns: !!set {b, a, c}\nm: !!set {b, 10, a, 9}\n"
         "l: [1, 2.5, null, true]\nn: {k: v, 3: x}\nb: !!binary aGk=\nq: (1, 2)\n---\nb"
     )
     assert got.data == {
         "d": "2024-02-03",
         "t": "2024-02-03T10:00:00",
         "s": ["a", "b", "c"],  # a set in a stable order
+        "m": ["a", "b", 10, 9],  # words and numbers, which cannot be compared: by repr
         "l": [1, 2.5, None, True],
         "n": {"k": "v", "3": "x"},
         "b": "b'hi'",
@@ -122,3 +123,30 @@ def test_nesting_up_to_the_limit_is_read() -> None:
 def test_huge_numbers_are_an_error_not_a_crash() -> None:
     got = split_frontmatter("---\nn: " + "9" * 5000 + "\n---\nb")
     assert got.error.startswith("invalid YAML front matter: ") and got.error_line == 2
+
+
+@pytest.mark.parametrize(
+    ("value", "day"),
+    [
+        ("2024-05-07", "2024-05-07"),  # a YAML date, made ISO text by the read
+        ("2024-05-07T10:30:00", "2024-05-07"),  # a YAML datetime, the same
+        (" 2024-05-07 ", "2024-05-07"),
+        ("2024-05-07T10:30", "2024-05-07"),
+        ("2024-05-07 9:05", "2024-05-07"),
+        ("2024-05-07 10:30:00Z", "2024-05-07"),
+        ("2024-05-07T10:30:00.250+02:00", "2024-05-07"),
+        ("2024-05-07 10:30 -0500", "2024-05-07"),
+        ("someday soon", None),
+        ("2024-02-30", None),
+        ("2024", None),
+        ("2024-05-07 and later", None),
+        ("2024-05-07T25", None),
+        ("2024-05-07T10:30 CET", None),
+        ("", None),
+        (20240507, None),
+        (None, None),
+        (["2024-05-07"], None),
+    ],
+)
+def test_the_day_of_a_front_matter_date(value: object, day: str | None) -> None:
+    assert front_matter_day(value) == day

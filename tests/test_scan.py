@@ -131,8 +131,8 @@ def test_a_name_in_both_unicode_forms_keeps_both_files(tmp_path: Path) -> None:
     files, _, warnings = scan_vault(vault)
     assert [f.path for f in files] == ["Cafe\u0301.md", "Caf\u00e9.md"]
     assert [f.abs_path.read_text() for f in files] == ["nfd", "nfc"]
-    assert [(w.path, w.message) for w in warnings] == [
-        ("Cafe\u0301.md", "same name as another file in another Unicode form")
+    assert [(w.category, w.path, w.line, w.message) for w in warnings] == [
+        ("scan", "Cafe\u0301.md", 0, "same name as another file in another Unicode form")
     ]
 
 
@@ -150,8 +150,8 @@ def test_a_folder_that_cannot_be_read_is_a_warning(
     monkeypatch.setattr(scan.os, "scandir", scandir)
     files, folders, warnings = scan_vault(vault)
     assert [f.path for f in files] == ["a.md"] and folders == {"locked"}
-    assert [(w.path, w.message) for w in warnings] == [
-        ("locked", "cannot read folder: Permission denied")
+    assert [(w.category, w.path, w.line, w.message) for w in warnings] == [
+        ("scan", "locked", 0, "cannot read folder: Permission denied")
     ]
 
 
