@@ -51,8 +51,15 @@ def split_frontmatter(text: str) -> FrontMatter:
         data = yaml.load(yaml_text, Loader=_Loader)  # a safe loader (CSafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        # YAML may notice a problem only at the end of the block; point inside the block anyway.
-        line = min(mark.line + 2, max(end, 2)) if mark is not None else 1
+        if mark is not None:
+            # YAML may notice a problem only at the end of the block; point inside it anyway.
+            line = min(mark.line + 2, max(end, 2))
+        elif isinstance(exc, yaml.reader.ReaderError):
+            # A character YAML refuses (a control character): the reader stops at its first one.
+            # (Its position counts bytes with the C loader, characters without: not used.)
+            line = yaml_text.count("\n", 0, yaml_text.find(chr(exc.character))) + 2
+        else:
+            line = 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         error = f"invalid YAML front matter: {problem}"
         return FrontMatter({}, body, end + 2, error, line, yaml_text)

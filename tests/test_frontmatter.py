@@ -80,6 +80,14 @@ def test_yaml_values_become_json_values() -> None:
             2,
             4,
         ),
+        # A character YAML refuses: the line of its first one, after text of any script.
+        (
+            "---\nÉtat: ü\nb: ééé\nc: x\x01y\nd: \x01\n---\nb",
+            "invalid YAML front matter: unacceptable character #x0001: "
+            "control characters are not allowed",
+            4,
+            7,
+        ),
         # YAML sees the unclosed bracket only at the end: the line is still inside the block.
         (
             "---\na: [1,\n---\nb",
