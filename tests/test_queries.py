@@ -384,3 +384,6 @@ def test_base_page_in_the_content_index(site: BuiltSite) -> None:
 def test_no_query_reaches_a_private_note(site: BuiltSite) -> None:
     assert leaks(site.out, PRIVATE) == []
     assert not (site.out / "Private").exists()
+    # The same scan finds a published book's author where the queries list it beside the draft's.
+    shown = {hit.split(" in ", 1)[1] for hit in leaks(site.out, ["Frank Herbert"])}
+    assert {"Library.base.html", "Queries/Bases.html", "Queries/Dataview.html"} <= shown
