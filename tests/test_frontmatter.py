@@ -128,6 +128,19 @@ def test_nesting_up_to_the_limit_is_read() -> None:
     assert "nested more than" in split_frontmatter(too_deep).error
 
 
+@pytest.mark.parametrize("innermost", ["[x]", "!!set {x}"])
+def test_a_set_is_a_level_of_nesting_as_a_list_is(innermost: str) -> None:
+    """The innermost list or set at each depth below the root mapping, holding one word."""
+
+    def at_depth(depth: int) -> str:
+        return "---\na: " + "[" * (depth - 1) + innermost + "]" * (depth - 1) + "\n---\n"
+
+    assert split_frontmatter(at_depth(MAX_DEPTH - 1)).error == ""  # the word at MAX_DEPTH
+    assert split_frontmatter(at_depth(MAX_DEPTH)).error == (
+        f"front matter is nested more than {MAX_DEPTH} levels deep (or contains itself)"
+    )
+
+
 def test_huge_numbers_are_an_error_not_a_crash() -> None:
     got = split_frontmatter("---\nn: " + "9" * 5000 + "\n---\nb")
     assert got.error.startswith("invalid YAML front matter: ") and got.error_line == 2
@@ -148,6 +161,7 @@ def test_huge_numbers_are_an_error_not_a_crash() -> None:
         ("2024-02-30", None),
         ("2024", None),
         ("2024-05-07 and later", None),
+        ("2024-05-07?", None),
         ("2024-05-07T25", None),
         ("2024-05-07T10:30 CET", None),
         ("", None),

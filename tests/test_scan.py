@@ -129,20 +129,24 @@ def test_symlinks_inside_are_followed_once_and_those_leaving_are_warned_about(
     ]
 
 
-def test_a_name_in_both_unicode_forms_keeps_both_files(tmp_path: Path) -> None:
-    vault = make_vault(tmp_path / "v", {"Caf\u00e9.md": "nfc", "Cafe\u0301.md": "nfd"})
+@pytest.mark.parametrize("folder", ["", "Notes/"])
+def test_a_name_in_both_unicode_forms_keeps_both_files(tmp_path: Path, folder: str) -> None:
+    vault = make_vault(
+        tmp_path / "v", {f"{folder}Caf\u00e9.md": "nfc", f"{folder}Cafe\u0301.md": "nfd"}
+    )
     files, _, warnings = scan_vault(vault)
-    assert [f.path for f in files] == ["Cafe\u0301.md", "Caf\u00e9.md"]
+    assert [f.path for f in files] == [f"{folder}Cafe\u0301.md", f"{folder}Caf\u00e9.md"]
     assert [f.abs_path.read_text() for f in files] == ["nfd", "nfc"]
     assert [(w.category, w.path, w.line, w.message) for w in warnings] == [
-        ("scan", "Cafe\u0301.md", 0, "same name as another file in another Unicode form")
+        ("scan", f"{folder}Cafe\u0301.md", 0, "same name as another file in another Unicode form")
     ]
 
 
 def test_a_folder_that_cannot_be_read_is_a_warning(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    vault = make_vault(tmp_path / "v", {"a.md": "", "locked/b.md": ""})
+    # "diary" is listed before "locked", so scanned after it: the scan goes on past the failure.
+    vault = make_vault(tmp_path / "v", {"a.md": "", "diary/c.md": "", "locked/b.md": ""})
     real_scandir = os.scandir
 
     def scandir(path: Path) -> object:  # chmod 0 does not stop root, who runs CI
@@ -152,7 +156,7 @@ def test_a_folder_that_cannot_be_read_is_a_warning(
 
     monkeypatch.setattr(scan.os, "scandir", scandir)
     files, folders, warnings = scan_vault(vault)
-    assert [f.path for f in files] == ["a.md"] and folders == {"locked"}
+    assert [f.path for f in files] == ["a.md", "diary/c.md"] and folders == {"diary", "locked"}
     assert [(w.category, w.path, w.line, w.message) for w in warnings] == [
         ("scan", "locked", 0, "cannot read folder: Permission denied")
     ]
