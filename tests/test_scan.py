@@ -24,6 +24,7 @@ def _covered(pattern: str, path: str) -> bool:
     [
         ("Templates", ["Templates", "Templates/a.md", "Templates/x/y.md"], ["Templates2/a.md"]),
         ("/Templates/ ", ["Templates/a.md"], ["a/Templates/b.md"]),
+        ("/Xcode/", ["Xcode/a.md"], ["code/a.md", "a/Xcode/b.md"]),  # only slashes are cut off
         ("*.tmp", ["a.tmp", "x.tmp/inside.md"], ["a/b.tmp", "a.tmpx"]),
         ("**/*.tmp", ["a.tmp", "a/b.tmp", "a/b/c.tmp"], ["a.tmpx"]),
         ("**.tmp", ["a.tmp", "a/b/c.tmp", ".tmp"], ["a/btmp", "a.tmpx"]),
