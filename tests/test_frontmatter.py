@@ -4,7 +4,9 @@ the line the warning names."""
 from __future__ import annotations
 
 import pytest
+import yaml
 
+from garden import frontmatter
 from garden.frontmatter import MAX_DEPTH, MAX_VALUES, front_matter_day, split_frontmatter
 
 
@@ -88,6 +90,13 @@ def test_yaml_values_become_json_values() -> None:
             4,
             7,
         ),
+        (
+            "---\n\na: x\x07\n---\nb",  # after a blank first line
+            "invalid YAML front matter: unacceptable character #x0007: "
+            "control characters are not allowed",
+            3,
+            5,
+        ),
         # YAML sees the unclosed bracket only at the end: the line is still inside the block.
         (
             "---\na: [1,\n---\nb",
@@ -139,6 +148,31 @@ def test_a_set_is_a_level_of_nesting_as_a_list_is(innermost: str) -> None:
     assert split_frontmatter(at_depth(MAX_DEPTH)).error == (
         f"front matter is nested more than {MAX_DEPTH} levels deep (or contains itself)"
     )
+
+
+@pytest.mark.parametrize(
+    ("raised", "error", "line"),
+    [
+        # Out of memory building what the YAML says: Python's MemoryError has no message.
+        (MemoryError(), "invalid YAML front matter: MemoryError", 2),
+        (
+            RecursionError("maximum recursion depth exceeded"),
+            "invalid YAML front matter: maximum recursion depth exceeded",
+            2,
+        ),
+        # An error YAML gives no place for (none of PyYAML's today; a later version's may).
+        (yaml.YAMLError("no place"), "invalid YAML front matter: no place", 1),
+    ],
+)
+def test_a_load_that_fails_otherwise_is_a_warning_not_a_crash(
+    monkeypatch: pytest.MonkeyPatch, raised: Exception, error: str, line: int
+) -> None:
+    def load(text: str, Loader: object) -> object:  # yaml.load's own parameter names
+        raise raised
+
+    monkeypatch.setattr(frontmatter.yaml, "load", load)
+    got = split_frontmatter("---\na: b\n---\nbody")
+    assert (got.data, got.body, got.error, got.error_line) == ({}, "body", error, line)
 
 
 def test_huge_numbers_are_an_error_not_a_crash() -> None:
