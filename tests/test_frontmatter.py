@@ -8,6 +8,7 @@ import yaml
 
 from garden import frontmatter
 from garden.frontmatter import MAX_DEPTH, MAX_VALUES, front_matter_day, split_frontmatter
+from garden.publish import might_hide
 
 
 @pytest.mark.parametrize(
@@ -116,6 +117,27 @@ def test_each_bad_front_matter_is_an_error_on_its_line(
         line,
         first_line,
     )
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "title: [unclosed",  # not YAML
+        "- a list after a key",  # not YAML either
+        "d: 2024-02-30",  # YAML, but no such day
+        "n: " + "9" * 5000,  # YAML, but too long a number
+        "a: &a [*a]",  # a value that contains itself
+        "l: [" + ", ".join("1" for _ in range(MAX_VALUES)) + "]",  # too many values
+    ],
+)
+def test_front_matter_that_cannot_be_read_keeps_its_text_and_the_body(bad: str) -> None:
+    """What could not be read is kept as text, where the privacy rule looks for ``draft`` and
+    ``publish`` (a note whose bad front matter names them stays private), and the body after
+    the closing fence is the note's."""
+    got = split_frontmatter(f"---\ndraft: true\n{bad}\n---\nthe body")
+    assert got.error != "" and got.data == {}
+    assert (got.raw, got.body, got.body_first_line) == (f"draft: true\n{bad}", "the body", 5)
+    assert might_hide(got.raw)
 
 
 def test_values_past_the_budget_are_refused() -> None:
