@@ -11,6 +11,7 @@ import types
 from pathlib import Path
 
 import pytest
+from conftest import refuse_renames
 
 from garden import emit
 from garden.cache import content_identity
@@ -504,17 +505,9 @@ def test_only_windows_tries_a_refused_rename_again(
     new.mkdir()
     out.mkdir()
     (out / "index.html").write_text("old")
-    real_rename, refusals = os.rename, [1]
-
-    def refuse_once(source: object, dest: object) -> None:
-        if refusals[0]:
-            refusals[0] -= 1
-            raise PermissionError(errno.EACCES, "in use")
-        real_rename(source, dest)  # type: ignore[arg-type]
-
+    refusals = refuse_renames(monkeypatch, emit, 1)
     sleeps: list[float] = []
     frozen = types.SimpleNamespace(monotonic=lambda: 100.0, sleep=sleeps.append)
-    monkeypatch.setattr(emit.os, "rename", refuse_once)
     monkeypatch.setattr(emit, "time", frozen)
     with pytest.raises(PermissionError):
         emit.replace_out(new, out, tmp_path / "aside", platform="darwin")

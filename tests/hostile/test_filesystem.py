@@ -278,6 +278,16 @@ def two_sites(tmp_path_factory: pytest.TempPathFactory) -> TwoSites:
     return sites
 
 
+def _kill_at(step: str, vault: Path, out: Path, code: str) -> None:
+    """``garden build vault -o out`` (or ``code`` run as garden), killed by SIGKILL at ``step``."""
+    killed = garden_stopping_at(step, "build", vault, "-o", out, code=code)
+    try:
+        wait_until_stopped(killed)
+    finally:
+        killed.kill()
+        killed.wait()
+
+
 @pytest.mark.parametrize(("step", "atomic"), list(KILLED_AT))
 def test_a_build_killed_at_each_step_of_emit_leaves_one_whole_site(
     tmp_path: Path, two_sites: TwoSites, step: str, atomic: bool
@@ -289,14 +299,7 @@ def test_a_build_killed_at_each_step_of_emit_leaves_one_whole_site(
     out = tmp_path / "site"
     shutil.copytree(two_sites.old_site, out)
     vault = two_sites.new_vault
-    killed = garden_stopping_at(
-        step, "build", vault, "-o", out, code="" if atomic else _NO_ATOMIC_SWAP
-    )
-    try:
-        wait_until_stopped(killed)
-    finally:
-        killed.kill()
-        killed.wait()
+    _kill_at(step, vault, out, code="" if atomic else _NO_ATOMIC_SWAP)
     staging = staging_folder(out)
     right_after, reclaimed = KILLED_AT[step, atomic]
     where = {"OUT": out, "site": staging / "site", "old": staging / "old"}
@@ -333,12 +336,7 @@ def test_the_preview_killed_while_updating_out_is_mended_by_its_next_build(
     assert _snapshot(out) == sites["old"]
     shutil.rmtree(vault)
     shutil.copytree(two_sites.new_vault, vault)
-    killed = garden_stopping_at(step, "build", vault, "-o", out, code=_IN_PLACE)
-    try:
-        wait_until_stopped(killed)
-    finally:
-        killed.kill()
-        killed.wait()
+    _kill_at(step, vault, out, code=_IN_PLACE)
     mix = _snapshot(out)
     if step == "emit-updating":
         assert mix == sites["old"]
