@@ -15,8 +15,10 @@ from PIL import Image
 import garden.render.pages as pages
 from garden.build import build
 from garden.diagnostics import Reporter
+from garden.model import Note
 from garden.notecache import NOTES_FOR_WORKERS
 from garden.parallel import can_fork
+from garden.render.memo import PageRecord
 
 NOTES = 90  # over the threshold for workers, both to parse and to draw
 
@@ -149,3 +151,29 @@ def test_the_site_is_the_same_with_one_worker_and_with_several(
     again = _build(vault, tmp_path / "several", 3)
     assert clean == again
     assert _tree(tmp_path / "one") == _tree(tmp_path / "several")
+
+
+def test_a_render_worker_keeps_nothing_of_the_pages_it_sent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker sends each page's record and search document to the build's process and keeps
+    neither, nor any note's token tree unpickled (a tree takes several times the memory of its
+    pickle): else each worker holds all of them for every page it drew until it ends."""
+    vault = _vault(tmp_path / "vault")
+    real = pages.SiteRenderer._drawn_in_worker
+    held: list[tuple[int, int, int]] = []
+
+    def drawn(self: pages.SiteRenderer, note: Note) -> tuple[PageRecord, str | None]:
+        found = real(self, note)
+        loaded = self.notes_renderer.tokens_of.__self__.loaded  # type: ignore[attr-defined]
+        trees = sum(not isinstance(tokens, bytes) for tokens in loaded.values())
+        held.append((len(self.memo.new), len(self.search_docs), trees))
+        return found
+
+    monkeypatch.setattr(pages.SiteRenderer, "_drawn_in_worker", drawn)
+    # The workers' work, done in this process where the test can look at what it keeps.
+    monkeypatch.setattr(
+        pages, "forked_map", lambda work, count, jobs: [work(i) for i in range(count)]
+    )
+    _build(vault, tmp_path / "site", 2, use_cache=False)
+    assert held == [(0, 0, 0)] * (NOTES + 2)

@@ -503,7 +503,10 @@ class SiteRenderer:
         if self.reporter.echoes:
             self.reporter = self.notes_renderer.reporter = Reporter()
         page = self.note_page(note)
-        return self.memo.new[page.out_path], page.html if isinstance(page.html, str) else None
+        # The record and search document go to the build's process: the worker keeps neither
+        # (it would hold one of every page it drew until it ends).
+        self.search_docs.pop(note.path, None)
+        return self.memo.new.pop(page.out_path), page.html if isinstance(page.html, str) else None
 
     def _adopt(self, note: Note, record: PageRecord, html: str | None) -> Page:
         """The page a worker drew (``html``) or kept (None), taken as the last build's pages
