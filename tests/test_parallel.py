@@ -163,7 +163,7 @@ def test_a_render_worker_keeps_nothing_of_the_pages_it_sent(
     real = pages.SiteRenderer._drawn_in_worker
     held: list[tuple[int, int, int]] = []
 
-    def drawn(self: pages.SiteRenderer, note: Note) -> tuple[PageRecord, str | None]:
+    def drawn(self: pages.SiteRenderer, note: Note) -> tuple[PageRecord, bytes | None]:
         found = real(self, note)
         loaded = self.notes_renderer.tokens_of.__self__.loaded  # type: ignore[attr-defined]
         trees = sum(not isinstance(tokens, bytes) for tokens in loaded.values())

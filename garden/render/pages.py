@@ -334,10 +334,10 @@ class SiteRenderer:
 
             return Page(slug_of(out), out, kind, title, draw_again, None, record.identity)
         assert made is not None
-        html = self._draw(template, out, made, site)
-        identity = content_identity(html.encode("utf-8"))
+        data = self._draw(template, out, made, site).encode("utf-8")
+        identity = content_identity(data)
         self.memo.new[out] = PageRecord(key, identity)
-        return Page(slug_of(out), out, kind, title, html, None, identity)
+        return Page(slug_of(out), out, kind, title, data, None, identity)
 
     def _breadcrumbs(self, folder: str, out: OutPath, title: str) -> tuple[Link, ...]:
         crumbs = [Link("Home", Href(out, "index.html"))]
@@ -422,9 +422,10 @@ class SiteRenderer:
         html, doc = self._draw_note(note, out, shell, site)
         terms = doc_terms(doc)
         self.search_docs[note.path] = (doc, terms)
-        identity = content_identity(html.encode("utf-8"))
+        data = html.encode("utf-8")
+        identity = content_identity(data)
         self.memo.new[out] = self._drawn_record(key, identity, before, doc, body, terms)
-        return Page(slug_of(out), out, note.kind, note.title, html, note.path, identity)
+        return Page(slug_of(out), out, note.kind, note.title, data, note.path, identity)
 
     def _drawn_record(
         self,
@@ -480,7 +481,7 @@ class SiteRenderer:
             return [self.note_page(note) for note in notes]
         quick = [self._quick_record(note) for note in notes] if self.memo.old else None
         pending = [i for i in range(len(notes)) if quick is None or quick[i][3] is None]
-        drawn: list[tuple[PageRecord, str | None]] | None = None
+        drawn: list[tuple[PageRecord, bytes | None]] | None = None
         if len(pending) >= NOTES_FOR_WORKERS:
             drawn = forked_map(
                 lambda k: self._drawn_in_worker(notes[pending[k]]), len(pending), self.jobs
@@ -496,7 +497,7 @@ class SiteRenderer:
                 pages.append(self.note_page(note))
         return pages
 
-    def _drawn_in_worker(self, note: Note) -> tuple[PageRecord, str | None]:
+    def _drawn_in_worker(self, note: Note) -> tuple[PageRecord, bytes | None]:
         """In a render worker: ``note_page``, as its record and its HTML (None when the last
         build's page is kept). The worker's warnings go into the records only: the build's
         process shows them as it takes each page, in order."""
@@ -506,9 +507,10 @@ class SiteRenderer:
         # The record and search document go to the build's process: the worker keeps neither
         # (it would hold one of every page it drew until it ends).
         self.search_docs.pop(note.path, None)
-        return self.memo.new.pop(page.out_path), page.html if isinstance(page.html, str) else None
+        html = page.html if isinstance(page.html, bytes) else None
+        return self.memo.new.pop(page.out_path), html
 
-    def _adopt(self, note: Note, record: PageRecord, html: str | None) -> Page:
+    def _adopt(self, note: Note, record: PageRecord, html: bytes | None) -> Page:
         """The page a worker drew (``html``) or kept (None), taken as the last build's pages
         are: its record replayed here; drawn here instead if its images are named otherwise
         here (a name claimed by another page first)."""
