@@ -78,9 +78,8 @@ def _files(site: Site) -> Iterator[tuple[str, str, Writer]]:
     hash, or the source's stat for a copy; "racy" when that stat cannot be trusted."""
     for page in site.pages:
         html = page.html
-        if isinstance(html, bytes | str):
-            data = html if isinstance(html, bytes) else html.encode("utf-8")
-            yield page.out_path, page.identity or content_identity(data), _bytes_writer(data)
+        if isinstance(html, bytes):
+            yield page.out_path, page.identity or content_identity(html), _bytes_writer(html)
         else:  # the last build's page, drawn again only if OUT no longer has it
             yield (
                 page.out_path,

@@ -302,11 +302,10 @@ class Page:
     out_path: OutPath
     kind: PageKind
     title: str
-    # The HTML: as the renderer hands it on, encoded in UTF-8 (a str takes twice the memory, four
-    # times with an emoji, and the build holds every page until emit); or, for a page drawn
-    # exactly as the last build drew it, a function that draws it again, called only if the file
-    # cannot be taken from the old OUT.
-    html: bytes | str | Callable[[], str]
+    # The HTML, encoded in UTF-8 (a str takes twice the memory, four times with an emoji, and the
+    # build holds every page until emit); or, for a page drawn exactly as the last build drew it,
+    # a function that draws it again, called only if the file cannot be taken from the old OUT.
+    html: bytes | Callable[[], str]
     source: VaultPath | None = None
     identity: str = ""  # content identity of the HTML (``cache.content_identity``), when known
 

@@ -22,7 +22,8 @@ from garden.stop_points import STEPS
 
 
 def _page(out_path: str, html: str) -> Page:
-    return Page(Slug(out_path.removesuffix(".html")), OutPath(out_path), "note", out_path, html)
+    data = html.encode("utf-8")
+    return Page(Slug(out_path.removesuffix(".html")), OutPath(out_path), "note", out_path, data)
 
 
 def _site(*pages: Page, data: dict[str, bytes] | None = None, files: tuple = ()) -> Site:
@@ -308,7 +309,7 @@ def test_in_place_writes_what_changed_and_removes_what_went_away(
         _page("keep.html", "keep"), _page("edit.html", "two"), _page("deep/stay.html", "stay")
     )
     identities = emit.emit_site(new, out, previous, staging=staging, in_place=True)
-    assert identities == {p.out_path: content_identity(p.html.encode()) for p in new.pages}
+    assert identities == {p.out_path: content_identity(p.html) for p in new.pages}
     assert _tree(out) == {
         emit.SITE_MARKER: b"This folder is a site built by garden.\n",
         "deep/stay.html": b"stay",

@@ -126,7 +126,7 @@ def produce_diagrams(
 ) -> tuple[Site, DiagramStats]:
     """``site`` with every page's diagrams in place, and what the stage did. A diagram that
     cannot be drawn is a warning on each note showing it (at its block's line)."""
-    needed = {key for page in site.pages for key in markers(_drawn_text(page.html))}
+    needed = {key for page in site.pages for key in markers(_waiting(page.html))}
     diagrams.load(site.diagrams, mapper, needed)
     stats = diagrams.stats
     stats.diagrams = len(site.diagrams)
@@ -141,21 +141,16 @@ def produce_diagrams(
     return replace(site, pages=pages, diagrams=()), stats
 
 
-def _drawn_text(html: bytes | str | Callable[[], str]) -> str:
-    """A drawn page's HTML with a diagram waiting in it, else "" (nor is a page drawn again)."""
-    if isinstance(html, bytes):
-        return html.decode("utf-8") if b"<garden-diagram " in html else ""
-    return html if isinstance(html, str) else ""
+def _waiting(html: bytes | Callable[[], str]) -> str:
+    """A drawn page's HTML when a diagram waits in it, else "" (nor is a page drawn again)."""
+    return html.decode("utf-8") if isinstance(html, bytes) and b"<garden-diagram " in html else ""
 
 
 def _finished(page: Page, diagrams: Diagrams) -> Page:
     html = page.html
-    if isinstance(html, bytes | str):
-        text = _drawn_text(html)
-        if "<garden-diagram " not in text:
-            return page
-        done = diagrams.finish(text)
-        return replace(page, html=done.encode("utf-8") if isinstance(html, bytes) else done)
+    if isinstance(html, bytes):
+        text = _waiting(html)
+        return replace(page, html=diagrams.finish(text).encode("utf-8")) if text else page
 
     def draw_again(draw: Callable[[], str] = html) -> str:
         return diagrams.finish(draw())
