@@ -322,10 +322,6 @@ def _cut(text: str, chars: int) -> str:
     return text if len(text) <= chars else text[: chars - 1].rstrip() + "…"
 
 
-def _overlaps(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
-    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
-
-
 def local_labels(nodes: list[LocalNode], titles: list[str]) -> list[Label | None]:
     """A label for each node of a local graph (``titles`` in step with ``nodes``) where one fits:
     the note itself, then its neighbours in order (heaviest first); second-ring nodes have
@@ -364,9 +360,10 @@ def local_labels(nodes: list[LocalNode], titles: list[str]) -> list[Label | None
                 spots += [(anchor, x, node.y + ascent / 2 - descent / 2) for anchor, x in beside]
             else:
                 spots += [("middle", node.x, y) for _, y in stacked]
+        others = circles[:i] + circles[i + 1 :]
         for chars in (LABEL_CHARS, 14, 9):
             text = _cut(titles[i], chars)
-            found = _place(text, bold, spots, placed, circles, i, margin, ascent, descent)
+            found = _place(text, bold, spots, placed, others, margin, ascent, descent)
             if found is not None:
                 labels[i] = found
                 placed.append(found.box)
@@ -379,23 +376,29 @@ def _place(
     bold: bool,
     spots: list[tuple[str, float, float]],
     placed: list[tuple[float, float, float, float]],
-    circles: list[tuple[float, float, float, float]],
-    own: int,
+    others: list[tuple[float, float, float, float]],
     margin: float,
     ascent: float,
     descent: float,
 ) -> Label | None:
+    """The first of ``spots`` where ``text`` fits inside the box, clear of the labels ``placed``
+    and of the nodes' circles ``others`` (all but its own node's). Written out as plain loops:
+    it runs some twenty times per page."""
     width = text_width(text, LABEL_SIZE, bold=bold) + 2  # the halo drawn round the letters
     for anchor, x, y in spots:
         left = x if anchor == "start" else x - width if anchor == "end" else x - width / 2
-        box = (left, y - ascent - 1, left + width, y + descent + 1)
-        if box[0] < margin or box[2] > LOCAL_WIDTH - margin:
+        right, top, bottom = left + width, y - ascent - 1, y + descent + 1
+        if left < margin or right > LOCAL_WIDTH - margin:
             continue
-        if box[1] < margin or box[3] > LOCAL_HEIGHT - margin:
+        if top < margin or bottom > LOCAL_HEIGHT - margin:
             continue
-        if any(_overlaps(box, other) for other in placed):
-            continue
-        if any(_overlaps(box, c) for j, c in enumerate(circles) if j != own):
-            continue
-        return Label(text, round(x, 1), round(y, 1), anchor, box)
+        for x0, y0, x1, y1 in placed:  # boxes overlap: each starts before the other ends
+            if left < x1 and x0 < right and top < y1 and y0 < bottom:
+                break
+        else:
+            for x0, y0, x1, y1 in others:
+                if left < x1 and x0 < right and top < y1 and y0 < bottom:
+                    break
+            else:
+                return Label(text, round(x, 1), round(y, 1), anchor, (left, top, right, bottom))
     return None

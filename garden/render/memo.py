@@ -21,7 +21,7 @@ from markupsafe import Markup
 
 from garden.cache import digest_of
 from garden.diagnostics import Diagnostic
-from garden.paths import OutPath, VaultPath
+from garden.paths import Href, OutPath, VaultPath
 from garden.render.search import SearchDoc, Terms
 
 T = TypeVar("T")
@@ -39,27 +39,31 @@ def _fields_of(kind: type) -> Callable[[Any], tuple[object, ...]] | None:
     return operator.attrgetter(*names)
 
 
-def _plain(value: object) -> object:
+def _plain(value: object, page: str) -> object:
     """``value`` with every dataclass turned into a tuple of its class name and fields: the same
     text from ``repr`` as the dataclasses' own ``__repr__``s would give for the key, several
-    times faster (theirs guard against recursion on every call)."""
+    times faster (theirs guard against recursion on every call). A link from ``page`` (an
+    ``Href``, of which a page's view holds hundreds) is written as its target alone: the keys
+    that pass ``page`` hold it once."""
     kind = type(value)
     if kind in _SCALARS:
         return value
-    if kind is tuple or kind is list:
-        items: tuple[object, ...] | list[object] = value  # type: ignore[assignment]
-        if all(type(v) in _SCALARS for v in items):
-            return items
-        return tuple([_plain(v) for v in items])
+    if kind is Href:
+        href: Href = value  # type: ignore[assignment]
+        return href.target if href.page == page else ("Href", href.page, href.target)
+    if kind is tuple:
+        return tuple([v if type(v) in _SCALARS else _plain(v, page) for v in value])  # type: ignore[attr-defined]
+    if kind is list:
+        return [v if type(v) in _SCALARS else _plain(v, page) for v in value]  # type: ignore[attr-defined]
     fields = _FIELDS.get(kind)
     if fields is None:
         if not dataclasses.is_dataclass(value):
             return value  # frozensets, dicts...: their repr is already plain
         fields = _FIELDS[kind] = _fields_of(kind)  # type: ignore[assignment]
-    values = fields(value)  # type: ignore[misc]
-    if all(type(v) in _SCALARS for v in values):
-        return (kind.__name__, *values)
-    return (kind.__name__, *[_plain(v) for v in values])
+    return (
+        kind.__name__,
+        *[v if type(v) in _SCALARS else _plain(v, page) for v in fields(value)],  # type: ignore[misc]
+    )
 
 
 @dataclass(frozen=True)  # not slots: pickled many thousands at a time, the dict way is faster
@@ -101,7 +105,14 @@ class PageMemo:
         return {"pages": self.new, "values": self.new_values}
 
     def key(self, *parts: object) -> str:
-        return digest_of(self.salt, _plain(parts))
+        return digest_of(self.salt, _plain(parts, ""))
+
+    def page_key(
+        self, template: str, out: OutPath, view: object, site: object, body: str = ""
+    ) -> str:
+        """The key of the page at ``out`` drawn by ``template`` from ``view`` and ``site``
+        (``body``: a note's body key)."""
+        return digest_of(self.salt, template, out, _plain(view, out), _plain(site, out), body)
 
     def previous(self, out: OutPath, key: str) -> PageRecord | None:
         record = self.old.get(out)

@@ -323,7 +323,7 @@ class SiteRenderer:
         key = ""
         if record is None:
             made = view()
-            key = self.memo.key(template, out, made, site)
+            key = self.memo.page_key(template, out, made, site)
             record = self.memo.previous(out, key)
         if record is not None:
             self.memo.new[out] = record
@@ -411,13 +411,13 @@ class SiteRenderer:
         key = record.key if record is not None else ""
         if record is None:
             shell = self._note_view(note, out)
-            key = self.memo.key(PAGE_TEMPLATES[note.kind], out, shell, site, body)
+            key = self.memo.page_key(PAGE_TEMPLATES[note.kind], out, shell, site, body)
             record = self.memo.previous(out, key)
         if record is not None and self._replay(note, record):
             return self._kept_page(note, out, site, record, shell)
         if shell is None:  # the record could not be replayed
             shell = self._note_view(note, out)
-            key = self.memo.key(PAGE_TEMPLATES[note.kind], out, shell, site, body)
+            key = self.memo.page_key(PAGE_TEMPLATES[note.kind], out, shell, site, body)
         before = len(self.reporter.diagnostics)
         html, doc = self._draw_note(note, out, shell, site)
         terms = doc_terms(doc)
