@@ -17,6 +17,7 @@ import inspect
 import json
 import os
 import platform
+import resource
 import shutil
 import subprocess
 import sys
@@ -103,13 +104,22 @@ def _run_build(vault: Path, out: Path, *flags: str) -> dict[str, Any]:
     clean build has no image variants from an earlier run (they live in the cache folder)."""
     env = dict(os.environ, PYTHONPATH=str(REPO), XDG_CACHE_HOME=str(out.parent / "cache"))
     command = [sys.executable, "-m", "bench.worker", str(vault), str(out), *flags]
+    before = _children_cpu()
     stdout, stderr, status, rss, pss = run_sampled(command, env=env, cwd=REPO)
     if status != 0:
         raise SystemExit(f"build of {vault} failed:\n{stderr[-3000:]}")
     row: dict[str, Any] = json.loads(stdout.strip().splitlines()[-1])
     row["peak_tree_rss_mb"] = rss
     row["peak_tree_pss_mb"] = pss
+    # CPU seconds of the build and every worker it waited for (a process's ended children
+    # count in its own usage): over the wall time, how many cores the build kept busy.
+    row["cpu"] = _children_cpu() - before
     return row
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _tree_bytes(folder: Path) -> int:
@@ -207,6 +217,12 @@ def print_table(results: dict[str, Any]) -> None:
         floors = row["floors"]
         parts = "  ".join(f"{k} {v:.2f}" for k, v in stages.items())
         print(f"{name:18} {parts}")
+        if cached.get("cpu"):
+            print(
+                f"{'':18} CPU {cached['cpu']:.2f} s over {cached['wall']:.2f} s:"
+                f" {cached['cpu'] / cached['wall']:.2f} cores busy on average;"
+                f" CPU / text floor {_ratio(cached['cpu'], floors.get('text', 0))}"
+            )
         cold_images = row["clean"]["stages"].get("images", 0.0)
         ratios = [
             f"floors: io {floors['io']:.2f}",
