@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -260,6 +261,8 @@ def _build(
 
     settings = image_settings(config, theme.options)
     jobs = _text_jobs(config)
+    # The old site's deletion (emit), done beside the cache's saving: joined before the end.
+    removals: list[threading.Thread] = []
     out_is_last_site = _unchanged_out(out, old)
     git: dict[VaultPath, str] = {}
     workers: Workers | None = None
@@ -373,7 +376,9 @@ def _build(
         timer.lap("diagrams")
 
         previous = old.outputs if out_is_last_site else None
-        new.outputs = emit_site(site, out, previous, staging=staging, in_place=in_place)
+        new.outputs = emit_site(
+            site, out, previous, staging=staging, in_place=in_place, removals=removals
+        )
         if previous is not None:
             result.changed = frozenset(
                 rel
@@ -404,10 +409,19 @@ def _build(
         if keep_renderer:
             result.redraw = NoteRedraw(vault, renderer, notes_cache.sources, diagrams)
         timer.lap("save")
+        if removals:
+            _join(removals)
+            timer.lap("cleanup")  # what deleting the old site took beyond the save
     finally:
+        _join(removals)  # the staging folder goes with the lock: nothing left in it
         if workers is not None:
             workers.close()
     return result
+
+
+def _join(threads: list[threading.Thread]) -> None:
+    while threads:
+        threads.pop().join()
 
 
 def _cache_root(

@@ -19,6 +19,7 @@ import os
 import shutil
 import stat
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -290,6 +291,7 @@ def emit_site(
     *,
     staging: Path,
     in_place: bool = False,
+    removals: list[threading.Thread] | None = None,
 ) -> dict[str, str]:
     """Write ``site`` to ``out`` atomically; return the identity of every file written.
 
@@ -297,7 +299,11 @@ def emit_site(
     new site is written in it and then swapped in for OUT.
     ``previous``: the identities the last build returned, when OUT is still that build's site;
     files that did not change are then hard-linked from OUT rather than written again.
-    ``in_place``: with ``previous``, write only what changed straight into OUT (the preview)."""
+    ``in_place``: with ``previous``, write only what changed straight into OUT (the preview).
+    ``removals``: given, the old site (swapped out of OUT, into the staging folder) is deleted
+    by a thread added to it, while the caller goes on; the caller joins it before it lets the
+    lock go. Deleting tens of thousands of files can take as long as writing them, and the
+    build has other work meanwhile (saving its cache)."""
     out = out.absolute()
     if in_place and previous is not None and out.is_dir():
         return _update_in_place(site, out, previous)
@@ -315,7 +321,14 @@ def emit_site(
         # is in place all the same, and whatever stays goes with the staging folder or next time.
         old = replace_out(new, out, staging / _OLD)
         stop_point("emit-swapped")
-        shutil.rmtree(old, ignore_errors=True)
+        if removals is None:
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            remove = threading.Thread(
+                target=shutil.rmtree, args=(old,), kwargs={"ignore_errors": True}, daemon=True
+            )
+            remove.start()
+            removals.append(remove)
         return identities
     except BaseException:
         with contextlib.suppress(OSError):

@@ -83,10 +83,19 @@ def _run_chunk(indexes: Sequence[int]) -> list[Any]:
     return [_WORK(i) for i in indexes]
 
 
-def forked_map(work: Callable[[int], R], count: int, jobs: int) -> list[R] | None:
+def forked_map(
+    work: Callable[[int], R],
+    count: int,
+    jobs: int,
+    meanwhile: Callable[[], object] | None = None,
+) -> list[R] | None:
     """``[work(i) for i in range(count)]``, computed in ``jobs`` forked workers (``jobs`` >= 2);
     None when workers cannot be forked here or one of them died (then nothing was kept: the
-    caller does the work itself). An exception ``work`` raises is raised here."""
+    caller does the work itself). An exception ``work`` raises is raised here. ``meanwhile()``
+    is called in this process once the workers are forked, while they work: work the caller
+    would otherwise do alone after them (the workers were forked before it, and never see
+    what it changes). It is not called when no worker could be forked; when one dies after it
+    was, the caller does the work itself: ``meanwhile`` must be work it may do again."""
     global _WORK
     if jobs < 2 or count < 2 or not can_fork():
         return None
@@ -99,8 +108,11 @@ def forked_map(work: Callable[[int], R], count: int, jobs: int) -> list[R] | Non
     try:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            parts = pool.map(_run_chunk, chunks)  # forks every worker, then returns
+            if meanwhile is not None:
+                meanwhile()
             results: list[R] = []
-            for part in pool.map(_run_chunk, chunks):
+            for part in parts:
                 results.extend(part)
             return results
     except BrokenProcessPool:  # a worker was killed (out of memory?)

@@ -7,6 +7,7 @@ import ctypes
 import dataclasses
 import errno
 import os
+import threading
 import types
 from pathlib import Path
 
@@ -531,3 +532,21 @@ def test_a_libc_that_cannot_be_loaded_gives_no_swap(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(emit.ctypes, "CDLL", refuse)
     assert emit.atomic_swap("linux") is None
     assert emit.atomic_swap("darwin") is None
+
+
+def test_the_old_site_is_deleted_beside_the_caller_when_it_asks(
+    tmp_path: Path, staging: Path
+) -> None:
+    """With ``removals``, emit leaves the old site's deletion to a thread the caller joins (the
+    build saves its cache meanwhile): OUT is the new site at once, the old one gone after."""
+    out = tmp_path / "site"
+    emit.emit_site(_site(*[_page(f"p{i}.html", "old") for i in range(50)]), out, staging=staging)
+    removals: list[threading.Thread] = []
+    emit.emit_site(_site(_page("a.html", "new")), out, staging=staging, removals=removals)
+    assert _tree(out) == {
+        emit.SITE_MARKER: b"This folder is a site built by garden.\n",
+        "a.html": b"new",
+    }
+    assert len(removals) == 1
+    removals[0].join()
+    assert list(staging.iterdir()) == []  # the old site (swapped into the staging folder) is gone

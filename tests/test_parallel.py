@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -128,8 +129,8 @@ def test_the_site_is_the_same_with_one_worker_and_with_several(
     drawn_in_workers: list[int] = []
     real = pages.forked_map
 
-    def counting(work, count, jobs):  # type: ignore[no-untyped-def]
-        found = real(work, count, jobs)
+    def counting(work, count, jobs, meanwhile=None):  # type: ignore[no-untyped-def]
+        found = real(work, count, jobs, meanwhile)
         if found is not None:
             drawn_in_workers.append(count)
         return found
@@ -173,7 +174,42 @@ def test_a_render_worker_keeps_nothing_of_the_pages_it_sent(
     monkeypatch.setattr(pages.SiteRenderer, "_drawn_in_worker", drawn)
     # The workers' work, done in this process where the test can look at what it keeps.
     monkeypatch.setattr(
-        pages, "forked_map", lambda work, count, jobs: [work(i) for i in range(count)]
+        pages, "forked_map", lambda work, count, jobs, meanwhile: [work(i) for i in range(count)]
     )
     _build(vault, tmp_path / "site", 2, use_cache=False)
     assert held == [(0, 0, 0)] * (NOTES + 2)
+
+
+@pytest.mark.skipif(not can_fork(), reason="workers are forked only where fork is safe")
+def test_forked_map_does_the_callers_other_work_while_the_workers_work() -> None:
+    """``meanwhile`` runs in the caller's process after the workers are forked: they do not see
+    what it changes, and the results come back all the same, in order."""
+    from garden.parallel import forked_map
+
+    seen: list[int] = []
+    state = {"meanwhile_ran": False}
+
+    def work(i: int) -> tuple[int, bool]:
+        return i * i, state["meanwhile_ran"]
+
+    def meanwhile() -> None:
+        seen.append(os.getpid())
+        state["meanwhile_ran"] = True
+
+    found = forked_map(work, 40, 2, meanwhile=meanwhile)
+    assert found == [(i * i, False) for i in range(40)]
+    assert seen == [os.getpid()]
+
+
+def test_a_memo_value_is_made_once_per_build() -> None:
+    """The renderer makes the global graph's layout while its workers draw pages, and asks for
+    it again when it writes graph.json: the second time, it is the value made the first."""
+    from garden.render.memo import PageMemo
+
+    made: list[str] = []
+    memo = PageMemo()
+    for _ in range(2):
+        assert memo.value("layout", "k1", lambda: made.append("k1") or "one") == "one"
+    assert memo.value("layout", "k2", lambda: made.append("k2") or "two") == "two"
+    assert made == ["k1", "k2"]  # made again only for another key
+    assert PageMemo(old_values=memo.new_values).value("layout", "k2", lambda: "three") == "two"

@@ -119,8 +119,10 @@ class PageMemo:
         return record if record is not None and record.key == key else None
 
     def value(self, name: str, key: str, make: Callable[[], T]) -> T:
-        """``make()``, or what it gave the last build if ``key`` is the same."""
-        known = self.old_values.get(name)
+        """``make()``, or what it gave this build or the last one if ``key`` is the same."""
+        known = self.new_values.get(name)
+        if known is None or known[0] != key:
+            known = self.old_values.get(name)
         result: T = known[1] if known is not None and known[0] == key else make()
         self.new_values[name] = (key, result)
         return result

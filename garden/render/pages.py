@@ -42,6 +42,7 @@ from garden.render.reader import (
     GRAPH_HTML,
     LinkGraph,
     dated_notes,
+    global_layout,
     reader_files,
 )
 from garden.render.search import SearchDoc, Terms, doc_terms, html_sections, html_to_text
@@ -200,6 +201,7 @@ class SiteRenderer:
         self.search_docs: dict[VaultPath, tuple[SearchDoc, Terms]] = {}
         self.links = LinkGraph(vault, self.site, tags=config.graph_tags)
         self.ranked: dict[Hashable, list[Hashable]] = {}  # local_graph's memo
+        self._content_index_json: bytes | None = None  # ``_site_wide_data``
         self.git: Mapping[VaultPath, str] = git if git is not None else {}
         self.dated = dated_notes(vault, config.dates, self.git)
         # Folder listings, gathered once: a listing per folder page must not scan every note.
@@ -484,7 +486,10 @@ class SiteRenderer:
         drawn: list[tuple[PageRecord, bytes | None]] | None = None
         if len(pending) >= NOTES_FOR_WORKERS:
             drawn = forked_map(
-                lambda k: self._drawn_in_worker(notes[pending[k]]), len(pending), self.jobs
+                lambda k: self._drawn_in_worker(notes[pending[k]]),
+                len(pending),
+                self.jobs,
+                meanwhile=self._site_wide_data,
             )
         elsewhere = dict(zip(pending, drawn, strict=True)) if drawn is not None else {}
         pages = []
@@ -800,9 +805,7 @@ class SiteRenderer:
         ]
         files.extend(CopiedFile(src, OutPath(rel)) for src, rel in self.theme.static_files())
         data = {
-            "content-index.json": json.dumps(
-                self.content_index(), ensure_ascii=False, indent=1, sort_keys=True
-            ).encode("utf-8"),
+            "content-index.json": self._site_wide_data(),
             "static/pygments.css": pygments_css().encode("utf-8"),
         }
         data.update(
@@ -831,6 +834,16 @@ class SiteRenderer:
             tuple(self.site.variants.values()),
             tuple(self.site.diagrams.values()),
         )
+
+    def _site_wide_data(self) -> bytes:
+        """``content-index.json``, made once, and the global graph's layout, which depend on
+        no page: made here while the workers draw the note pages, if there are workers."""
+        global_layout(self.links, self.memo)
+        if self._content_index_json is None:
+            index = self.content_index()
+            text = json.dumps(index, ensure_ascii=False, indent=1, sort_keys=True)
+            self._content_index_json = text.encode("utf-8")
+        return self._content_index_json
 
     def content_index(self) -> dict[str, Any]:
         index: dict[str, Any] = {}

@@ -33,7 +33,7 @@ from garden.render.feeds import (
     robots_txt,
     sitemap_xml,
 )
-from garden.render.graph import layout
+from garden.render.graph import Position, layout
 from garden.render.memo import PageMemo
 from garden.render.search import SearchDoc, Terms, assemble_index
 from garden.render.sitemap import SiteMap, all_tags
@@ -101,6 +101,17 @@ class LinkGraph:
         return [*sorted(self.vault.notes), *tags]
 
 
+def global_layout(links: LinkGraph, memo: PageMemo | None = None) -> dict[Hashable, Position]:
+    """The global graph's node positions (``graph.layout``). It takes seconds on 10,000 notes:
+    with a ``memo``, reused while the graph is the same, and made once per build (the renderer
+    makes it while its workers draw the note pages)."""
+    graph = links.graph
+    if memo is None:
+        return layout(graph)
+    key = memo.key(list(graph.nodes), list(graph.edges))
+    return memo.value("global graph layout", key, lambda: layout(graph))
+
+
 def graph_json(links: LinkGraph, memo: PageMemo | None = None) -> bytes:
     """``{"nodes": [[x, y, title, url], ...], "links": [[i, j], ...], "folders": [...],
     "tags": [...], "meta": [[folder, [tag, ...]], ...]}`` with URLs from the site root;
@@ -111,12 +122,7 @@ def graph_json(links: LinkGraph, memo: PageMemo | None = None) -> bytes:
     folder is -1 and its tags are its own."""
     order = links.order()
     index = {p: i for i, p in enumerate(order)}
-    graph = links.graph
-    if memo is None:
-        positions = layout(graph)
-    else:  # the layout takes seconds on 10,000 notes: reuse it while the graph is the same
-        key = memo.key(list(graph.nodes), list(graph.edges))
-        positions = memo.value("global graph layout", key, lambda: layout(graph))
+    positions = global_layout(links, memo)
     nodes = [
         [*positions[p], links.title(p), links.page(p)] + (["tag"] if p in links.tags else [])
         for p in order
