@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -38,7 +37,7 @@ from garden.diagrams import (
     produce_diagrams,
     renderer_version,
 )
-from garden.emit import SITE_MARKER, check_output_dir, emit_site, reclaim_staging
+from garden.emit import SITE_MARKER, Removal, check_output_dir, emit_site, reclaim_staging
 from garden.errors import ConfigError
 from garden.gitdates import git_days
 from garden.images import (
@@ -262,7 +261,7 @@ def _build(
     settings = image_settings(config, theme.options)
     jobs = _text_jobs(config)
     # The old site's deletion (emit), done beside the cache's saving: joined before the end.
-    removals: list[threading.Thread] = []
+    removals: list[Removal] = []
     out_is_last_site = _unchanged_out(out, old)
     git: dict[VaultPath, str] = {}
     workers: Workers | None = None
@@ -419,9 +418,9 @@ def _build(
     return result
 
 
-def _join(threads: list[threading.Thread]) -> None:
-    while threads:
-        threads.pop().join()
+def _join(removals: list[Removal]) -> None:
+    while removals:
+        removals.pop().join()
 
 
 def _cache_root(

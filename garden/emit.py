@@ -19,15 +19,16 @@ import os
 import shutil
 import stat
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
 from garden.cache import RACY_NS, content_identity
 from garden.errors import OutputError
 from garden.model import Site
+from garden.parallel import start_context
 from garden.paths import is_inside
 from garden.stop_points import stop_point
 
@@ -284,6 +285,35 @@ def reclaim_staging(out: Path, staging: Path) -> None:
             leftover.unlink()
 
 
+class Removal:
+    """A folder being deleted by a process of its own (``start``), done when ``join`` returns:
+    in a thread, each file deleted would wait for the interpreter's lock while the build's
+    process works (saving its cache), and the deletion would crawl until that work ended."""
+
+    def __init__(self, folder: Path, process: BaseProcess | None) -> None:
+        self.folder = folder
+        self.process = process
+
+    @classmethod
+    def start(cls, folder: Path) -> Removal:
+        context: Any = start_context()  # its Process is the start method's own class
+        process: BaseProcess = context.Process(
+            target=shutil.rmtree, args=(str(folder),), kwargs={"ignore_errors": True}
+        )
+        try:
+            process.start()
+        except OSError:  # no process to be had: ``join`` deletes the folder
+            return cls(folder, None)
+        return cls(folder, process)
+
+    def join(self) -> None:
+        if self.process is not None:
+            self.process.join()
+        # Whatever the process left (it was killed, or never started): the staging folder
+        # must be empty when the lock goes.
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
 def emit_site(
     site: Site,
     out: Path,
@@ -291,7 +321,7 @@ def emit_site(
     *,
     staging: Path,
     in_place: bool = False,
-    removals: list[threading.Thread] | None = None,
+    removals: list[Removal] | None = None,
 ) -> dict[str, str]:
     """Write ``site`` to ``out`` atomically; return the identity of every file written.
 
@@ -301,8 +331,8 @@ def emit_site(
     files that did not change are then hard-linked from OUT rather than written again.
     ``in_place``: with ``previous``, write only what changed straight into OUT (the preview).
     ``removals``: given, the old site (swapped out of OUT, into the staging folder) is deleted
-    by a thread added to it, while the caller goes on; the caller joins it before it lets the
-    lock go. Deleting tens of thousands of files can take as long as writing them, and the
+    by a ``Removal`` added to it, while the caller goes on; the caller joins it before it lets
+    the lock go. Deleting tens of thousands of files can take as long as writing them, and the
     build has other work meanwhile (saving its cache)."""
     out = out.absolute()
     if in_place and previous is not None and out.is_dir():
@@ -324,11 +354,7 @@ def emit_site(
         if removals is None:
             shutil.rmtree(old, ignore_errors=True)
         else:
-            remove = threading.Thread(
-                target=shutil.rmtree, args=(old,), kwargs={"ignore_errors": True}, daemon=True
-            )
-            remove.start()
-            removals.append(remove)
+            removals.append(Removal.start(old))
         return identities
     except BaseException:
         with contextlib.suppress(OSError):

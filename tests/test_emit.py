@@ -7,7 +7,6 @@ import ctypes
 import dataclasses
 import errno
 import os
-import threading
 import types
 from pathlib import Path
 
@@ -537,16 +536,27 @@ def test_a_libc_that_cannot_be_loaded_gives_no_swap(monkeypatch: pytest.MonkeyPa
 def test_the_old_site_is_deleted_beside_the_caller_when_it_asks(
     tmp_path: Path, staging: Path
 ) -> None:
-    """With ``removals``, emit leaves the old site's deletion to a thread the caller joins (the
+    """With ``removals``, emit leaves the old site's deletion to a process the caller joins (the
     build saves its cache meanwhile): OUT is the new site at once, the old one gone after."""
     out = tmp_path / "site"
     emit.emit_site(_site(*[_page(f"p{i}.html", "old") for i in range(50)]), out, staging=staging)
-    removals: list[threading.Thread] = []
+    removals: list[emit.Removal] = []
     emit.emit_site(_site(_page("a.html", "new")), out, staging=staging, removals=removals)
     assert _tree(out) == {
         emit.SITE_MARKER: b"This folder is a site built by garden.\n",
         "a.html": b"new",
     }
-    assert len(removals) == 1
+    assert len(removals) == 1 and removals[0].process is not None
     removals[0].join()
+    assert removals[0].process.exitcode == 0
     assert list(staging.iterdir()) == []  # the old site (swapped into the staging folder) is gone
+
+
+def test_a_removal_that_could_not_delete_everything_is_finished_by_join(tmp_path: Path) -> None:
+    """The staging folder goes with the lock: what a killed or missing process left is deleted
+    when the build joins it."""
+    folder = tmp_path / "old"
+    (folder / "d").mkdir(parents=True)
+    (folder / "d" / "a.html").write_text("a")
+    emit.Removal(folder, None).join()
+    assert not folder.exists()
