@@ -77,8 +77,14 @@ def _best(candidates: list[VaultPath], source: VaultPath) -> VaultPath:
 
 def resolve_target(index: NoteIndex, target: str, source: VaultPath) -> Resolution:
     """Where ``target`` (the path part of a link, as written in ``source``) points."""
+    return _resolve(index, target, source)[0]
+
+
+def _resolve(index: NoteIndex, target: str, source: VaultPath) -> tuple[Resolution, bool]:
+    """``resolve_target``, and whether the answer holds for a link from any folder: False when
+    ``source``'s folder decided it (a relative path, or a tie-break between files)."""
     if not target.strip():
-        return Resolution("note", source)
+        return Resolution("note", source), False
     text = nfc(target.strip()).replace("\\", "/")
     wants_folder = text.endswith("/")
     anchored = text.startswith(("/", "./", "../"))
@@ -88,27 +94,28 @@ def resolve_target(index: NoteIndex, target: str, source: VaultPath) -> Resoluti
         normalized = normalize_vault_path(posixpath.join(_folder(source), text))
     else:
         normalized = normalize_vault_path(text)
+    anywhere = not anchored or text.startswith("/")
     if normalized is None:
-        return Resolution("broken", reason="points outside the vault")
+        return Resolution("broken", reason="points outside the vault"), anywhere
     key = fold(normalized)
     if not wants_folder and key:
         keys = [key[: -len(NOTE_SUFFIX)], key] if key.endswith(NOTE_SUFFIX) else [key]
         for k in keys:
             exact = index.by_path.get(k)
             if exact:
-                return _file(index, _best(exact, source))
+                return _file(index, _best(exact, source)), anywhere and len(exact) == 1
         if not anchored:
             for k in keys:
                 found = _suffix_matches(index, k)
                 if found:
-                    return _file(index, _best(found, source))
+                    return _file(index, _best(found, source)), len(found) == 1
             aliases = index.by_alias.get(fold(text))
             if aliases:
-                return Resolution("note", _best(aliases, source))
+                return Resolution("note", _best(aliases, source)), len(aliases) == 1
     folder = index.folders.get(key)
     if folder is not None or (wants_folder and not key):
-        return Resolution("folder", VaultPath(folder or ""))
-    return Resolution("broken", reason="no such note or file")
+        return Resolution("folder", VaultPath(folder or "")), anywhere
+    return Resolution("broken", reason="no such note or file"), anywhere
 
 
 def _suffix_matches(index: NoteIndex, key: str) -> list[VaultPath]:
@@ -151,6 +158,9 @@ def resolve_vault(
     resolutions: dict[tuple[VaultPath, tuple[str, str | None, str | None]], Resolution] = {}
     graph: nx.DiGraph = nx.DiGraph()
     graph.add_nodes_from(note.path for note in notes)
+    # Resolution of the path part depends only on the text and the linking folder, and mostly
+    # on the text alone: a vault of deep folders links few texts from many folders.
+    anywhere: dict[str, Resolution] = {}
     targets: dict[str, Resolution] = {}
     for note in notes:
         own_folder = _folder(note.path)
@@ -158,12 +168,15 @@ def resolve_vault(
             key = (note.path, ref.key)
             if key in resolutions:
                 continue
-            # Resolution of the path part depends only on the text and the linking folder.
-            cache_key = f"{own_folder}\0{ref.target}"
-            resolution = targets.get(cache_key)
-            if resolution is None or not ref.target.strip():
-                resolution = resolve_target(index, ref.target, note.path)
-                targets[cache_key] = resolution
+            resolution = anywhere.get(ref.target)
+            if resolution is None:
+                cache_key = f"{own_folder}\0{ref.target}"
+                resolution = targets.get(cache_key)
+                if resolution is None or not ref.target.strip():
+                    resolution, everywhere = _resolve(index, ref.target, note.path)
+                    targets[cache_key] = resolution
+                    if everywhere:
+                        anywhere[ref.target] = resolution
             # ``![[Books.base#Gallery]]`` names a view of the base, not a heading.
             if (
                 resolution.kind == "note"

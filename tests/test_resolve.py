@@ -314,3 +314,52 @@ def test_the_graph_has_an_edge_per_linked_note_and_no_other() -> None:
     assert vault.resolutions[("A.md", ("A", "Nowhere", None))] == Resolution("note", "A.md", None)
     assert vault.notes == {n.path: n for n in notes}
     assert vault.attachments == {pic.path: pic} and vault.folders == frozenset({"", "Sub"})
+
+
+LINK_TEXTS = [
+    "Note",
+    "Shared",
+    "Only here",
+    "./Note",
+    "../Note",
+    "/a/Note",
+    "a/Note",
+    "b/Note.md",
+    "3 laws",
+    "Deep",
+    "o/Deep",
+    "Missing",
+    "a/",
+    "../../x/Only here",
+    "",
+    "Figure 1.png",
+]
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(sorted(n.path for n in NOTES)), st.sampled_from(LINK_TEXTS)),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_resolving_a_vault_gives_each_link_what_resolve_target_gives_it(
+    links: list[tuple[str, str]],
+) -> None:
+    """``resolve_vault`` reuses a text's resolution in other notes when no folder decided it:
+    a link resolved from any note is what resolving it from that very note gives."""
+    from garden.model import LinkRef
+    from garden.resolve import resolve_vault
+
+    refs: dict[str, list[LinkRef]] = {}
+    for source, text in links:
+        refs.setdefault(source, []).append(LinkRef(text))
+    notes = [
+        Note(n.path, n.title, {}, (), n.aliases, (), frozenset(), tuple(refs.get(n.path, ())), [])
+        for n in NOTES
+    ]
+    vault, _ = resolve_vault(notes, [], set(FOLDERS))
+    index = NoteIndex(notes, (), FOLDERS)
+    for source, text in links:
+        key = (VaultPath(source), LinkRef(text).key)
+        assert vault.resolutions[key] == resolve_target(index, text, VaultPath(source))
