@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import networkx as nx
 import pytest
 from conftest import build_site, make_vault, png
 
@@ -145,3 +146,30 @@ def test_an_ignored_publish_css_is_not_copied(
     site = build_site(vault, tmp_path / "site")
     assert ("publish.css" in site.files()) is published
     assert ('href="publish.css"' in site.page("index.html")) is published
+
+
+def test_the_published_graph_keeps_the_vaults_order_whatever_part_is_published() -> None:
+    """The published notes' graph lists nodes and edges in the vault graph's order (which the
+    pages' local graphs follow), also when most notes are private: networkx's subgraph copy
+    then took the order of a set, which differs between processes."""
+    from garden.model import Note, Vault
+    from garden.paths import VaultPath
+    from garden.publish import filter_published
+
+    paths = [VaultPath(f"n{i:03}.md") for i in range(100)]
+    notes = {
+        p: Note(p, p, {} if i % 3 == 0 else {"draft": True}, (), (), (), frozenset(), (), [])
+        for i, p in enumerate(paths)
+    }
+    graph: nx.DiGraph = nx.DiGraph()
+    graph.add_nodes_from(paths)
+    for i, p in enumerate(paths):
+        for j in (i * 7 % 100, i * 13 % 100, (i + 3) % 100):
+            graph.add_edge(p, paths[j])
+    vault = Vault(notes, {}, frozenset({""}), {}, graph)
+    published, _ = filter_published(vault)
+    kept = [p for i, p in enumerate(paths) if i % 3 == 0]
+    assert list(published.graph.nodes) == kept
+    assert list(published.graph.edges) == [
+        (a, b) for a, b in vault.graph.edges if a in published.notes and b in published.notes
+    ]
