@@ -14,12 +14,14 @@ import subprocess
 import time
 from pathlib import Path
 
+import networkx as nx
 import pytest
 from conftest import BuiltSite, build_site, make_vault
 
 from garden.build import build
 from garden.diagnostics import Reporter
 from garden.errors import ConfigError
+from garden.render.graph import layout
 
 
 def at(day: str, clock: str = "12:00:00") -> float:
@@ -360,3 +362,18 @@ def test_graph_tags_become_nodes_linked_to_their_notes(tmp_path: Path) -> None:
     assert 'aria-label="#Deep/Nested"' in graph
     # Lone has neither links nor tags: still no local graph.
     assert 'class="local-graph"' not in site.page("Lone.html")
+
+
+@pytest.mark.parametrize("size", [12, 300], ids=["spring layout", "large component"])
+def test_graph_layout_does_not_follow_the_order_the_graph_was_built_in(size: int) -> None:
+    """The site's graph is built from sets, whose order changes from one process to the next:
+    two builds of a vault must still draw the same global graph (graph.json, byte for byte)."""
+    names = [f"note {i}" for i in range(size)] + ["alone"]
+    edges = [(names[i], names[(i * 7 + 3) % size]) for i in range(size)]
+    edges += [(names[i], names[i + 1]) for i in range(0, size - 1, 2)]
+    built, reversed_order = nx.Graph(), nx.Graph()
+    built.add_nodes_from(names)
+    built.add_edges_from(edges)
+    reversed_order.add_nodes_from(reversed(names))
+    reversed_order.add_edges_from((b, a) for a, b in reversed(edges))
+    assert layout(built) == layout(reversed_order)

@@ -115,12 +115,18 @@ def _refine(pos: np.ndarray, edges: np.ndarray, rng: np.random.Generator) -> np.
 def _component_layout(graph: nx.Graph, nodes: list[Hashable], seed: int) -> np.ndarray:
     if len(nodes) == 1:
         return np.zeros((1, 2))
-    sub = graph.subgraph(nodes)
+    # A graph of its own, nodes in the order given and edges sorted: the layout follows the order
+    # nodes and edges are met in, and the order the site's graph was built in can come from a
+    # set, which differs between processes (two builds of one vault must give the same bytes).
+    index = {v: i for i, v in enumerate(nodes)}
+    sub = nx.Graph()
+    sub.add_nodes_from(nodes)
+    ends = sorted(sorted((index[a], index[b])) for a, b in graph.subgraph(nodes).edges())
+    sub.add_edges_from((nodes[a], nodes[b]) for a, b in ends)
     if len(nodes) <= SMALL_COMPONENT:
         found = nx.spring_layout(sub, seed=seed, iterations=80)
         return np.array([found[v] for v in nodes])
     rng = np.random.default_rng(seed)
-    index = {v: i for i, v in enumerate(nodes)}
     pairs = [(index[a], index[b]) for a, b in sub.edges() if a != b]
     adjacency: list[list[int]] = [[] for _ in nodes]
     for a, b in pairs:
