@@ -5,20 +5,25 @@ from __future__ import annotations
 import atexit
 import contextlib
 import errno
+import functools
 import gzip
 import html
 import io
 import json
 import os
+import pickle
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 import pytest
@@ -29,10 +34,19 @@ from garden.build import BuildResult, build
 from garden.diagnostics import Diagnostic, Reporter
 from garden.stop_points import STOP_AT
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: each test process builds its own shared sites
+    fcntl = None  # type: ignore[assignment]
+
 REPO = Path(__file__).resolve().parent.parent
 # Real vaults the suite builds when they are there (beside the repository, or where
 # GARDEN_SHARED_VAULTS says: a git worktree elsewhere can point at them).
 SHARED_VAULTS = Path(os.environ.get("GARDEN_SHARED_VAULTS") or REPO.parent / "shared" / "vaults")
+HELP_VAULT = SHARED_VAULTS / "obsidian-help-en"
 
 
 _PROCESS_CACHE_HOME: list[str] = []
@@ -177,6 +191,171 @@ def site_of(tmp_path: Path) -> Callable[[dict[str, str | bytes]], BuiltSite]:
         return build_site(make_vault(tmp_path / "vault", files), tmp_path / "site")
 
     return make
+
+
+# --- sites built once per run, served, and Chromium -----------------------------------------
+
+
+def shared_site(factory: pytest.TempPathFactory, name: str, vault: Path) -> BuiltSite:
+    """``vault``'s site, built once for the whole test run: the first test process to ask builds
+    it (a clean build, its warnings kept) while holding a lock; the others (xdist workers) wait
+    for it and read the same copy. Tests given it only read it."""
+    base = factory.getbasetemp()
+    # Every xdist worker's base folder is in the run's own: the folder they share.
+    root = (base.parent if "PYTEST_XDIST_WORKER" in os.environ else base) / f"shared-{name}"
+    if fcntl is None:  # pragma: no cover - Windows: a copy for each process
+        root = base / f"shared-{name}"
+    root.mkdir(exist_ok=True)
+    with open(root / "lock", "a") as lock:
+        if fcntl is not None:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        saved = root / "site.pickle"
+        if saved.is_file():
+            site: BuiltSite = pickle.loads(saved.read_bytes())
+            return site
+        site = build_site(vault, root / "site")
+        saved.write_bytes(pickle.dumps(site))
+        return site
+
+
+@pytest.fixture(scope="session")
+def example_site(tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
+    """The example vault's site (``vault/``), built once per run."""
+    return shared_site(tmp_path_factory, "example", REPO / "vault")
+
+
+@pytest.fixture(scope="session")
+def help_site(tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
+    """The Obsidian help vault's site, built once per run."""
+    if not HELP_VAULT.is_dir():
+        pytest.skip(f"shared vault missing: {HELP_VAULT}")
+    return shared_site(tmp_path_factory, "help", HELP_VAULT)
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    """A plain static server that, like most hosts (GitHub Pages, Netlify, an nginx
+    ``error_page``), answers a missing URL with the site's 404.html, whatever its depth."""
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        page = Path(self.directory) / "404.html"
+        if code != 404 or not page.is_file():
+            super().send_error(code, message, explain)
+            return
+        body = page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+
+@dataclass
+class Served:
+    site: BuiltSite
+    origin: str  # "http://127.0.0.1:PORT"
+
+    @property
+    def out(self) -> Path:
+        return self.site.out
+
+    def url(self, rel: str) -> str:
+        return f"{self.origin}/{rel}"
+
+    def file_for_slug(self, slug: str) -> str:
+        """The file (relative to OUT) that holds the page of ``slug``."""
+        for rel in (f"{slug}.html", f"{slug}/index.html"):
+            if (self.out / rel).is_file():
+                return rel
+        raise AssertionError(f"no page file for slug {slug!r}")
+
+    def file_for_source(self, source: str) -> str:
+        slugs = [slug for slug, entry in self.site.index.items() if entry["source"] == source]
+        assert slugs, f"{source!r} is not in content-index.json"
+        return self.file_for_slug(slugs[0])
+
+    def pages(self) -> list[str]:
+        """Every page, less the redirects kept for aliases (they move on at once)."""
+        return sorted(
+            p.relative_to(self.out).as_posix()
+            for p in self.out.rglob("*.html")
+            if 'http-equiv="refresh"' not in p.read_text(encoding="utf-8")
+        )
+
+
+def serve(site: BuiltSite) -> Iterator[Served]:
+    """Serve ``site`` over HTTP on a free local port (no rewrites, as the site contract says)."""
+    handler = functools.partial(QuietHandler, directory=str(site.out))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        host, port = server.server_address[:2]
+        yield Served(site, f"http://{host}:{port}")
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+# Servers and the browser last one test module, not the whole run: their threads (the server's,
+# asyncio's waitpid thread for Playwright's driver) would make every later test in the process
+# see a process with threads, where garden starts its workers by forkserver and never forks.
+@pytest.fixture(scope="module")
+def example(example_site: BuiltSite) -> Iterator[Served]:
+    yield from serve(example_site)
+
+
+@pytest.fixture(scope="module")
+def help_served(help_site: BuiltSite) -> Iterator[Served]:
+    yield from serve(help_site)
+
+
+# Debian's Chromium, never a browser downloaded by Playwright.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+CHROMIUM_MISSING = (
+    "Chromium not found: install it with `apt-get install -y chromium` (Debian) "
+    "to run the browser tests"
+)
+DESKTOP = {"width": 1280, "height": 900}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """A headless Chromium for the browser tests of a module: each test opens a context of its
+    own in it and closes it, so no state is shared."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover - depends on the environment
+        pytest.skip(CHROMIUM_MISSING)
+    if not CHROMIUM.is_file():  # pragma: no cover - depends on the environment
+        pytest.skip(CHROMIUM_MISSING)
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A desktop-sized page in a light-scheme context of its own."""
+    context = browser.new_context(viewport=DESKTOP, color_scheme="light")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
 
 
 _UNICODE_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")

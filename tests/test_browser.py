@@ -2,28 +2,25 @@
 plain static file server (no rewrites, as the site contract requires) and drive the pages in
 headless Chromium.
 
-Uses Debian's Chromium (/usr/bin/chromium), never a browser downloaded by Playwright.
-Screenshots are written to test-artifacts/screenshots/ (git-ignored).
+Uses Debian's Chromium (/usr/bin/chromium), never a browser downloaded by Playwright. The sites
+(each built once per run, for every test process), their servers and the browser are fixtures
+of conftest.py. Screenshots are written to test-artifacts/screenshots/ (git-ignored).
 """
 
 from __future__ import annotations
 
-import functools
-import threading
-from collections.abc import Iterator
-from dataclasses import dataclass
 from html.parser import HTMLParser
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
-from conftest import REPO, SHARED_VAULTS, BuiltSite, build_site
-
-CHROMIUM = Path("/usr/bin/chromium")
-SKIP_MESSAGE = (
-    "Chromium not found: install it with `apt-get install -y chromium` (Debian) "
-    "to run the browser tests"
+from conftest import (
+    CHROMIUM,
+    CHROMIUM_MISSING,
+    DESKTOP,
+    REPO,
+    BuiltSite,
+    Served,
 )
 
 try:
@@ -33,25 +30,14 @@ try:
         Page,
         Request,
         Response,
-        sync_playwright,
     )
 except ImportError:  # pragma: no cover - depends on the environment
-    pytest.skip(SKIP_MESSAGE, allow_module_level=True)
+    pytest.skip(CHROMIUM_MISSING, allow_module_level=True)
 if not CHROMIUM.is_file():  # pragma: no cover - depends on the environment
-    pytest.skip(SKIP_MESSAGE, allow_module_level=True)
+    pytest.skip(CHROMIUM_MISSING, allow_module_level=True)
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
-DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
-HELP_VAULT = SHARED_VAULTS / "obsidian-help-en"
 HELP_SAMPLE = 15
 INTERNAL_LINKS_SOURCE = "Linking notes and files/Internal links.md"
 
@@ -63,117 +49,6 @@ LOAD_ALL_IMAGES = """async () => {
   await document.fonts.ready;
   return [...document.images].filter((img) => img.naturalWidth === 0).map((img) => img.src);
 }"""
-
-
-# --- building and serving -------------------------------------------------------------------
-
-
-class QuietHandler(SimpleHTTPRequestHandler):
-    """A plain static server that, like most hosts (GitHub Pages, Netlify, an nginx
-    ``error_page``), answers a missing URL with the site's 404.html, whatever its depth."""
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        page = Path(self.directory) / "404.html"
-        if code != 404 or not page.is_file():
-            super().send_error(code, message, explain)
-            return
-        body = page.read_bytes()
-        self.send_response(404)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
-
-
-@dataclass
-class Served:
-    site: BuiltSite
-    origin: str  # "http://127.0.0.1:PORT"
-
-    @property
-    def out(self) -> Path:
-        return self.site.out
-
-    def url(self, rel: str) -> str:
-        return f"{self.origin}/{rel}"
-
-    def file_for_slug(self, slug: str) -> str:
-        """The file (relative to OUT) that holds the page of ``slug``."""
-        for rel in (f"{slug}.html", f"{slug}/index.html"):
-            if (self.out / rel).is_file():
-                return rel
-        raise AssertionError(f"no page file for slug {slug!r}")
-
-    def file_for_source(self, source: str) -> str:
-        slugs = [slug for slug, entry in self.site.index.items() if entry["source"] == source]
-        assert slugs, f"{source!r} is not in content-index.json"
-        return self.file_for_slug(slugs[0])
-
-    def pages(self) -> list[str]:
-        """Every page, less the redirects kept for aliases (they move on at once)."""
-        return sorted(
-            p.relative_to(self.out).as_posix()
-            for p in self.out.rglob("*.html")
-            if 'http-equiv="refresh"' not in p.read_text(encoding="utf-8")
-        )
-
-
-def serve(site: BuiltSite) -> Iterator[Served]:
-    handler = functools.partial(QuietHandler, directory=str(site.out))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        host, port = server.server_address[:2]
-        yield Served(site, f"http://{host}:{port}")
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-
-@pytest.fixture(scope="module")
-def example_site(tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
-    return build_site(REPO / "vault", tmp_path_factory.mktemp("example") / "site")
-
-
-@pytest.fixture(scope="module")
-def help_site(tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
-    if not HELP_VAULT.is_dir():
-        pytest.skip(f"shared vault missing: {HELP_VAULT}")
-    return build_site(HELP_VAULT, tmp_path_factory.mktemp("help") / "site")
-
-
-@pytest.fixture(scope="module")
-def example(example_site: BuiltSite) -> Iterator[Served]:
-    yield from serve(example_site)
-
-
-@pytest.fixture(scope="module")
-def help_served(help_site: BuiltSite) -> Iterator[Served]:
-    yield from serve(help_site)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport=DESKTOP, color_scheme="light")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
 
 
 # --- page health ----------------------------------------------------------------------------

@@ -3,28 +3,15 @@ edges joining the sides they name, the drawing fitted on load and moved by mouse
 keyboard, the embed and the link preview, with JavaScript off, and screenshots in both themes
 and on a phone (test-artifacts/screenshots/canvas-*.png, looked at by a person once)."""
 
-# The fixtures imported from test_browser are used as parameters, which ruff sees as redefinitions.
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 import json
 from typing import Any
 
 import pytest
-from conftest import REPO
+from conftest import DESKTOP, REPO, Served
 from playwright.sync_api import Browser, Page
-from test_browser import (
-    DESKTOP,
-    PHONE,
-    SCREENSHOTS,
-    Recorder,
-    Served,
-    browser,  # noqa: F401
-    example,  # noqa: F401
-    example_site,  # noqa: F401
-    page,  # noqa: F401
-)
+from test_browser import PHONE, SCREENSHOTS, Recorder
 from test_reader import axe_problems
 
 PLAN = "Gardening/Garden-plan.canvas.html"

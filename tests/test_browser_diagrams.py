@@ -2,21 +2,14 @@
 (light, dark, and the theme toggle), linked nodes that navigate, wide diagrams that scroll and
 open full size, and no request to another host. Screenshots go to test-artifacts/screenshots/.
 
-Fixtures (the example vault's site, served; the browser) come from ``test_browser``."""
+Fixtures (the example vault's site, served; the browser) come from conftest.py."""
 
 from __future__ import annotations
 
 import pytest
+from conftest import DESKTOP, Served
 from playwright.sync_api import Browser, Page
-from test_browser import (  # noqa: F401 (fixtures)
-    DESKTOP,
-    PHONE,
-    SCREENSHOTS,
-    Served,
-    browser,
-    example,
-    example_site,
-)
+from test_browser import PHONE, SCREENSHOTS
 
 GUIDE = "Guide/Advanced/Diagrams.html"
 # Mermaid's node fill in its default and dark themes, as the browser computes it.
@@ -51,8 +44,8 @@ def _shown_fill(page: Page) -> str:
 @pytest.mark.browser
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_diagrams_are_drawn_in_the_page_theme(
-    browser: Browser,  # noqa: F811
-    example: Served,  # noqa: F811
+    browser: Browser,
+    example: Served,
     scheme: str,
 ) -> None:
     page = _open(browser, example, scheme, DESKTOP)
@@ -76,8 +69,8 @@ def test_diagrams_are_drawn_in_the_page_theme(
 
 @pytest.mark.browser
 def test_linked_nodes_navigate_and_private_ones_do_not(
-    browser: Browser,  # noqa: F811
-    example: Served,  # noqa: F811
+    browser: Browser,
+    example: Served,
 ) -> None:
     page = _open(browser, example, "light", DESKTOP)
     linked = page.locator("figure.diagram").nth(1)
@@ -93,8 +86,8 @@ def test_linked_nodes_navigate_and_private_ones_do_not(
 
 @pytest.mark.browser
 def test_wide_diagrams_scroll_on_a_phone_and_open_full_size(
-    browser: Browser,  # noqa: F811
-    example: Served,  # noqa: F811
+    browser: Browser,
+    example: Served,
 ) -> None:
     page = _open(browser, example, "light", PHONE)
     gantt = page.locator('figure.diagram[data-diagram="gantt"]')

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, SHARED_VAULTS, build_site, make_vault
+from conftest import HELP_VAULT, REPO, SHARED_VAULTS, BuiltSite, build_site, make_vault
 
 from garden.build import build
 from garden.emit import SITE_MARKER
@@ -25,10 +25,9 @@ def _shared(name: str) -> Path:
     return vault
 
 
-def test_help_vault_builds_with_only_real_broken_links(tmp_path: Path) -> None:
-    vault = _shared("obsidian-help-en")
-    site = build_site(vault, tmp_path / "site")
-    notes = sorted(p.relative_to(vault).as_posix() for p in vault.rglob("*.md"))
+def test_help_vault_builds_with_only_real_broken_links(help_site: BuiltSite) -> None:
+    site = help_site  # a clean build of the help vault (shared with the browser tests)
+    notes = sorted(p.relative_to(HELP_VAULT).as_posix() for p in HELP_VAULT.rglob("*.md"))
     assert sorted(v["source"] for v in site.index.values()) == notes
     assert site.index["index"]["source"] == "Home.md"  # site-options.json indexFile
     broken = sorted({(d.path, d.message.split("]]")[0]) for d in site.warnings("broken-link")})
@@ -74,8 +73,8 @@ def test_seed_notes_build(tmp_path: Path) -> None:
     assert re.search(r'src="\.\./assets/seven_eights/nice_figure-\d+w-\w+\.webp"', post)
 
 
-def test_example_vault_builds_cleanly(tmp_path: Path) -> None:
-    site = build_site(REPO / "vault", tmp_path / "site")
+def test_example_vault_builds_cleanly(example_site: BuiltSite) -> None:
+    site = example_site  # a clean build of the example vault (shared with the browser tests)
     problems = [d for d in site.diagnostics if d.category != "broken-link"]
     assert problems == []
     assert sorted((d.path, d.line) for d in site.warnings("broken-link")) == [
@@ -86,8 +85,9 @@ def test_example_vault_builds_cleanly(tmp_path: Path) -> None:
     assert not any(f.startswith(("Private/", "Templates/")) for f in site.files())
 
 
-def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
-    first = build_site(REPO / "vault", tmp_path / "one")
+def test_two_builds_are_byte_identical(example_site: BuiltSite, tmp_path: Path) -> None:
+    # The shared build was made first, maybe by another test process: like two cron runs.
+    first = example_site
     second = build_site(REPO / "vault", tmp_path / "two")
     files = first.files()
     assert files == second.files()

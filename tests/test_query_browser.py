@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import BuiltSite, build_site, make_vault
+from conftest import BuiltSite, Served, build_site, make_vault, serve
 from playwright.sync_api import Browser, Page
-from test_browser import SCREENSHOTS, Served, browser, serve  # noqa: F401 (its fixture)
+from test_browser import SCREENSHOTS
 
 ITEMS = 120
 _rng = random.Random(7)
@@ -40,22 +40,14 @@ def served(query_site: BuiltSite) -> Iterator[Served]:
     yield from serve(query_site)
 
 
-def _chromium(request: pytest.FixtureRequest) -> Browser:
-    """test_browser's Chromium (asked for by name: a parameter would shadow the import)."""
-    found: Browser = request.getfixturevalue("browser")
-    return found
-
-
 def _visible_numbers(page: Page) -> list[int]:
     cells = page.locator("table.query-table tbody tr.query-row:visible td:nth-child(2)")
     return [int(text.replace(",", "")) for text in cells.all_inner_texts()]
 
 
 @pytest.mark.browser
-def test_long_table_is_paged_and_sorts_by_a_header(
-    request: pytest.FixtureRequest, served: Served
-) -> None:
-    page = _chromium(request).new_page(viewport={"width": 1280, "height": 900})
+def test_long_table_is_paged_and_sorts_by_a_header(browser: Browser, served: Served) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
     try:
         page.goto(served.url("Table.html"))
         pager = page.locator(".query-pager")
@@ -79,8 +71,8 @@ def test_long_table_is_paged_and_sorts_by_a_header(
 
 
 @pytest.mark.browser
-def test_base_views_are_tabs(request: pytest.FixtureRequest, served: Served) -> None:
-    page = _chromium(request).new_page(viewport={"width": 1280, "height": 900})
+def test_base_views_are_tabs(browser: Browser, served: Served) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
     try:
         page.goto(served.url("Items.base.html"))
         tabs = page.get_by_role("tab")
@@ -100,10 +92,8 @@ def test_base_views_are_tabs(request: pytest.FixtureRequest, served: Served) -> 
 
 
 @pytest.mark.browser
-def test_without_a_script_every_row_is_shown(
-    request: pytest.FixtureRequest, served: Served
-) -> None:
-    context = _chromium(request).new_context(java_script_enabled=False)
+def test_without_a_script_every_row_is_shown(browser: Browser, served: Served) -> None:
+    context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     try:
         page.goto(served.url("Table.html"))

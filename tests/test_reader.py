@@ -2,12 +2,9 @@
 from the Obsidian help vault: search, popovers, the graphs, the explorer, the phone menu, pages
 without JavaScript, accessibility (axe-core), and that no request leaves the local server.
 
-Helpers, fixtures (each site built once per module) and the skip when Chromium is missing come
-from test_browser.py.
+Helpers and the skip when Chromium is missing come from test_browser.py; the fixtures (the help
+site built once per run, served, and the browser) from conftest.py.
 """
-
-# The fixtures imported from test_browser are used as parameters, which ruff sees as redefinitions.
-# ruff: noqa: F811
 
 from __future__ import annotations
 
@@ -18,22 +15,9 @@ from urllib.parse import unquote, urljoin
 from xml.etree import ElementTree
 
 import pytest
-from conftest import BuiltSite, build_site, make_vault
+from conftest import DESKTOP, HELP_VAULT, BuiltSite, Served, build_site, make_vault, serve
 from playwright.sync_api import Browser, Page, expect
-from test_browser import (
-    DESKTOP,
-    HELP_VAULT,
-    INTERNAL_LINKS_SOURCE,
-    PHONE,
-    SCREENSHOTS,
-    Recorder,
-    Served,
-    browser,  # noqa: F401
-    help_served,  # noqa: F401
-    help_site,  # noqa: F401
-    page,  # noqa: F401
-    serve,
-)
+from test_browser import INTERNAL_LINKS_SOURCE, PHONE, SCREENSHOTS, Recorder
 
 pytestmark = pytest.mark.browser
 
