@@ -27,8 +27,10 @@ format: $(STAMP)
 	$(BIN)/ruff format garden tests bench
 	$(BIN)/ruff check --fix garden tests bench
 
+# PYTHONDONTWRITEBYTECODE emptied: pytest and its plugins are compiled once, not in every worker
+# (tests/conftest.py does the same for the processes the tests start).
 test: lint
-	$(BIN)/pytest -n auto --dist worksteal
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -n auto --dist worksteal
 
 # Not part of `make test`: random vaults (10,000+ generated notes) and a 5 MB note through the whole
 # pipeline, looking for crashes and leaks; prints how many notes went through; 2,000 random canvases.

@@ -56,6 +56,13 @@ def pytest_configure(config: pytest.Config) -> None:
     """Module- and session-scoped fixtures build sites before any test's own cache folder exists
     (``user_cache``): they get one for the whole run of this process (each xdist worker its
     own), never the real ~/.cache."""
+    # The suite starts Python a hundred times and more (`python -m garden`, the installed
+    # wheel's `garden`, xdist workers, image workers under forkserver): with
+    # PYTHONDONTWRITEBYTECODE set (some CI images set it) each one compiled garden and its
+    # libraries again, and pytest rewrote hypothesis's modules in every worker: a minute of the
+    # suite's CPU time. Compiled files go to __pycache__ folders, which git ignores.
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    sys.dont_write_bytecode = False
     folder = tempfile.mkdtemp(prefix="garden-test-cache-")
     _PROCESS_CACHE_HOME.append(folder)
     # `make mutate` runs each mutant's tests in a process forked from one whose earlier test
