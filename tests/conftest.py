@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import unquote
 
 import pytest
@@ -39,8 +39,10 @@ if TYPE_CHECKING:
 
 try:
     import fcntl
-except ImportError:  # pragma: no cover - Windows: each test process builds its own shared sites
+except ImportError:  # pragma: no cover - Windows: each test process makes its own copy
     fcntl = None  # type: ignore[assignment]
+
+T = TypeVar("T")
 
 REPO = Path(__file__).resolve().parent.parent
 # Real vaults the suite builds when they are there (beside the repository, or where
@@ -203,26 +205,33 @@ def site_of(tmp_path: Path) -> Callable[[dict[str, str | bytes]], BuiltSite]:
 # --- sites built once per run, served, and Chromium -----------------------------------------
 
 
-def shared_site(factory: pytest.TempPathFactory, name: str, vault: Path) -> BuiltSite:
-    """``vault``'s site, built once for the whole test run: the first test process to ask builds
-    it (a clean build, its warnings kept) while holding a lock; the others (xdist workers) wait
-    for it and read the same copy. Tests given it only read it."""
+def once_per_run(factory: pytest.TempPathFactory, name: str, make: Callable[[Path], T]) -> T:
+    """``make(folder)``, called once for the whole test run: the first test process to ask calls
+    it while holding a lock and keeps what it returns (pickled); the others (xdist workers) wait
+    for it and read that. What it made is shared: tests given it only read it. For what takes
+    seconds to make (a site, a wheel in a venv), which a module-scoped fixture would make again
+    in each worker, and again whenever the worker leaves the module and comes back to it (xdist's
+    worksteal hands out the last tests of a module in pieces)."""
     base = factory.getbasetemp()
     # Every xdist worker's base folder is in the run's own: the folder they share.
-    root = (base.parent if "PYTEST_XDIST_WORKER" in os.environ else base) / f"shared-{name}"
-    if fcntl is None:  # pragma: no cover - Windows: a copy for each process
-        root = base / f"shared-{name}"
+    shared = base.parent if "PYTEST_XDIST_WORKER" in os.environ and fcntl is not None else base
+    root = shared / f"once-{name}"
     root.mkdir(exist_ok=True)
     with open(root / "lock", "a") as lock:
         if fcntl is not None:
             fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
-        saved = root / "site.pickle"
+        saved = root / "made.pickle"
         if saved.is_file():
-            site: BuiltSite = pickle.loads(saved.read_bytes())
-            return site
-        site = build_site(vault, root / "site")
-        saved.write_bytes(pickle.dumps(site))
-        return site
+            made: T = pickle.loads(saved.read_bytes())
+            return made
+        made = make(root)
+        saved.write_bytes(pickle.dumps(made))
+        return made
+
+
+def shared_site(factory: pytest.TempPathFactory, name: str, vault: Path) -> BuiltSite:
+    """``vault``'s site, built once for the whole test run (a clean build, its warnings kept)."""
+    return once_per_run(factory, f"{name}-site", lambda root: build_site(vault, root / "site"))
 
 
 @pytest.fixture(scope="session")

@@ -23,7 +23,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import REPO, make_vault
+from conftest import REPO, make_vault, once_per_run
 
 from garden import __version__
 
@@ -79,13 +79,15 @@ def _venv_bin(venv: Path, name: str) -> Path:
     return venv / ("Scripts" if os.name == "nt" else "bin") / name
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
-    work = tmp_path_factory.mktemp("package")
-    sdist, wheel = _build_distributions(work)
-    venv = work / "venv"
-    _install(wheel, venv, work)
-    return sdist, wheel, venv
+    def make(work: Path) -> tuple[Path, Path, Path]:
+        sdist, wheel = _build_distributions(work)
+        venv = work / "venv"
+        _install(wheel, venv, work)
+        return sdist, wheel, venv
+
+    return once_per_run(tmp_path_factory, "package", make)
 
 
 def test_the_sdist_and_wheel_carry_the_theme_the_licence_and_the_metadata(

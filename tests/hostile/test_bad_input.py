@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import BuiltSite, build_site, make_vault
+from conftest import BuiltSite, build_site, make_vault, once_per_run
 
 LAUGHS = "a: &a [x,x,x,x,x,x,x,x,x]\n" + "".join(
     f"{n}: &{n} [{', '.join([f'*{p}'] * 9)}]\n" for p, n in zip("abcdefgh", "bcdefghi", strict=True)
@@ -74,10 +74,12 @@ def _vault(tmp_path: Path, *, big: bool) -> Path:
     return make_vault(tmp_path / "vault", files)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
-    tmp = tmp_path_factory.mktemp("bad")
-    return build_site(_vault(tmp, big=True), tmp / "site")
+    def make(tmp: Path) -> BuiltSite:
+        return build_site(_vault(tmp, big=True), tmp / "site")
+
+    return once_per_run(tmp_path_factory, "hostile", make)  # seconds: the 512 KB note
 
 
 def test_the_good_note_survives_every_bad_one(hostile_site: BuiltSite) -> None:
