@@ -29,7 +29,7 @@ from urllib.parse import unquote
 import pytest
 from PIL import Image
 
-from garden import paths
+from garden import cli, paths
 from garden.build import BuildResult, build
 from garden.diagnostics import Diagnostic, Reporter
 from garden.stop_points import STOP_AT
@@ -412,6 +412,24 @@ def leaks(out: Path, markers: Iterable[str]) -> list[str]:
         body = readable_forms(path.read_bytes()) if path.is_file() else ""
         found.extend(f"{m} in {rel}" for m, folded in wanted if folded in name or folded in body)
     return found
+
+
+GardenHere = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def garden_here(capsys: pytest.CaptureFixture[str]) -> GardenHere:
+    """``garden_here(*ARGS)``: ``garden ARGS`` run by ``cli.main`` in this process (all that
+    ``python -m garden`` runs, without a second of starting Python): its exit code and output.
+    What only a process shows (output to a pipe, other processes' locks, signals) needs one."""
+
+    def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
+        capsys.readouterr()
+        code = cli.main([str(a) for a in args])
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess([str(a) for a in args], code, out, err)
+
+    return run
 
 
 def garden_stopping_at(step: str, *args: str | Path, code: str = "") -> subprocess.Popen[str]:

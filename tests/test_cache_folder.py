@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import make_vault, png
+from conftest import GardenHere, make_vault, png
 
 from garden import serve
 from garden.cli import main
@@ -18,13 +18,14 @@ from garden.console import Console
 from garden.lock import build_lock
 
 
-def garden(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def garden(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    """``python -m garden ARGS``: a new process, which knows only what the cache holds on disk
+    (the other tests call ``cli.main`` in this process, faster)."""
     return subprocess.run(
         [sys.executable, "-m", "garden", *map(str, args)],
         capture_output=True,
         text=True,
         timeout=120,
-        cwd=cwd,
     )
 
 
@@ -65,41 +66,51 @@ def test_a_build_leaves_nothing_beside_out_and_caches_in_the_user_cache_folder(
     assert (user_cache / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172")
 
 
-def test_an_out_whose_parent_cannot_be_made_is_a_clear_error(vault: Path, tmp_path: Path) -> None:
+def test_an_out_whose_parent_cannot_be_made_is_a_clear_error(
+    vault: Path, tmp_path: Path, garden_here: GardenHere
+) -> None:
     (tmp_path / "a-file").write_text("not a folder")
-    proc = garden("build", vault, "-o", tmp_path / "a-file" / "site")
+    proc = garden_here("build", vault, "-o", tmp_path / "a-file" / "site")
     assert proc.returncode == 2 and "cannot make the staging folder" in proc.stderr
     assert "internal error" not in proc.stderr
 
 
-def test_one_cache_folder_per_vault_and_out(vault: Path, tmp_path: Path, user_cache: Path) -> None:
+def test_one_cache_folder_per_vault_and_out(
+    vault: Path, tmp_path: Path, user_cache: Path, garden_here: GardenHere
+) -> None:
     other = make_vault(tmp_path / "Other vault", {"index.md": "hi"})
     for v, out in ((vault, "a"), (vault, "b"), (other, "a2")):
-        assert garden("build", v, "-o", tmp_path / out).returncode == 0
+        assert garden_here("build", v, "-o", tmp_path / out).returncode == 0
     assert len(list((user_cache / "sites").iterdir())) == 3
 
 
 def test_cache_dir_moves_the_cache_and_the_flag_wins_over_the_config(
-    vault: Path, tmp_path: Path, user_cache: Path
+    vault: Path,
+    tmp_path: Path,
+    user_cache: Path,
+    garden_here: GardenHere,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     (vault / "garden.yaml").write_text("cache_dir: ../config-cache\n")
-    assert garden("build", vault, "-o", tmp_path / "site").returncode == 0
+    assert garden_here("build", vault, "-o", tmp_path / "site").returncode == 0
     assert (tmp_path / "config-cache" / "sites").is_dir()  # relative to the config file
     ci = tmp_path / "ci"
-    assert garden("build", vault, "-o", tmp_path / "site", "--cache-dir", "ci", cwd=tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert garden_here("build", vault, "-o", tmp_path / "site", "--cache-dir", "ci").returncode == 0
     assert (ci / "sites").is_dir() and (ci / "images" / "store").is_dir()  # relative to cwd
     assert not user_cache.exists()
 
 
 def test_a_cache_in_a_dot_folder_of_the_vault_is_allowed_and_never_published(
-    vault: Path, tmp_path: Path
+    vault: Path, tmp_path: Path, garden_here: GardenHere
 ) -> None:
     """A CI job whose checkout is the vault can only cache folders inside it (GitLab CI)."""
-    proc = garden("build", vault, "-o", tmp_path / "site", "--cache-dir", vault / ".cache" / "g")
+    cache = vault / ".cache" / "g"
+    proc = garden_here("build", vault, "-o", tmp_path / "site", "--cache-dir", cache)
     assert proc.returncode == 0, proc.stderr
     assert (vault / ".cache" / "g" / "sites").is_dir()
     assert not [p for p in (tmp_path / "site").rglob("*") if "sites" in p.parts]
-    proc = garden("build", vault, "-o", tmp_path / "site", "--cache-dir", vault / "cache")
+    proc = garden_here("build", vault, "-o", tmp_path / "site", "--cache-dir", vault / "cache")
     assert proc.returncode == 2 and "overlaps the vault" in proc.stderr
 
 
@@ -129,11 +140,13 @@ def test_cache_info_and_clean(
     assert not user_cache.exists()
 
 
-def test_a_folder_of_the_users_is_never_a_cache_nor_cleaned(vault: Path, tmp_path: Path) -> None:
+def test_a_folder_of_the_users_is_never_a_cache_nor_cleaned(
+    vault: Path, tmp_path: Path, garden_here: GardenHere
+) -> None:
     mine = make_vault(tmp_path / "mine", {"thesis.tex": "precious", "images/cat.jpg": "meow"})
     before = _everything(mine)
     assert main(["cache", "clean", "--cache-dir", str(mine)]) == 2
-    proc = garden("build", vault, "-o", tmp_path / "site", "--cache-dir", mine)
+    proc = garden_here("build", vault, "-o", tmp_path / "site", "--cache-dir", mine)
     assert proc.returncode == 2 and "holds files garden did not make" in proc.stderr
     assert _everything(mine) == before and (mine / "thesis.tex").read_text() == "precious"
     assert not (tmp_path / "site").exists()

@@ -1,5 +1,10 @@
 """The command line as cron and CI see it: exit codes, output format, --quiet, --report, the lock,
-and ``garden check``."""
+and ``garden check``.
+
+What only a process shows (the output a pipe gets, exit codes through ``sys.exit``, locks held by
+other processes, signals) is tested on ``python -m garden`` processes; the rest calls
+``cli.main`` in the test's own process (all that ``python -m garden`` runs), which is faster.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import garden_stopping_at, make_vault, wait_until_stopped
+from conftest import GardenHere, garden_stopping_at, make_vault, wait_until_stopped
 
 from garden import cli
 from garden.build import BuildResult
@@ -77,9 +82,11 @@ def test_quiet_prints_only_errors(vault: Path, tmp_path: Path) -> None:
     assert refused.returncode == 2 and refused.stderr.startswith("garden: error: refusing")
 
 
-def test_report_json_has_every_warning_and_the_timings(vault: Path, tmp_path: Path) -> None:
+def test_report_json_has_every_warning_and_the_timings(
+    vault: Path, tmp_path: Path, garden_here: GardenHere
+) -> None:
     report = tmp_path / "reports" / "build.json"
-    proc = garden("build", vault, "-o", tmp_path / "site", "--report", report, "--strict")
+    proc = garden_here("build", vault, "-o", tmp_path / "site", "--report", report, "--strict")
     assert proc.returncode == 1
     data = json.loads(report.read_text(encoding="utf-8"))
     assert data["built"] is True and data["exit_code"] == 1 and data["error"] is None
@@ -96,15 +103,19 @@ def test_report_json_has_every_warning_and_the_timings(vault: Path, tmp_path: Pa
     assert data["pages"] >= 2 and data["notes"] == 2
 
     (vault / "garden.yaml").write_text("title: [unclosed\n", encoding="utf-8")
-    assert garden("build", vault, "-o", tmp_path / "site", "--report", report).returncode == 2
+    assert garden_here("build", vault, "-o", tmp_path / "site", "--report", report).returncode == 2
     failed = json.loads(report.read_text(encoding="utf-8"))
     assert (
         failed["built"] is False and failed["exit_code"] == 2 and "garden.yaml" in failed["error"]
     )
 
 
-def test_a_report_inside_out_is_refused(vault: Path, tmp_path: Path) -> None:
-    proc = garden("build", vault, "-o", tmp_path / "site", "--report", tmp_path / "site" / "r.json")
+def test_a_report_inside_out_is_refused(
+    vault: Path, tmp_path: Path, garden_here: GardenHere
+) -> None:
+    proc = garden_here(
+        "build", vault, "-o", tmp_path / "site", "--report", tmp_path / "site" / "r.json"
+    )
     assert proc.returncode == 2 and "report" in proc.stderr
     assert not (tmp_path / "site").exists()
 
@@ -208,10 +219,12 @@ CHECK_VAULT = {
 }
 
 
-def test_check_lists_problems_and_fails_on_broken_links(tmp_path: Path) -> None:
+def test_check_lists_problems_and_fails_on_broken_links(
+    tmp_path: Path, garden_here: GardenHere
+) -> None:
     vault = make_vault(tmp_path / "vault", CHECK_VAULT)
     before = tree(tmp_path)
-    proc = garden("check", vault)
+    proc = garden_here("check", vault)
     assert proc.returncode == 1
     assert proc.stdout.splitlines() == [
         "Linked.md:3: broken-embed: ![[Linked#Missing section]]: no heading 'Missing section' "
@@ -230,15 +243,15 @@ def test_check_lists_problems_and_fails_on_broken_links(tmp_path: Path) -> None:
     assert tree(tmp_path) == before  # nothing written, in the vault or beside it
 
 
-def test_check_passes_without_broken_links(tmp_path: Path) -> None:
+def test_check_passes_without_broken_links(tmp_path: Path, garden_here: GardenHere) -> None:
     vault = make_vault(
         tmp_path / "vault",
         {"index.md": "[[A]] [[Draft]]\n", "A.md": "# A\n", "Draft.md": "---\ndraft: yes\n---\n"},
     )
-    proc = garden("check", vault)
+    proc = garden_here("check", vault)
     assert proc.returncode == 0
     assert (
         proc.stdout == "index.md:1: unpublished-link: [[Draft]] goes to Draft.md, which is "
         "not published (draft: true)\n"
     )
-    assert garden("check", tmp_path / "missing").returncode == 2
+    assert garden_here("check", tmp_path / "missing").returncode == 2
